@@ -1,0 +1,451 @@
+//! Decide: from what the shell has now and what it should have, the list of
+//! variable changes. A pure function: no file system, no environment, no
+//! shell syntax, so every case is a unit test.
+//!
+//! The trick that keeps it small: copy the managed variables, apply "leave the
+//! old env" and then "enter the new one" to the copy, and emit only the
+//! variables whose value differs from what the shell has. Switching A → B,
+//! repairing a shell whose PATH was reset, and leaving are all the same code.
+
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+
+use crate::dirs::EnvLookup;
+use crate::shell::Change;
+
+pub const PATH: &str = "PATH";
+pub const VIRTUAL_ENV: &str = "VIRTUAL_ENV";
+pub const VIRTUAL_ENV_PROMPT: &str = "VIRTUAL_ENV_PROMPT";
+pub const PYTHONHOME: &str = "PYTHONHOME";
+pub const UV_PROJECT_ENVIRONMENT: &str = "UV_PROJECT_ENVIRONMENT";
+/// The root of the project autovenv activated in this shell.
+pub const AUTOVENV_ROOT: &str = "AUTOVENV_ROOT";
+/// The env autovenv activated; its `bin` is the PATH entry to remove on leave.
+pub const AUTOVENV_ENV: &str = "AUTOVENV_ENV";
+/// Present iff PYTHONHOME was set before entry (presence, not value, says so:
+/// an empty value is a value).
+pub const AUTOVENV_SAVED_PYTHONHOME: &str = "AUTOVENV_SAVED_PYTHONHOME";
+pub const AUTOVENV_SAVED_UV: &str = "AUTOVENV_SAVED_UV_PROJECT_ENVIRONMENT";
+/// The untrusted root whose hint was already shown, so it shows once per entry.
+pub const AUTOVENV_HINTED: &str = "AUTOVENV_HINTED";
+
+/// Every variable this module may change, in the order changes are emitted.
+const MANAGED: &[&str] = &[
+    AUTOVENV_ROOT,
+    AUTOVENV_ENV,
+    AUTOVENV_SAVED_PYTHONHOME,
+    AUTOVENV_SAVED_UV,
+    AUTOVENV_HINTED,
+    VIRTUAL_ENV,
+    VIRTUAL_ENV_PROMPT,
+    PYTHONHOME,
+    UV_PROJECT_ENVIRONMENT,
+    PATH,
+];
+
+/// What the shell has now: the managed variables, plus conda's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Current {
+    vars: BTreeMap<&'static str, OsString>,
+    /// The name of an active conda env (`CONDA_DEFAULT_ENV` with `CONDA_PREFIX` set).
+    pub conda_env: Option<OsString>,
+}
+
+impl Current {
+    pub fn from_env(env: EnvLookup) -> Current {
+        let vars = MANAGED.iter().filter_map(|&k| env(k).map(|v| (k, v))).collect();
+        let conda_env = env("CONDA_PREFIX").and(env("CONDA_DEFAULT_ENV"));
+        Current { vars, conda_env }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&OsStr> {
+        self.vars.get(name).map(|v| v.as_os_str())
+    }
+
+    #[cfg(test)]
+    pub fn with(mut self, name: &'static str, value: &str) -> Current {
+        assert!(MANAGED.contains(&name), "{name} is not managed");
+        self.vars.insert(name, value.into());
+        self
+    }
+
+    /// The env autovenv activated in this shell, if it says so.
+    pub fn active_env(&self) -> Option<&Path> {
+        self.get(AUTOVENV_ENV).map(Path::new)
+    }
+
+    /// Why autovenv must keep its hands off this shell, if it must: someone
+    /// else's venv or a conda env is active. conda's `base` is on by default
+    /// in most conda installs, so it does not count.
+    pub fn foreign_env(&self) -> Option<Foreign> {
+        if let Some(v) = self.get(VIRTUAL_ENV) {
+            if Some(v) != self.get(AUTOVENV_ENV) {
+                return Some(Foreign::Venv(PathBuf::from(v)));
+            }
+        }
+        match &self.conda_env {
+            Some(name) if name != "base" => Some(Foreign::Conda(name.clone())),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Foreign {
+    /// A venv activated by hand (`source …/bin/activate`) or by another tool.
+    Venv(PathBuf),
+    Conda(OsString),
+}
+
+/// What the shell should have, as discover, trust and config found it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Not in a project, or in one that cannot be activated (an error was shown).
+    None,
+    Untrusted { root: PathBuf },
+    Active { root: PathBuf, env: PathBuf, prompt: OsString },
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub changes: Vec<Change>,
+    /// Show the "not allowed" hint for this root.
+    pub hint: Option<PathBuf>,
+    /// A target env that was not activated because of this.
+    pub blocked: Option<Foreign>,
+}
+
+pub fn bin_dir(env: &Path) -> PathBuf {
+    env.join("bin")
+}
+
+pub fn decide(cur: &Current, target: &Target) -> Plan {
+    let mut next = cur.vars.clone();
+    let mut plan = Plan::default();
+
+    let foreign = cur.foreign_env();
+    let wanted = match target {
+        Target::Active { root, env, prompt } => match foreign {
+            Some(f) => {
+                plan.blocked = Some(f);
+                None
+            }
+            None => Some((root, env, prompt)),
+        },
+        _ => None,
+    };
+
+    let in_place = wanted.is_some_and(|(root, env, _)| is_active(cur, root, env));
+    if !in_place {
+        leave(&mut next);
+        if let Some((root, env, prompt)) = wanted {
+            enter(&mut next, root, env, prompt);
+        }
+    } else if let Some((_, _, prompt)) = wanted {
+        // Only the prompt can drift in place (its config was edited).
+        next.insert(VIRTUAL_ENV_PROMPT, prompt.clone());
+    }
+
+    match target {
+        Target::Untrusted { root } => {
+            if cur.get(AUTOVENV_HINTED) != Some(root.as_os_str()) {
+                plan.hint = Some(root.clone());
+            }
+            next.insert(AUTOVENV_HINTED, root.clone().into_os_string());
+        }
+        _ => {
+            next.remove(AUTOVENV_HINTED);
+        }
+    }
+
+    for &name in MANAGED {
+        match (cur.vars.get(name), next.get(name)) {
+            (old, Some(new)) if old != Some(new) => plan.changes.push(Change::SetEnv(name, new.clone())),
+            (Some(_), None) => plan.changes.push(Change::UnsetEnv(name)),
+            _ => {}
+        }
+    }
+    plan
+}
+
+/// Already active, and nothing the shell did since undid it.
+fn is_active(cur: &Current, root: &Path, env: &Path) -> bool {
+    cur.get(AUTOVENV_ROOT) == Some(root.as_os_str())
+        && cur.get(AUTOVENV_ENV) == Some(env.as_os_str())
+        && cur.get(VIRTUAL_ENV) == Some(env.as_os_str())
+        && path_position(cur.get(PATH), &bin_dir(env)).is_some()
+}
+
+type Vars = BTreeMap<&'static str, OsString>;
+
+fn leave(v: &mut Vars) {
+    let Some(env) = v.get(AUTOVENV_ENV).map(PathBuf::from) else {
+        // Bookkeeping without an env is tampered or half-written: drop it.
+        v.remove(AUTOVENV_ROOT);
+        v.remove(AUTOVENV_SAVED_PYTHONHOME);
+        v.remove(AUTOVENV_SAVED_UV);
+        return;
+    };
+    if let Some(path) = v.get(PATH) {
+        if let Some(i) = path_position(Some(path), &bin_dir(&env)) {
+            let mut parts = split_path(path);
+            parts.remove(i);
+            v.insert(PATH, join_path(&parts));
+        }
+    }
+    if v.get(VIRTUAL_ENV).map(Path::new) == Some(env.as_path()) {
+        v.remove(VIRTUAL_ENV);
+        v.remove(VIRTUAL_ENV_PROMPT);
+    }
+    if let Some(saved) = v.remove(AUTOVENV_SAVED_PYTHONHOME) {
+        v.insert(PYTHONHOME, saved);
+    }
+    match v.remove(AUTOVENV_SAVED_UV) {
+        Some(saved) => {
+            v.insert(UV_PROJECT_ENVIRONMENT, saved);
+        }
+        None if v.get(UV_PROJECT_ENVIRONMENT).map(Path::new) == Some(env.as_path()) => {
+            v.remove(UV_PROJECT_ENVIRONMENT);
+        }
+        None => {}
+    }
+    v.remove(AUTOVENV_ROOT);
+    v.remove(AUTOVENV_ENV);
+}
+
+fn enter(v: &mut Vars, root: &Path, env: &Path, prompt: &OsStr) {
+    let bin = bin_dir(env).into_os_string();
+    let path = match v.get(PATH) {
+        // Prepending to an empty PATH must not add an empty entry: that
+        // would mean "the current directory" to every exec.
+        Some(p) if !p.is_empty() => {
+            let mut s = bin;
+            s.push(":");
+            s.push(p);
+            s
+        }
+        _ => bin,
+    };
+    v.insert(PATH, path);
+    v.insert(VIRTUAL_ENV, env.as_os_str().to_owned());
+    v.insert(VIRTUAL_ENV_PROMPT, prompt.to_owned());
+    if let Some(home) = v.remove(PYTHONHOME) {
+        v.insert(AUTOVENV_SAVED_PYTHONHOME, home);
+    }
+    if let Some(old) = v.insert(UV_PROJECT_ENVIRONMENT, env.as_os_str().to_owned()) {
+        v.insert(AUTOVENV_SAVED_UV, old);
+    }
+    v.insert(AUTOVENV_ROOT, root.as_os_str().to_owned());
+    v.insert(AUTOVENV_ENV, env.as_os_str().to_owned());
+}
+
+fn split_path(path: &OsStr) -> Vec<&[u8]> {
+    path.as_bytes().split(|&b| b == b':').collect()
+}
+
+fn join_path(parts: &[&[u8]]) -> OsString {
+    OsString::from_vec(parts.join(&b':'))
+}
+
+fn path_position(path: Option<&OsStr>, entry: &Path) -> Option<usize> {
+    let path = path.filter(|p| !p.is_empty())?;
+    split_path(path).iter().position(|p| *p == entry.as_os_str().as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P0: &str = "/usr/local/bin:/usr/bin:/bin";
+
+    fn active(root: &str, prompt: &str) -> Target {
+        Target::Active {
+            root: root.into(),
+            env: Path::new(root).join("env"),
+            prompt: prompt.into(),
+        }
+    }
+
+    /// Apply a plan's changes to `cur`, as the shell would.
+    fn apply(cur: &Current, plan: &Plan) -> Current {
+        let mut next = cur.clone();
+        for c in &plan.changes {
+            match c {
+                Change::SetEnv(k, v) => {
+                    next.vars.insert(k, v.clone());
+                }
+                Change::UnsetEnv(k) => {
+                    next.vars.remove(k);
+                }
+                other => panic!("plan emitted a non-env change: {other:?}"),
+            }
+        }
+        next
+    }
+
+    fn path_of(c: &Current) -> &str {
+        c.get(PATH).unwrap().to_str().unwrap()
+    }
+
+    #[test]
+    fn enter_then_leave_restores_exactly() {
+        let before = Current::default().with(PATH, P0);
+        let inside = apply(&before, &decide(&before, &active("/p", "p")));
+        assert_eq!(path_of(&inside), format!("/p/env/bin:{P0}"));
+        assert_eq!(inside.get(VIRTUAL_ENV), Some(OsStr::new("/p/env")));
+        assert_eq!(inside.get(VIRTUAL_ENV_PROMPT), Some(OsStr::new("p")));
+        assert_eq!(inside.get(UV_PROJECT_ENVIRONMENT), Some(OsStr::new("/p/env")));
+        let after = apply(&inside, &decide(&inside, &Target::None));
+        assert_eq!(after, before);
+    }
+
+    #[test]
+    fn nothing_to_do_emits_nothing() {
+        let before = Current::default().with(PATH, P0);
+        assert_eq!(decide(&before, &Target::None), Plan::default());
+        let inside = apply(&before, &decide(&before, &active("/p", "p")));
+        assert_eq!(decide(&inside, &active("/p", "p")), Plan::default());
+    }
+
+    #[test]
+    fn user_path_edits_inside_survive_leaving() {
+        let before = Current::default().with(PATH, P0);
+        let mut inside = apply(&before, &decide(&before, &active("/p", "p")));
+        let edited = format!("/mine/bin:/p/env/bin:{P0}:/opt/extra");
+        inside.vars.insert(PATH, edited.into());
+        // A cd inside the project must not reorder anything.
+        assert_eq!(decide(&inside, &active("/p", "p")), Plan::default());
+        let after = apply(&inside, &decide(&inside, &Target::None));
+        assert_eq!(path_of(&after), format!("/mine/bin:{P0}:/opt/extra"));
+    }
+
+    #[test]
+    fn a_to_b_is_one_step() {
+        let before = Current::default().with(PATH, P0);
+        let in_a = apply(&before, &decide(&before, &active("/a", "a")));
+        let plan = decide(&in_a, &active("/b", "b"));
+        let in_b = apply(&in_a, &plan);
+        assert_eq!(path_of(&in_b), format!("/b/env/bin:{P0}"));
+        assert_eq!(in_b.get(AUTOVENV_ROOT), Some(OsStr::new("/b")));
+        assert_eq!(apply(&in_b, &decide(&in_b, &Target::None)), before);
+    }
+
+    #[test]
+    fn pythonhome_and_uv_env_are_saved_and_restored() {
+        let before = Current::default()
+            .with(PATH, P0)
+            .with(PYTHONHOME, "")
+            .with(UV_PROJECT_ENVIRONMENT, "/elsewhere");
+        let inside = apply(&before, &decide(&before, &active("/p", "p")));
+        assert_eq!(inside.get(PYTHONHOME), None);
+        assert_eq!(inside.get(AUTOVENV_SAVED_PYTHONHOME), Some(OsStr::new("")));
+        assert_eq!(inside.get(UV_PROJECT_ENVIRONMENT), Some(OsStr::new("/p/env")));
+        assert_eq!(apply(&inside, &decide(&inside, &Target::None)), before);
+    }
+
+    #[test]
+    fn reset_path_is_repaired() {
+        // A tmux login shell: PATH rebuilt from scratch, AUTOVENV_* inherited.
+        let before = Current::default().with(PATH, P0);
+        let inside = apply(&before, &decide(&before, &active("/p", "p")));
+        let mut login = inside.clone();
+        login.vars.insert(PATH, P0.into());
+        let repaired = apply(&login, &decide(&login, &active("/p", "p")));
+        assert_eq!(repaired, inside);
+        // …and outside the project the stale bookkeeping is just dropped.
+        let left = apply(&login, &decide(&login, &Target::None));
+        assert_eq!(left, before);
+    }
+
+    #[test]
+    fn manual_venv_is_left_alone() {
+        let cur = Current::default().with(PATH, "/v/bin:/bin").with(VIRTUAL_ENV, "/v");
+        let plan = decide(&cur, &active("/p", "p"));
+        assert!(plan.changes.is_empty(), "{plan:?}");
+        assert_eq!(plan.blocked, Some(Foreign::Venv("/v".into())));
+    }
+
+    #[test]
+    fn manual_venv_inside_ours_survives_leaving() {
+        let before = Current::default().with(PATH, P0);
+        let mut inside = apply(&before, &decide(&before, &active("/p", "p")));
+        inside.vars.insert(VIRTUAL_ENV, "/v".into());
+        let p = format!("/v/bin:{}", path_of(&inside));
+        inside.vars.insert(PATH, p.into());
+        let after = apply(&inside, &decide(&inside, &Target::None));
+        assert_eq!(after.get(VIRTUAL_ENV), Some(OsStr::new("/v")));
+        assert_eq!(path_of(&after), format!("/v/bin:{P0}"));
+        assert_eq!(after.get(AUTOVENV_ENV), None);
+    }
+
+    #[test]
+    fn conda_env_blocks_but_base_does_not() {
+        let mut cur = Current::default().with(PATH, P0);
+        cur.conda_env = Some("base".into());
+        assert!(decide(&cur, &active("/p", "p")).blocked.is_none());
+        cur.conda_env = Some("ml".into());
+        let plan = decide(&cur, &active("/p", "p"));
+        assert_eq!(plan.blocked, Some(Foreign::Conda("ml".into())));
+        assert!(plan.changes.is_empty());
+    }
+
+    #[test]
+    fn hint_once_per_entry() {
+        let cur = Current::default().with(PATH, P0);
+        let t = Target::Untrusted { root: "/u".into() };
+        let plan = decide(&cur, &t);
+        assert_eq!(plan.hint, Some(PathBuf::from("/u")));
+        let there = apply(&cur, &plan);
+        assert_eq!(decide(&there, &t), Plan::default());
+        let out = apply(&there, &decide(&there, &Target::None));
+        assert_eq!(out, cur);
+        assert!(decide(&out, &t).hint.is_some());
+    }
+
+    #[test]
+    fn deny_inside_deactivates() {
+        let before = Current::default().with(PATH, P0);
+        let inside = apply(&before, &decide(&before, &active("/p", "p")));
+        let plan = decide(&inside, &Target::Untrusted { root: "/p".into() });
+        let after = apply(&inside, &plan);
+        assert_eq!(path_of(&after), P0);
+        assert_eq!(after.get(VIRTUAL_ENV), None);
+        assert!(plan.hint.is_some());
+    }
+
+    #[test]
+    fn empty_or_missing_path_gets_no_empty_entry() {
+        for before in [Current::default(), Current::default().with(PATH, "")] {
+            let inside = apply(&before, &decide(&before, &active("/p", "p")));
+            assert_eq!(path_of(&inside), "/p/env/bin");
+            let after = apply(&inside, &decide(&inside, &Target::None));
+            assert_eq!(after.get(PATH).unwrap_or_default(), "");
+        }
+    }
+
+    #[test]
+    fn path_with_empty_entries_round_trips() {
+        for p in [":/a", "/a:", "/a::/b", ":"] {
+            let before = Current::default().with(PATH, p);
+            let inside = apply(&before, &decide(&before, &active("/p", "p")));
+            assert_eq!(apply(&inside, &decide(&inside, &Target::None)), before, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn tampered_bookkeeping_is_dropped() {
+        let cur = Current::default().with(PATH, P0).with(AUTOVENV_ROOT, "/gone");
+        let after = apply(&cur, &decide(&cur, &Target::None));
+        assert_eq!(after, Current::default().with(PATH, P0));
+    }
+
+    #[test]
+    fn prompt_change_in_place_sets_only_the_prompt() {
+        let before = Current::default().with(PATH, P0);
+        let inside = apply(&before, &decide(&before, &active("/p", "p")));
+        let plan = decide(&inside, &active("/p", "new"));
+        assert_eq!(plan.changes, vec![Change::SetEnv(VIRTUAL_ENV_PROMPT, "new".into())]);
+    }
+}
