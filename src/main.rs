@@ -1,13 +1,59 @@
+//! autovenv: parse the command line and dispatch. Nothing else lives here.
+
+mod act;
+mod cli;
+mod commands;
 mod config;
+mod context;
 mod dirs;
 mod error;
+mod export;
 mod fsutil;
 mod gitignore;
+mod hook;
+mod lock;
+mod msg;
 mod plan;
 mod project;
 mod python;
+mod resolve;
 mod shell;
+mod signals;
+mod stamp;
+mod sync;
 mod trust;
 mod venv;
 
-fn main() {}
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+use context::Context;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ctx = Context::from_process();
+    let result = match cli.command {
+        Command::Hook { shell } => commands::hook(shell),
+        Command::Export { format } => commands::export(&ctx, format),
+        Command::Allow { dir } => commands::allow(&ctx, dir.as_deref()),
+        Command::Deny { dir } => commands::deny(&ctx, dir.as_deref()),
+        Command::Sync { dir, force } => commands::sync(&ctx, dir.as_deref(), force),
+        Command::Status { .. } | Command::Watch { .. } | Command::Exec { .. } | Command::Completions { .. } => {
+            Err(error::Error::new("not built yet"))
+        }
+    };
+    match result {
+        Ok(out) => {
+            // A closed pipe (`autovenv hook zsh | head`) is not an error.
+            let _ = std::io::stdout().lock().write_all(&out);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            msg::error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -30,11 +30,15 @@ impl Trust {
     }
 }
 
+/// Hex sha256 of a canonical root: the name of its trust record and lock.
+pub fn key(canonical_root: &Path) -> String {
+    let digest = Sha256::digest(canonical_root.as_os_str().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The record file for a canonical root.
 pub fn record_path(trust_dir: &Path, canonical_root: &Path) -> PathBuf {
-    let digest = Sha256::digest(canonical_root.as_os_str().as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    trust_dir.join(hex)
+    trust_dir.join(key(canonical_root))
 }
 
 /// The path trust is keyed by: symlinks resolved, so a link into an allowed

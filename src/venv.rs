@@ -56,6 +56,20 @@ pub fn python(env: &Path) -> PathBuf {
     env.join("bin").join("python")
 }
 
+/// The interpreter version an env was made with, from its `pyvenv.cfg`
+/// (`version` from venv, `version_info` from uv and virtualenv), so the
+/// version is known without starting Python.
+pub fn version(env: &Path) -> Option<String> {
+    let cfg = fs::read_to_string(env.join("pyvenv.cfg")).ok()?;
+    cfg.lines().find_map(|l| {
+        let (k, v) = l.split_once('=')?;
+        matches!(k.trim(), "version" | "version_info").then(|| {
+            // virtualenv writes 3.11.7.final.0; keep the release part.
+            v.trim().split('.').take(3).collect::<Vec<_>>().join(".")
+        })
+    })
+}
+
 /// How to make an env.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Maker {
@@ -177,6 +191,19 @@ mod tests {
         fs::remove_file(env.join("bin/python")).unwrap();
         symlink("/bin/sh", env.join("bin/python")).unwrap();
         assert_eq!(inspect(&env), EnvState::Ready);
+    }
+
+    #[test]
+    fn version_from_each_makers_cfg() {
+        let t = tempfile::tempdir().unwrap();
+        for (cfg, want) in [
+            ("home = /x\nversion = 3.11.7\n", "3.11.7"),
+            ("home = /x\nuv = 0.13.9\nversion_info = 3.12.1\n", "3.12.1"),
+            ("version_info = 3.10.4.final.0\n", "3.10.4"),
+        ] {
+            fs::write(t.path().join("pyvenv.cfg"), cfg).unwrap();
+            assert_eq!(version(t.path()).as_deref(), Some(want));
+        }
     }
 
     #[test]

@@ -24,3 +24,4 @@ pub fn render(shell: Shell, changes: &[Change]) -> Vec<u8> {
     out
 }
 pub fn render_json(_changes: &[Change]) -> String { String::new() }
+pub fn quote(shell: Shell, v: &[u8]) -> Vec<u8> { match shell { Shell::Fish => fq(v), _ => q(v) } }

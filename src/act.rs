@@ -1,0 +1,145 @@
+//! Act: make a trusted project's env exist, whole and synced. The only step
+//! with side effects on the project (env folder, `.gitignore`, installs);
+//! everything here runs under the project lock.
+
+use std::path::Path;
+
+use crate::config::{Creator, Settings};
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::gitignore;
+use crate::lock;
+use crate::msg;
+use crate::python;
+use crate::resolve::Trusted;
+use crate::sync::{self, Outcome};
+use crate::venv::{self, EnvState, Maker};
+
+/// What became of the env: usable or not, and the error to report if any.
+pub struct Report {
+    pub usable: bool,
+    pub error: Option<Error>,
+}
+
+impl Report {
+    fn ok() -> Report {
+        Report { usable: true, error: None }
+    }
+    fn unusable(e: Error) -> Report {
+        Report { usable: false, error: Some(e) }
+    }
+}
+
+/// Create, repair and sync as needed. The common case (env ready, no
+/// requirements file moved) returns after a few stats, without the lock.
+pub fn ensure(ctx: &Context, t: &Trusted, force_sync: bool) -> Report {
+    if !force_sync && venv::inspect(&t.env) == EnvState::Ready && sync_is_fresh(t) {
+        return Report::ok();
+    }
+    let _lock = match ctx.dirs.lock_dir() {
+        Some(dir) => match lock::acquire(&dir, &t.project.key(), &t.project.display(ctx)) {
+            Ok(l) => Some(l),
+            Err(e) => return Report::unusable(e),
+        },
+        // Without a home there is no lock folder; the env may still be made.
+        None => None,
+    };
+    if let Err(e) = make_ready(ctx, t) {
+        return Report::unusable(e);
+    }
+    let uv = ctx.find_program("uv");
+    let version = venv::version(&t.env).unwrap_or_default();
+    let request = sync::Request {
+        root: &t.project.root,
+        env: &t.env,
+        python_version: &version,
+        top: &t.settings.requirements,
+        mode: t.settings.sync,
+        uv: uv.as_deref(),
+        force: force_sync,
+    };
+    match sync::sync(&request) {
+        Ok(Outcome::StillFailing(_)) | Ok(Outcome::UpToDate) | Ok(Outcome::Installed) | Ok(Outcome::Nothing) => {
+            Report::ok()
+        }
+        Err(e) => Report { usable: true, error: Some(e) },
+    }
+}
+
+fn sync_is_fresh(t: &Trusted) -> bool {
+    use crate::config::SyncMode;
+    t.settings.sync == SyncMode::Off
+        || sync::read_state(&t.env)
+            .is_some_and(|s| sync::stats_unchanged(&t.project.root, &s, &t.settings.requirements, t.settings.sync))
+}
+
+/// Under the lock: look again (another shell may have just made it), then
+/// create or rebuild.
+fn make_ready(ctx: &Context, t: &Trusted) -> Result<()> {
+    let name = rel_name(&t.project.root, &t.env);
+    match venv::inspect(&t.env) {
+        EnvState::Ready => return Ok(()),
+        EnvState::Missing => {}
+        EnvState::Incomplete => {
+            msg::info(&format!("rebuilding {name}/: its creation was interrupted"));
+            venv::remove_owned(&t.env)?;
+        }
+        EnvState::Broken { owned: true } => {
+            msg::info(&format!("rebuilding {name}/: its Python interpreter is gone"));
+            venv::remove_owned(&t.env)?;
+        }
+        EnvState::Broken { owned: false } => {
+            return Err(Error::new(format!(
+                "{} is a virtual environment whose Python interpreter is gone",
+                t.env.display()
+            ))
+            .with_hint(format!("autovenv did not make it, so it will not delete it; remove it and autovenv will make a new one")));
+        }
+        EnvState::Foreign(why) => {
+            return Err(Error::new(format!("{} {why}; leaving it untouched", t.env.display()))
+                .with_hint("move it away, or set `env_dir` in .autovenv.toml to use another folder"));
+        }
+    }
+    create(ctx, t, &name)
+}
+
+fn create(ctx: &Context, t: &Trusted, name: &str) -> Result<()> {
+    let maker = maker(ctx, &t.settings)?;
+    let request = python::requested(&t.project.root, t.settings.python.as_deref())?;
+    let pyenv_root = ctx
+        .var("PYENV_ROOT")
+        .map(std::path::PathBuf::from)
+        .or_else(|| ctx.home().map(|h| h.join(".pyenv")));
+    let uv = ctx.find_program("uv");
+    let interpreter = python::find(request.as_ref(), &ctx.system_path(), pyenv_root.as_deref(), uv.as_deref())?;
+    msg::info(&format!("creating {name}/ with Python {} ({})", interpreter.version, maker.name()));
+    if let Err(e) = venv::create(&t.env, &interpreter.path, &maker) {
+        // Leave nothing half-made behind for the next prompt to trip on.
+        let _ = venv::remove_owned(&t.env);
+        return Err(e);
+    }
+    if t.settings.gitignore {
+        match gitignore::ensure_ignored(&t.project.root, &t.env) {
+            Ok(Some(file)) => msg::info(&format!("added /{name} to {}", crate::fsutil::tilde(&file, ctx.home()))),
+            Ok(None) => {}
+            Err(e) => msg::warn(&e.message),
+        }
+    }
+    Ok(())
+}
+
+fn maker(ctx: &Context, s: &Settings) -> Result<Maker> {
+    Ok(match s.creator {
+        Creator::Auto => ctx.find_program("uv").map(Maker::Uv).unwrap_or(Maker::Venv),
+        Creator::Uv => Maker::Uv(ctx.find_program("uv").ok_or_else(|| {
+            Error::new("creator = \"uv\" is configured but uv is not on PATH")
+                .with_hint("install uv (`pip install uv`), or set creator = \"auto\"")
+        })?),
+        Creator::Venv => Maker::Venv,
+        Creator::Virtualenv => Maker::Virtualenv,
+    })
+}
+
+fn rel_name(root: &Path, env: &Path) -> String {
+    env.strip_prefix(root).unwrap_or(env).display().to_string()
+}

@@ -1,0 +1,69 @@
+//! The command line, as clap sees it. Help text here is the user's manual
+//! in the terminal; README.md says the same at length.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::shell::Shell;
+
+#[derive(Parser)]
+#[command(
+    name = "autovenv",
+    version,
+    about = "Automatic Python virtual environments: cd into a project and its env exists, is synced and active; cd out and your shell is as it was.",
+    after_help = "Set up: add `eval \"$(autovenv hook zsh)\"` (or bash; fish: `autovenv hook fish | source`) to your shell's rc file, then `autovenv allow` in a project."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Print the shell integration, for your rc file: eval "$(autovenv hook zsh)"
+    Hook { shell: Shell },
+    /// Print the code that brings the shell up to date (what the hook runs at each prompt)
+    Export { format: Format },
+    /// Trust the project containing DIR (default: here): create, sync and activate its env
+    Allow { dir: Option<PathBuf> },
+    /// Revoke trust in the project containing DIR; the next prompt deactivates it
+    Deny { dir: Option<PathBuf> },
+    /// Show the project, its env, trust, sync state, and what the shell has active
+    Status {
+        dir: Option<PathBuf>,
+        /// Machine-readable output
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create the env if needed and install the requirements now
+    Sync {
+        dir: Option<PathBuf>,
+        /// Install even if the requirements did not change
+        #[arg(long)]
+        force: bool,
+    },
+    /// Sync allowed projects in the background as their requirements change
+    Watch { dirs: Vec<PathBuf> },
+    /// Run a command inside a project's env, without the hook (editors, cron, CI)
+    Exec {
+        /// The project to use (default: here)
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// The command and its arguments
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<OsString>,
+    },
+    /// Print shell completions for autovenv itself
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Bash,
+    Zsh,
+    Fish,
+    /// {"VAR": "value" | null} for editors and other tools
+    Json,
+}

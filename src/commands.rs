@@ -1,0 +1,102 @@
+//! The small commands: hook, export, allow, deny, sync. Each returns the
+//! bytes for stdout or an error; main prints them.
+
+use std::path::{Path, PathBuf};
+
+use crate::act;
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::export;
+use crate::fsutil::tilde;
+use crate::msg;
+use crate::project;
+use crate::resolve;
+use crate::shell::{self, Shell};
+use crate::trust::{self, Trust};
+use crate::cli::Format;
+
+pub fn hook(shell: Shell) -> Result<Vec<u8>> {
+    let exe = std::env::current_exe().map_err(|e| Error::io("cannot find the autovenv binary", e))?;
+    Ok(crate::hook::render(shell, &exe))
+}
+
+pub fn export(ctx: &Context, format: Format) -> Result<Vec<u8>> {
+    let changes = export::changes(ctx);
+    Ok(match format {
+        Format::Bash => shell::render(Shell::Bash, &changes),
+        Format::Zsh => shell::render(Shell::Zsh, &changes),
+        Format::Fish => shell::render(Shell::Fish, &changes),
+        Format::Json => shell::render_json(&changes).into_bytes(),
+    })
+}
+
+/// The project root for a command's optional DIR argument.
+pub fn root_for(ctx: &Context, dir: Option<&Path>) -> Result<PathBuf> {
+    let dir = match dir {
+        Some(d) => std::path::absolute(d).map_err(|e| Error::io(format!("cannot resolve {}", d.display()), e))?,
+        None => export::working_dir(ctx).ok_or_else(|| Error::new("the current directory is gone"))?,
+    };
+    if !dir.is_dir() {
+        return Err(Error::new(format!("{} is not a directory", dir.display())));
+    }
+    project::discover(&dir, ctx.home()).ok_or_else(|| {
+        Error::new(format!("{} is not in a Python project", tilde(&dir, ctx.home()))).with_hint(
+            "a project has requirements.txt, pyproject.toml, setup.py, setup.cfg, .python-version or .autovenv.toml",
+        )
+    })
+}
+
+pub fn allow(ctx: &Context, dir: Option<&Path>) -> Result<Vec<u8>> {
+    let root = root_for(ctx, dir)?;
+    let trust_dir = ctx.dirs.trust_dir().ok_or_else(no_home)?;
+    let canonical = trust::canonical(&root)?;
+    trust::allow(&trust_dir, &canonical)?;
+    msg::info(&format!("allowed {}", tilde(&root, ctx.home())));
+    // Make the env now, in the foreground of the command the person typed,
+    // so the next prompt only has to activate it.
+    let t = resolve::trusted(ctx, resolve::project(ctx, &root)?)?;
+    let report = act::ensure(ctx, &t, false);
+    report_result(report)
+}
+
+pub fn deny(ctx: &Context, dir: Option<&Path>) -> Result<Vec<u8>> {
+    let root = root_for(ctx, dir)?;
+    let trust_dir = ctx.dirs.trust_dir().ok_or_else(no_home)?;
+    let p = resolve::project(ctx, &root).or_else(|_| {
+        Ok::<_, Error>(resolve::Project { canonical: trust::canonical(&root)?, root: root.clone(), trust: Trust::NotAllowed })
+    })?;
+    let had = trust::deny(&trust_dir, &p.canonical)?;
+    if let Trust::Prefix(prefix) = &p.trust {
+        return Err(Error::new(format!(
+            "{} is trusted by the prefix {} in the global config",
+            tilde(&root, ctx.home()),
+            tilde(prefix, ctx.home())
+        ))
+        .with_hint("remove that entry from trust.prefixes to deny it"));
+    }
+    msg::info(&if had {
+        format!("denied {}; its env stays on disk but is no longer activated", tilde(&root, ctx.home()))
+    } else {
+        format!("{} was not allowed", tilde(&root, ctx.home()))
+    });
+    Ok(Vec::new())
+}
+
+pub fn sync(ctx: &Context, dir: Option<&Path>, force: bool) -> Result<Vec<u8>> {
+    let root = root_for(ctx, dir)?;
+    let t = resolve::trusted(ctx, resolve::project(ctx, &root)?)?;
+    let report = act::ensure(ctx, &t, force);
+    report_result(report)
+}
+
+fn report_result(report: act::Report) -> Result<Vec<u8>> {
+    match report.error {
+        Some(e) => Err(e),
+        None => Ok(Vec::new()),
+    }
+}
+
+fn no_home() -> Error {
+    Error::new("HOME is not set, so there is no place for trust records")
+        .with_hint("set HOME or XDG_DATA_HOME")
+}

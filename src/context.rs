@@ -1,0 +1,80 @@
+//! What every command reads from the process environment, read once.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use crate::config::{self, Layer};
+use crate::dirs::Dirs;
+use crate::error::Result;
+use crate::plan;
+
+pub struct Context {
+    lookup: Box<dyn Fn(&str) -> Option<OsString>>,
+    pub dirs: Dirs,
+}
+
+impl Context {
+    pub fn from_process() -> Context {
+        Context::new(Box::new(|k| std::env::var_os(k)))
+    }
+
+    pub fn new(lookup: Box<dyn Fn(&str) -> Option<OsString>>) -> Context {
+        let dirs = Dirs::from_env(&*lookup);
+        Context { lookup, dirs }
+    }
+
+    pub fn var(&self, name: &str) -> Option<OsString> {
+        (self.lookup)(name)
+    }
+
+    pub fn lookup(&self) -> &dyn Fn(&str) -> Option<OsString> {
+        &*self.lookup
+    }
+
+    pub fn home(&self) -> Option<&Path> {
+        self.dirs.home.as_deref()
+    }
+
+    /// PATH without the bin folders of the env autovenv or the user
+    /// activated: looking for `python3` or `uv` must find the system's,
+    /// not a project's.
+    pub fn system_path(&self) -> OsString {
+        let path = self.var(plan::PATH).unwrap_or_default();
+        let skip: Vec<PathBuf> = [plan::AUTOVENV_ENV, plan::VIRTUAL_ENV]
+            .iter()
+            .filter_map(|v| self.var(v))
+            .map(|e| plan::bin_dir(Path::new(&e)))
+            .collect();
+        let kept: Vec<PathBuf> = std::env::split_paths(&path)
+            .filter(|p| !p.as_os_str().is_empty() && !skip.contains(p))
+            .collect();
+        std::env::join_paths(kept).unwrap_or_default()
+    }
+
+    /// An executable named `name` on the system PATH.
+    pub fn find_program(&self, name: &str) -> Option<PathBuf> {
+        use std::os::unix::fs::PermissionsExt;
+        std::env::split_paths(&self.system_path())
+            .map(|d| d.join(name))
+            .find(|p| p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
+    }
+
+    /// The global config; a missing file is an empty layer.
+    pub fn global_config(&self) -> Result<Layer> {
+        match self.dirs.config_file() {
+            Some(f) => config::load_global(&f),
+            None => Ok(Layer::default()),
+        }
+    }
+
+    /// `trust.prefixes`, as canonical paths so they compare with canonical roots.
+    pub fn trust_prefixes(&self, global: &Layer) -> Vec<PathBuf> {
+        global
+            .trust_prefixes
+            .iter()
+            .flatten()
+            .filter_map(|p| config::expand_prefix(p, self.home()))
+            .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
+            .collect()
+    }
+}

@@ -1,0 +1,151 @@
+//! `autovenv export SHELL`: what the hook evals. One pass down the data
+//! flow: discover → decide → act → render. Whatever fails, stdout stays
+//! valid shell code (at worst only the bookkeeping), errors go to stderr.
+
+use std::ffi::OsString;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use crate::act;
+use crate::config;
+use crate::context::Context;
+use crate::msg;
+use crate::plan::{self, Current, Target};
+use crate::project;
+use crate::resolve;
+use crate::shell::Change;
+use crate::stamp;
+use crate::sync;
+
+/// Hook bookkeeping, shell variables that are not exported: a child shell
+/// starts without them and so runs `export` once at its first prompt.
+pub const LOCAL_PWD: &str = "__autovenv_pwd";
+pub const LOCAL_VENV: &str = "__autovenv_venv";
+pub const LOCAL_STAMP: &str = "__autovenv_stamp";
+pub const LOCAL_WATCH: &str = "__autovenv_watch";
+/// How the hook hands its stamp to us (its variable is not exported).
+pub const STAMP_ENV: &str = "AUTOVENV_STAMP";
+
+/// Compute the changes for the shell, acting on the project as needed.
+pub fn changes(ctx: &Context) -> Vec<Change> {
+    let stamp = stamp::touch(ctx.dirs.stamps.as_deref(), ctx.var(STAMP_ENV).as_deref());
+    let cur = Current::from_env(ctx.lookup());
+    let pwd = working_dir(ctx);
+    let mut watch = Watch::default();
+    let target = match pwd.as_deref() {
+        Some(pwd) => {
+            watch.add(pwd);
+            match project::discover(pwd, ctx.home()) {
+                Some(root) => target_for(ctx, &cur, &root, &mut watch),
+                None => Target::None,
+            }
+        }
+        None => Target::None,
+    };
+    let plan = plan::decide(&cur, &target);
+    if let Some(root) = &plan.hint {
+        msg::info(&format!(
+            "{} is not allowed; run `autovenv allow` to create and activate its env",
+            crate::fsutil::tilde(root, ctx.home())
+        ));
+    }
+
+    let mut out = plan.changes;
+    let venv_after = out
+        .iter()
+        .rev()
+        .find_map(|c| match c {
+            Change::SetEnv(plan::VIRTUAL_ENV, v) => Some(Some(v.clone())),
+            Change::UnsetEnv(plan::VIRTUAL_ENV) => Some(None),
+            _ => None,
+        })
+        .unwrap_or_else(|| cur.get(plan::VIRTUAL_ENV).map(|v| v.to_owned()));
+    out.push(Change::SetLocal(LOCAL_PWD, ctx.var("PWD").unwrap_or_default()));
+    out.push(Change::SetLocal(LOCAL_VENV, venv_after.unwrap_or_default()));
+    out.push(Change::SetLocal(LOCAL_STAMP, stamp.map(PathBuf::into_os_string).unwrap_or_default()));
+    out.push(Change::SetLocalList(LOCAL_WATCH, watch.0));
+    out
+}
+
+/// `$PWD` when it names the current directory (it keeps the path the
+/// person typed, symlinks and all), else the kernel's answer.
+pub fn working_dir(ctx: &Context) -> Option<PathBuf> {
+    let here = std::fs::metadata(".").ok()?;
+    if let Some(pwd) = ctx.var("PWD").map(PathBuf::from).filter(|p| p.is_absolute()) {
+        if std::fs::metadata(&pwd).is_ok_and(|m| m.dev() == here.dev() && m.ino() == here.ino()) {
+            return Some(pwd);
+        }
+    }
+    std::env::current_dir().ok()
+}
+
+fn target_for(ctx: &Context, cur: &Current, root: &Path, watch: &mut Watch) -> Target {
+    watch.add(root);
+    // Trust changes (allow, deny) show as the trust folder's mtime.
+    if let Some(dir) = ctx.dirs.trust_dir() {
+        watch.add_nearest(&dir);
+    }
+    if let Some(file) = ctx.dirs.config_file() {
+        watch.add_nearest(&file);
+    }
+    let project = match resolve::project(ctx, root) {
+        Ok(p) => p,
+        Err(e) => {
+            msg::error(&e);
+            return Target::None;
+        }
+    };
+    if !project.trust.is_trusted() {
+        return Target::Untrusted { root: root.to_path_buf() };
+    }
+    for f in config::project_config_files(root) {
+        watch.add(&f);
+    }
+    let python_version = root.join(".python-version");
+    if python_version.exists() {
+        watch.add(&python_version);
+    }
+    let t = match resolve::trusted(ctx, project) {
+        Ok(t) => t,
+        Err(e) => {
+            msg::error(&e);
+            return Target::None;
+        }
+    };
+    let target = Target::Active { root: root.to_path_buf(), env: t.env.clone(), prompt: t.prompt() };
+    // Someone else's venv is active: leave it alone, make nothing.
+    if cur.foreign_env().is_some() {
+        return target;
+    }
+    let report = act::ensure(ctx, &t, false);
+    if let Some(e) = &report.error {
+        msg::error(e);
+    }
+    if let Some(state) = sync::read_state(&t.env) {
+        for s in &state.files {
+            watch.add(&root.join(&s.path));
+        }
+    }
+    if report.usable { target } else { Target::None }
+}
+
+/// Paths whose mtime the hook compares with the stamp.
+#[derive(Default)]
+struct Watch(Vec<OsString>);
+
+impl Watch {
+    fn add(&mut self, p: &Path) {
+        let p = p.as_os_str().to_owned();
+        if !self.0.contains(&p) {
+            self.0.push(p);
+        }
+    }
+
+    /// A path that may not exist yet: watch its nearest existing ancestor,
+    /// whose mtime moves when the path (or a folder on the way) is created.
+    fn add_nearest(&mut self, p: &Path) {
+        if let Some(a) = p.ancestors().find(|a| a.exists()) {
+            self.add(a);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! From a project root to everything the later steps need: its canonical
+//! path, whether it is trusted, and (only then) its settings and env folder.
+//! A project's own config is read only after trust: an untrusted
+//! `.autovenv.toml` can name an interpreter, and nothing it says may run.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use crate::config::{self, Settings};
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::project;
+use crate::trust::{self, Trust};
+
+pub struct Project {
+    pub root: PathBuf,
+    pub canonical: PathBuf,
+    pub trust: Trust,
+}
+
+pub struct Trusted {
+    pub project: Project,
+    pub settings: Settings,
+    pub env: PathBuf,
+}
+
+impl Project {
+    /// Hex sha256 of the canonical root, shared by the trust record and the lock.
+    pub fn key(&self) -> String {
+        trust::key(&self.canonical)
+    }
+
+    pub fn display(&self, ctx: &Context) -> String {
+        crate::fsutil::tilde(&self.root, ctx.home())
+    }
+}
+
+/// The project whose root is `root`, with its trust checked.
+pub fn project(ctx: &Context, root: &Path) -> Result<Project> {
+    let canonical = trust::canonical(root)?;
+    let global = ctx.global_config()?;
+    let trust = trust::check(ctx.dirs.trust_dir().as_deref(), &canonical, &ctx.trust_prefixes(&global))?;
+    Ok(Project { root: root.to_path_buf(), canonical, trust })
+}
+
+/// Settings and env of a trusted project; `Err` for an untrusted one.
+pub fn trusted(ctx: &Context, project: Project) -> Result<Trusted> {
+    if !project.trust.is_trusted() {
+        return Err(not_allowed(ctx, &project.root));
+    }
+    let global = ctx.global_config()?;
+    let local = config::load_project(&project.root)?;
+    let settings = config::resolve(&global, &local);
+    let configured = settings.env_dir_configured.then_some(settings.env_dir.as_str());
+    let env = project::env_dir(&project.root, configured);
+    Ok(Trusted { project, settings, env })
+}
+
+pub fn not_allowed(ctx: &Context, root: &Path) -> Error {
+    Error::new(format!("{} is not allowed", crate::fsutil::tilde(root, ctx.home())))
+        .with_hint("run `autovenv allow` to create and activate its env")
+}
+
+impl Trusted {
+    /// `VIRTUAL_ENV_PROMPT`: configured, else the project folder's name.
+    pub fn prompt(&self) -> OsString {
+        match &self.settings.prompt {
+            Some(p) => p.into(),
+            None => self.project.root.file_name().map(|n| n.to_os_string()).unwrap_or_default(),
+        }
+    }
+}

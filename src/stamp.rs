@@ -1,0 +1,96 @@
+//! The per-shell stamp file behind the hook's no-process idle check.
+//!
+//! bash and zsh can compare mtimes with a builtin (`[[ a -nt b ]]`) but
+//! cannot read a clock without starting a process. So every run of `export`
+//! touches this shell's stamp, and the hook asks "is any watched path newer
+//! than the stamp?". The kernel stamps it (utimensat with no time) so it
+//! uses the same clock as the mtimes of the files it is compared with.
+//! A stamp removed by pruning only costs one extra run: a missing stamp is
+//! never "fresh", and the next run recreates it.
+
+use std::ffi::{CString, OsStr};
+use std::fs;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// Stamps of shells not seen for this long are removed.
+const PRUNE_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Touch the stamp the hook passed (if it is one of ours), or make a new one.
+/// `None` when there is nowhere to keep it; the hook then runs every prompt.
+pub fn touch(stamps_dir: Option<&Path>, given: Option<&OsStr>) -> Option<PathBuf> {
+    let dir = stamps_dir?;
+    if let Some(p) = given.map(Path::new).filter(|p| p.parent() == Some(dir)) {
+        if utime_now(p) || create(p) {
+            return Some(p.to_path_buf());
+        }
+    }
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).ok()?;
+    prune(dir);
+    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_nanos();
+    let p = dir.join(format!("{}-{nanos}", std::process::id()));
+    create(&p).then_some(p)
+}
+
+fn create(p: &Path) -> bool {
+    fs::OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).open(p).is_ok()
+        && utime_now(p)
+}
+
+fn utime_now(p: &Path) -> bool {
+    let Ok(c) = CString::new(p.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: a valid C string and a null times pointer ("now", by the kernel).
+    unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), std::ptr::null(), 0) == 0 }
+}
+
+fn prune(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    let now = SystemTime::now();
+    for e in entries.flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|m| now.duration_since(m).is_ok_and(|age| age > PRUNE_AFTER));
+        if old {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reuses_only_its_own_stamps() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("stamps");
+        let a = touch(Some(&dir), None).unwrap();
+        assert!(a.starts_with(&dir) && a.exists());
+        assert_eq!(touch(Some(&dir), Some(a.as_os_str())), Some(a.clone()));
+        // A path elsewhere is never touched or created.
+        let outside = t.path().join("victim");
+        let b = touch(Some(&dir), Some(outside.as_os_str())).unwrap();
+        assert!(!outside.exists() && b != a);
+        // A pruned stamp comes back under the same name.
+        fs::remove_file(&a).unwrap();
+        assert_eq!(touch(Some(&dir), Some(a.as_os_str())), Some(a.clone()));
+        assert!(a.exists());
+        assert_eq!(touch(None, Some(a.as_os_str())), None);
+    }
+
+    #[test]
+    fn touch_moves_the_mtime_forward() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("stamps");
+        let a = touch(Some(&dir), None).unwrap();
+        let old = SystemTime::now() - Duration::from_secs(60);
+        fs::File::options().write(true).open(&a).unwrap().set_modified(old).unwrap();
+        touch(Some(&dir), Some(a.as_os_str())).unwrap();
+        assert!(fs::metadata(&a).unwrap().modified().unwrap() > old + Duration::from_secs(30));
+    }
+}

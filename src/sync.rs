@@ -1,0 +1,445 @@
+//! Requirements sync: install exactly when the requirements changed.
+//!
+//! The state file inside the env records a sha256 over the interpreter
+//! version, the install mode and every watched file (path and content), plus
+//! each file's size and mtime. The per-prompt check only compares those stats;
+//! hashing happens only when a stat moved, and the installer only when the
+//! digest moved. Deleting the env deletes the state with it.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::ErrorKind;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::config::SyncMode;
+use crate::error::{Error, Result};
+use crate::fsutil::write_atomic;
+use crate::msg;
+use crate::venv;
+
+pub const STATE_FILE: &str = ".autovenv-state";
+
+/// What the last sync left behind.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
+    pub digest: String,
+    /// `None` when the install succeeded; the installer's failure otherwise.
+    pub error: Option<String>,
+    pub mode: String,
+    /// Every file the digest covers, top-level ones first, with its stats.
+    pub files: Vec<Stat>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stat {
+    /// Relative to the project root.
+    pub path: String,
+    /// `None`: the file did not exist (a top-level file may appear later).
+    pub mtime_ns: Option<i128>,
+    pub size: u64,
+}
+
+pub fn state_path(env: &Path) -> PathBuf {
+    env.join(STATE_FILE)
+}
+
+pub fn read_state(env: &Path) -> Option<State> {
+    let bytes = fs::read(state_path(env)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn write_state(env: &Path, state: &State) -> Result<()> {
+    let json = serde_json::to_vec_pretty(state).expect("state serialises");
+    write_atomic(&state_path(env), &json)
+}
+
+fn mode_name(mode: SyncMode) -> &'static str {
+    match mode {
+        SyncMode::Install => "install",
+        SyncMode::Exact => "exact",
+        SyncMode::Off => "off",
+    }
+}
+
+fn stat_of(root: &Path, rel: &str) -> Stat {
+    match fs::metadata(root.join(rel)) {
+        Ok(m) => Stat {
+            path: rel.to_string(),
+            mtime_ns: Some(m.mtime() as i128 * 1_000_000_000 + m.mtime_nsec() as i128),
+            size: m.size(),
+        },
+        Err(_) => Stat { path: rel.to_string(), mtime_ns: None, size: 0 },
+    }
+}
+
+/// The cheap check: stats only, no reading, no hashing.
+pub fn stats_unchanged(root: &Path, state: &State, top: &[String], mode: SyncMode) -> bool {
+    state.mode == mode_name(mode)
+        && top.iter().all(|t| state.files.iter().any(|s| &s.path == t))
+        && state.files.iter().all(|s| stat_of(root, &s.path) == *s)
+}
+
+/// All files the configured `top` list pulls in through `-r`/`-c` includes,
+/// top-level first, each once, as paths relative to `root`. A missing
+/// top-level file is fine (nothing to install yet); a missing include, a
+/// cycle, or a file that is not a regular file is an error naming it.
+pub fn watched_files(root: &Path, top: &[String]) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for t in top {
+        let p = root.join(t);
+        match fs::metadata(&p) {
+            Err(e) if e.kind() == ErrorKind::NotFound => out.push(t.clone()),
+            _ => collect(root, t, &mut Vec::new(), &mut out)?,
+        }
+    }
+    let mut seen = BTreeSet::new();
+    out.retain(|p| seen.insert(p.clone()));
+    Ok(out)
+}
+
+fn collect(root: &Path, rel: &str, stack: &mut Vec<String>, out: &mut Vec<String>) -> Result<()> {
+    if let Some(i) = stack.iter().position(|s| s == rel) {
+        let mut cycle = stack[i..].to_vec();
+        cycle.push(rel.to_string());
+        return Err(Error::new(format!("requirements include cycle: {}", cycle.join(" -> ")))
+            .with_hint("remove one of the -r/-c lines"));
+    }
+    let text = read_requirements(&root.join(rel))?;
+    out.push(rel.to_string());
+    stack.push(rel.to_string());
+    let base = Path::new(rel).parent().unwrap_or(Path::new(""));
+    for (n, line) in text.lines().enumerate() {
+        if let Some(inc) = include_of(line) {
+            let child = normalize(&base.join(inc));
+            if fs::metadata(root.join(&child)).is_err() {
+                return Err(Error::new(format!(
+                    "{} line {}: included file {} does not exist",
+                    root.join(rel).display(),
+                    n + 1,
+                    root.join(&child).display()
+                )));
+            }
+            collect(root, &child, stack, out)?;
+        }
+    }
+    stack.pop();
+    Ok(())
+}
+
+/// Refuses what is not a regular file before opening it: a FIFO would block
+/// the prompt forever.
+fn read_requirements(path: &Path) -> Result<String> {
+    let meta = fs::metadata(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    if !meta.is_file() {
+        return Err(Error::new(format!("{} is not a regular file", path.display()))
+            .with_hint("requirements must be plain text files"));
+    }
+    let bytes = fs::read(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let line = e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+        Error::new(format!("{} line {line} is not valid UTF-8", path.display()))
+            .with_hint("save the file as UTF-8")
+    })
+}
+
+/// The file named by a `-r`/`--requirement`/`-c`/`--constraint` line.
+fn include_of(line: &str) -> Option<&str> {
+    let line = line.split(" #").next().unwrap_or("").trim();
+    for flag in ["--requirement", "--constraint", "-r", "-c"] {
+        if let Some(rest) = line.strip_prefix(flag) {
+            let rest = rest.strip_prefix('=').unwrap_or(rest);
+            // `-rfile` is valid for the short flags; `--requirementx` is not.
+            if flag.starts_with("--") && !(line.len() == flag.len() || line[flag.len()..].starts_with([' ', '\t', '='])) {
+                continue;
+            }
+            let name = rest.trim();
+            return (!name.is_empty()).then_some(name);
+        }
+    }
+    None
+}
+
+/// `a/../b` → `b`, so the same file reached two ways is one watched file.
+fn normalize(p: &Path) -> String {
+    let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir if parts.last().is_some_and(|l| *l != "..") => {
+                parts.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => parts.push(other.as_os_str()),
+        }
+    }
+    parts.iter().collect::<PathBuf>().to_string_lossy().into_owned()
+}
+
+pub fn digest(root: &Path, python_version: &str, mode: SyncMode, files: &[String]) -> Result<String> {
+    let mut h = Sha256::new();
+    h.update(b"autovenv-sync-1\0");
+    h.update(python_version.as_bytes());
+    h.update(b"\0");
+    h.update(mode_name(mode).as_bytes());
+    for f in files {
+        h.update(b"\0");
+        h.update(f.as_bytes());
+        h.update(b"\0");
+        match fs::read(root.join(f)) {
+            Ok(c) => {
+                h.update((c.len() as u64).to_le_bytes());
+                h.update(&c);
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => h.update(b"absent"),
+            Err(e) => return Err(Error::io(format!("cannot read {}", root.join(f).display()), e)),
+        }
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// What to sync and with what.
+pub struct Request<'a> {
+    pub root: &'a Path,
+    pub env: &'a Path,
+    pub python_version: &'a str,
+    pub top: &'a [String],
+    pub mode: SyncMode,
+    pub uv: Option<&'a Path>,
+    /// Run the installer even when the digest matches (`autovenv sync --force`).
+    pub force: bool,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Stats or digest unchanged: no installer ran.
+    UpToDate,
+    /// The last install of these very files failed; not retried until they change.
+    StillFailing(String),
+    Installed,
+    /// Nothing listed (no requirements file, or sync is off).
+    Nothing,
+}
+
+/// Sync if needed. Call with the project lock held.
+pub fn sync(req: &Request) -> Result<Outcome> {
+    if req.mode == SyncMode::Off {
+        return Ok(Outcome::Nothing);
+    }
+    let old = read_state(req.env);
+    if let Some(s) = &old {
+        if !req.force && stats_unchanged(req.root, s, req.top, req.mode) {
+            return Ok(match &s.error {
+                Some(e) => Outcome::StillFailing(e.clone()),
+                None => Outcome::UpToDate,
+            });
+        }
+    }
+    let files = watched_files(req.root, req.top)?;
+    let digest = digest(req.root, req.python_version, req.mode, &files)?;
+    let stats: Vec<Stat> = files.iter().map(|f| stat_of(req.root, f)).collect();
+    let mut state = State { digest: digest.clone(), error: None, mode: mode_name(req.mode).into(), files: stats };
+    if let Some(s) = old.filter(|s| s.digest == digest && !req.force) {
+        // Touched but not changed: remember the new stats, install nothing.
+        state.error = s.error.clone();
+        write_state(req.env, &state)?;
+        return Ok(match s.error {
+            Some(e) => Outcome::StillFailing(e),
+            None => Outcome::UpToDate,
+        });
+    }
+    let present: Vec<&String> = files.iter().filter(|f| req.root.join(f).is_file()).collect();
+    let top_present: Vec<&String> = req.top.iter().filter(|f| req.root.join(f).is_file()).collect();
+    // An empty file (or one of only options and comments) has nothing to
+    // install; running the installer would only print a warning.
+    if top_present.is_empty() || count_requirements(req.root, &present) == 0 {
+        write_state(req.env, &state)?;
+        return Ok(Outcome::Nothing);
+    }
+    let started = Instant::now();
+    match install(req, &top_present) {
+        Ok(()) => {
+            write_state(req.env, &state)?;
+            let names: Vec<&str> = top_present.iter().map(|s| s.as_str()).collect();
+            msg::info(&format!(
+                "synced {}: {} in {:.1}s",
+                names.join(", "),
+                plural(count_requirements(req.root, &present), "package"),
+                started.elapsed().as_secs_f64()
+            ));
+            Ok(Outcome::Installed)
+        }
+        Err(Failure::Interrupted) => Err(Error::new("install interrupted; it will be retried the next time you enter the project")),
+        Err(Failure::Failed(why)) => {
+            state.error = Some(why.clone());
+            write_state(req.env, &state)?;
+            Err(Error::new(why).with_hint("fix the file, or run `autovenv sync` to retry"))
+        }
+    }
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
+}
+
+/// Requirement lines, not options or comments: the number a person wrote.
+fn count_requirements(root: &Path, files: &[&String]) -> usize {
+    files
+        .iter()
+        .filter_map(|f| fs::read_to_string(root.join(f)).ok())
+        .map(|t| {
+            t.lines()
+                .map(|l| l.split('#').next().unwrap_or("").trim())
+                .filter(|l| !l.is_empty() && !l.starts_with('-'))
+                .count()
+        })
+        .sum()
+}
+
+enum Failure {
+    Interrupted,
+    Failed(String),
+}
+
+/// Run the installer with its output on our stderr, so long installs show
+/// their own progress. Always `<env>/bin/python -m pip` or uv with
+/// `--python`, never the env's `bin/pip` launcher script.
+fn install(req: &Request, top: &[&String]) -> std::result::Result<(), Failure> {
+    let python = venv::python(req.env);
+    let (mut cmd, name) = match req.uv {
+        Some(uv) => {
+            let mut c = Command::new(uv);
+            c.args(["pip", "install", "--python"]).arg(&python);
+            if req.mode == SyncMode::Exact {
+                c.arg("--exact");
+            }
+            (c, "uv pip install")
+        }
+        None => {
+            let mut c = Command::new(&python);
+            c.args(["-m", "pip", "install", "--disable-pip-version-check"]);
+            (c, "pip install")
+        }
+    };
+    for f in top {
+        cmd.arg("-r").arg(f);
+    }
+    cmd.current_dir(req.root).stdin(std::process::Stdio::null()).stdout(venv::stderr_stdio());
+    let status = {
+        let _guard = crate::signals::DeferInterrupt::new();
+        cmd.status().map_err(|e| Failure::Failed(format!("cannot run {name}: {e}")))?
+    };
+    if status.success() {
+        return Ok(());
+    }
+    use std::os::unix::process::ExitStatusExt;
+    if status.signal() == Some(libc::SIGINT) || status.code() == Some(130) {
+        return Err(Failure::Interrupted);
+    }
+    let files: Vec<&str> = top.iter().map(|s| s.as_str()).collect();
+    Err(Failure::Failed(format!("installing {} failed ({name} {})", files.join(", "), venv::exit_text(status))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let p = root.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+
+    #[test]
+    fn includes_are_followed_relative_to_the_including_file() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        write(r, "requirements.txt", "-r reqs/base.txt\n--constraint=reqs/pins.txt\nflask\n");
+        write(r, "reqs/base.txt", "--requirement common.txt  # shared\nsix\n");
+        write(r, "reqs/common.txt", "-r ../reqs/pins.txt\n");
+        write(r, "reqs/pins.txt", "six==1.16\n");
+        let files = watched_files(r, &["requirements.txt".into()]).unwrap();
+        assert_eq!(files, ["requirements.txt", "reqs/base.txt", "reqs/common.txt", "reqs/pins.txt"]);
+    }
+
+    #[test]
+    fn cycles_are_reported_not_looped() {
+        let t = tempfile::tempdir().unwrap();
+        write(t.path(), "requirements.txt", "-r a.txt\n");
+        write(t.path(), "a.txt", "-r requirements.txt\n");
+        let e = watched_files(t.path(), &["requirements.txt".into()]).unwrap_err();
+        assert_eq!(e.message, "requirements include cycle: requirements.txt -> a.txt -> requirements.txt");
+    }
+
+    #[test]
+    fn bad_files_are_clear_errors() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        write(r, "requirements.txt", "six\n-r missing.txt\n");
+        let e = watched_files(r, &["requirements.txt".into()]).unwrap_err();
+        assert!(e.message.contains("line 2: included file") && e.message.contains("missing.txt"), "{}", e.message);
+        fs::remove_file(r.join("requirements.txt")).unwrap();
+        fs::create_dir(r.join("requirements.txt")).unwrap();
+        let e = watched_files(r, &["requirements.txt".into()]).unwrap_err();
+        assert!(e.message.ends_with("requirements.txt is not a regular file"), "{}", e.message);
+        fs::write(r.join("bad.txt"), b"six\n\xff\n").unwrap();
+        let e = watched_files(r, &["bad.txt".into()]).unwrap_err();
+        assert!(e.message.ends_with("bad.txt line 2 is not valid UTF-8"), "{}", e.message);
+        let fifo = r.join("fifo.txt");
+        assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        let e = watched_files(r, &["fifo.txt".into()]).unwrap_err();
+        assert!(e.message.contains("not a regular file"), "{}", e.message);
+    }
+
+    #[test]
+    fn missing_top_level_file_is_watched_not_an_error() {
+        let t = tempfile::tempdir().unwrap();
+        assert_eq!(watched_files(t.path(), &["requirements.txt".into()]).unwrap(), ["requirements.txt"]);
+    }
+
+    #[test]
+    fn include_line_forms() {
+        assert_eq!(include_of("-r a.txt"), Some("a.txt"));
+        assert_eq!(include_of("-ra.txt"), Some("a.txt"));
+        assert_eq!(include_of("--requirement=a.txt"), Some("a.txt"));
+        assert_eq!(include_of("  -c c.txt # pins"), Some("c.txt"));
+        assert_eq!(include_of("requests"), None);
+        assert_eq!(include_of("--requirementsx"), None);
+        assert_eq!(include_of("# -r a.txt"), None);
+    }
+
+    #[test]
+    fn digest_covers_version_mode_and_content() {
+        let t = tempfile::tempdir().unwrap();
+        write(t.path(), "requirements.txt", "six\n");
+        let f = vec!["requirements.txt".to_string()];
+        let d = digest(t.path(), "3.11.7", SyncMode::Install, &f).unwrap();
+        assert_eq!(d, digest(t.path(), "3.11.7", SyncMode::Install, &f).unwrap());
+        assert_ne!(d, digest(t.path(), "3.12.0", SyncMode::Install, &f).unwrap());
+        assert_ne!(d, digest(t.path(), "3.11.7", SyncMode::Exact, &f).unwrap());
+        write(t.path(), "requirements.txt", "six\nflask\n");
+        assert_ne!(d, digest(t.path(), "3.11.7", SyncMode::Install, &f).unwrap());
+    }
+
+    #[test]
+    fn stats_detect_edits_and_new_files() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        let top = vec!["requirements.txt".to_string()];
+        let state = State {
+            digest: "x".into(),
+            error: None,
+            mode: "install".into(),
+            files: vec![stat_of(r, "requirements.txt")],
+        };
+        assert!(stats_unchanged(r, &state, &top, SyncMode::Install));
+        assert!(!stats_unchanged(r, &state, &top, SyncMode::Exact));
+        write(r, "requirements.txt", "six\n");
+        assert!(!stats_unchanged(r, &state, &top, SyncMode::Install));
+        assert!(!stats_unchanged(r, &state, &["other.txt".into()], SyncMode::Install));
+    }
+}
