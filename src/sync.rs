@@ -286,7 +286,8 @@ fn plural(n: usize, what: &str) -> String {
     if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
 }
 
-/// Requirement lines, not options or comments: the number a person wrote.
+/// Requirement lines (editable ones included), not options or comments:
+/// the number a person wrote.
 fn count_requirements(root: &Path, files: &[&String]) -> usize {
     files
         .iter()
@@ -294,7 +295,7 @@ fn count_requirements(root: &Path, files: &[&String]) -> usize {
         .map(|t| {
             t.lines()
                 .map(|l| l.split('#').next().unwrap_or("").trim())
-                .filter(|l| !l.is_empty() && !l.starts_with('-'))
+                .filter(|l| !l.is_empty() && (!l.starts_with('-') || l.starts_with("-e") || l.starts_with("--editable")))
                 .count()
         })
         .sum()
