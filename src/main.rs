@@ -7,6 +7,7 @@ mod config;
 mod context;
 mod dirs;
 mod error;
+mod exec;
 mod export;
 mod fsutil;
 mod gitignore;
@@ -20,9 +21,11 @@ mod resolve;
 mod shell;
 mod signals;
 mod stamp;
+mod status;
 mod sync;
 mod trust;
 mod venv;
+mod watch;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -31,6 +34,13 @@ use clap::Parser;
 
 use cli::{Cli, Command};
 use context::Context;
+
+fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "autovenv", &mut out);
+    out
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -41,9 +51,14 @@ fn main() -> ExitCode {
         Command::Allow { dir } => commands::allow(&ctx, dir.as_deref()),
         Command::Deny { dir } => commands::deny(&ctx, dir.as_deref()),
         Command::Sync { dir, force } => commands::sync(&ctx, dir.as_deref(), force),
-        Command::Status { .. } | Command::Watch { .. } | Command::Exec { .. } | Command::Completions { .. } => {
-            Err(error::Error::new("not built yet"))
+        Command::Status { dir, json } => status::run(&ctx, dir.as_deref(), json),
+        Command::Watch { dirs } => watch::run(&ctx, &dirs),
+        Command::Exec { dir, command } => {
+            let (err, code) = exec::run(&ctx, dir.as_deref(), &command);
+            msg::error(&err);
+            return ExitCode::from(code);
         }
+        Command::Completions { shell } => Ok(completions(shell)),
     };
     match result {
         Ok(out) => {

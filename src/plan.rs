@@ -71,9 +71,14 @@ impl Current {
         self
     }
 
-    /// The env autovenv activated in this shell, if it says so.
-    pub fn active_env(&self) -> Option<&Path> {
-        self.get(AUTOVENV_ENV).map(Path::new)
+    /// Treat a foreign venv as absent (for `exec`, which names its project).
+    /// Its bin stays on PATH, behind the env's.
+    pub fn forget_foreign(&mut self) {
+        if self.get(VIRTUAL_ENV) != self.get(AUTOVENV_ENV) {
+            self.vars.remove(VIRTUAL_ENV);
+            self.vars.remove(VIRTUAL_ENV_PROMPT);
+        }
+        self.conda_env = None;
     }
 
     /// Why autovenv must keep its hands off this shell, if it must: someone

@@ -338,7 +338,7 @@ fn install(req: &Request, top: &[&String]) -> std::result::Result<(), Failure> {
         return Ok(());
     }
     use std::os::unix::process::ExitStatusExt;
-    if status.signal() == Some(libc::SIGINT) || status.code() == Some(130) {
+    if status.signal() == Some(libc::SIGINT) || crate::signals::was_interrupted() {
         return Err(Failure::Interrupted);
     }
     let files: Vec<&str> = top.iter().map(|s| s.as_str()).collect();

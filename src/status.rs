@@ -1,0 +1,181 @@
+//! `autovenv status`: what autovenv sees for a folder, and why the shell has
+//! what it has. Read-only: it creates, installs and trusts nothing.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::commands::root_for;
+use crate::context::Context;
+use crate::error::Result;
+use crate::fsutil::tilde;
+use crate::plan::{self, Current, Foreign};
+use crate::resolve;
+use crate::sync;
+use crate::trust::Trust;
+use crate::venv::{self, EnvState};
+
+#[derive(Serialize, Default)]
+pub struct Status {
+    pub root: Option<PathBuf>,
+    pub env: Option<PathBuf>,
+    pub exists: bool,
+    pub allowed: bool,
+    /// How it is trusted: "record", "prefix <path>", or null.
+    pub trusted_by: Option<String>,
+    pub python: Option<String>,
+    pub requirements: Vec<String>,
+    /// "ok", "stale", "failed", "never", "off", or null when there is no env.
+    pub sync: Option<String>,
+    pub sync_error: Option<String>,
+    pub active: bool,
+    /// Why the env is not active in this shell, when it is not.
+    pub reason: Option<String>,
+    /// A problem with the env or the config, if any.
+    pub problem: Option<String>,
+}
+
+pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
+    let mut s = Status::default();
+    let root = match root_for(ctx, dir) {
+        Ok(r) => r,
+        Err(e) => {
+            s.reason = Some(e.message);
+            return s;
+        }
+    };
+    s.root = Some(root.clone());
+    let project = match resolve::project(ctx, &root) {
+        Ok(p) => p,
+        Err(e) => {
+            s.reason = Some(e.message);
+            return s;
+        }
+    };
+    s.allowed = project.trust.is_trusted();
+    s.trusted_by = match &project.trust {
+        Trust::Allowed => Some("record".into()),
+        Trust::Prefix(p) => Some(format!("prefix {}", p.display())),
+        Trust::NotAllowed => None,
+    };
+    if !s.allowed {
+        s.reason = Some("not allowed; run `autovenv allow`".into());
+        return s;
+    }
+    let t = match resolve::trusted(ctx, project) {
+        Ok(t) => t,
+        Err(e) => {
+            s.problem = Some(e.message.clone());
+            s.reason = Some(e.message);
+            return s;
+        }
+    };
+    s.env = Some(t.env.clone());
+    s.requirements = sync::watched_files(&root, &t.settings.requirements).unwrap_or_else(|e| {
+        s.problem = Some(e.message);
+        t.settings.requirements.clone()
+    });
+    let state = venv::inspect(&t.env);
+    s.exists = state != EnvState::Missing;
+    s.python = venv::version(&t.env);
+    if let Some(p) = env_problem(&state) {
+        s.problem = Some(p);
+    }
+    s.sync = s.exists.then(|| sync_state(&t, &s.python, &mut s.sync_error));
+
+    let cur = Current::from_env(ctx.lookup());
+    s.active = cur.get(plan::AUTOVENV_ENV) == Some(t.env.as_os_str()) && cur.get(plan::VIRTUAL_ENV) == Some(t.env.as_os_str());
+    if !s.active {
+        s.reason = Some(match cur.foreign_env() {
+            Some(Foreign::Venv(v)) => format!("another venv is active ({}); autovenv leaves it alone", v.display()),
+            Some(Foreign::Conda(n)) => format!("conda env {} is active; autovenv leaves it alone", n.to_string_lossy()),
+            None if cur.get(plan::AUTOVENV_ENV).is_some() => "this shell has another autovenv env active".into(),
+            None => "this shell has not activated it (is the hook in your rc file?)".into(),
+        });
+    }
+    s
+}
+
+fn env_problem(state: &EnvState) -> Option<String> {
+    match state {
+        EnvState::Incomplete => Some("creation was interrupted; it will be rebuilt".into()),
+        EnvState::Broken { owned: true } => Some("its interpreter is gone; it will be rebuilt".into()),
+        EnvState::Broken { owned: false } => Some("its interpreter is gone, and autovenv did not make it".into()),
+        EnvState::Foreign(why) => Some(format!("the env folder {why}")),
+        _ => None,
+    }
+}
+
+fn sync_state(t: &resolve::Trusted, python: &Option<String>, error: &mut Option<String>) -> String {
+    use crate::config::SyncMode;
+    if t.settings.sync == SyncMode::Off {
+        return "off".into();
+    }
+    let Some(state) = sync::read_state(&t.env) else {
+        return "never".into();
+    };
+    if let Some(e) = &state.error {
+        *error = Some(e.clone());
+        return "failed".into();
+    }
+    let root = &t.project.root;
+    let fresh = sync::stats_unchanged(root, &state, &t.settings.requirements, t.settings.sync)
+        || sync::watched_files(root, &t.settings.requirements)
+            .and_then(|f| sync::digest(root, python.as_deref().unwrap_or(""), t.settings.sync, &f))
+            .is_ok_and(|d| d == state.digest);
+    if fresh { "ok" } else { "stale" }.into()
+}
+
+pub fn render_json(s: &Status) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(s).expect("status serialises");
+    out.push(b'\n');
+    out
+}
+
+pub fn render_human(ctx: &Context, s: &Status) -> Vec<u8> {
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal();
+    let paint = |text: &str, code: &str| if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() };
+    let good = |ok: bool, text: &str| paint(text, if ok { "32" } else { "33" });
+    let home = ctx.home();
+    let mut rows: Vec<(&str, String)> = Vec::new();
+    let Some(root) = &s.root else {
+        rows.push(("project", paint("none", "2")));
+        if let Some(r) = &s.reason {
+            rows.push(("why", r.clone()));
+        }
+        return table(&rows);
+    };
+    rows.push(("project", tilde(root, home)));
+    rows.push(("allowed", match &s.trusted_by {
+        Some(by) => good(true, &format!("yes ({by})")),
+        None => good(false, "no; run `autovenv allow`"),
+    }));
+    if let Some(env) = &s.env {
+        let what = if s.exists { format!("Python {}", s.python.as_deref().unwrap_or("?")) } else { "not created yet".into() };
+        rows.push(("env", format!("{} ({what})", tilde(env, home))));
+        rows.push(("requirements", if s.requirements.is_empty() { "none".into() } else { s.requirements.join(", ") }));
+    }
+    if let Some(sync) = &s.sync {
+        let text = match &s.sync_error {
+            Some(e) => format!("{sync}: {e}"),
+            None => sync.clone(),
+        };
+        rows.push(("sync", good(sync == "ok" || sync == "off", &text)));
+    }
+    rows.push(("active", if s.active { good(true, "yes") } else { good(false, &format!("no: {}", s.reason.as_deref().unwrap_or(""))) }));
+    if let Some(p) = &s.problem {
+        rows.push(("problem", paint(p, "31")));
+    }
+    table(&rows)
+}
+
+fn table(rows: &[(&str, String)]) -> Vec<u8> {
+    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    rows.iter().map(|(k, v)| format!("{k:<width$}  {v}\n")).collect::<String>().into_bytes()
+}
+
+pub fn run(ctx: &Context, dir: Option<&Path>, json: bool) -> Result<Vec<u8>> {
+    let s = gather(ctx, dir);
+    Ok(if json { render_json(&s) } else { render_human(ctx, &s) })
+}

@@ -1,0 +1,118 @@
+//! `autovenv watch`: a foreground watcher that syncs allowed projects as
+//! their requirements change, so a prompt never waits for an install.
+//!
+//! It watches the folders holding the requirements files (not the files):
+//! editors that save by writing a new file and renaming it over the old
+//! one, and a file deleted and made again, are seen that way. After each
+//! burst of events (debounced) it runs the same sync as the hook.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use notify::{RecursiveMode, Watcher};
+
+use crate::act;
+use crate::commands::root_for;
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::fsutil::tilde;
+use crate::msg;
+use crate::resolve::{self, Trusted};
+use crate::sync;
+
+const DEBOUNCE: Duration = Duration::from_millis(300);
+
+struct Watched {
+    trusted: Trusted,
+    /// Folders being watched for this project.
+    dirs: BTreeSet<PathBuf>,
+}
+
+pub fn run(ctx: &Context, dirs: &[PathBuf]) -> Result<Vec<u8>> {
+    let roots: Vec<PathBuf> = if dirs.is_empty() {
+        vec![root_for(ctx, None)?]
+    } else {
+        dirs.iter().map(|d| root_for(ctx, Some(d))).collect::<Result<_>>()?
+    };
+    let (tx, rx) = mpsc::channel();
+    let mut watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
+        if let Ok(ev) = ev {
+            let _ = tx.send(ev.paths);
+        }
+    })
+    .map_err(|e| Error::new(format!("cannot start watching: {e}")))?;
+
+    let mut projects = Vec::new();
+    for root in roots {
+        let trusted = resolve::trusted(ctx, resolve::project(ctx, &root)?)?;
+        projects.push(Watched { trusted, dirs: BTreeSet::new() });
+    }
+    for p in &mut projects {
+        sync_one(ctx, p);
+        rewatch(&mut watcher, p);
+        msg::info(&format!("watching {}", tilde(&p.trusted.project.root, ctx.home())));
+    }
+    loop {
+        let Ok(first) = rx.recv() else { return Ok(Vec::new()) };
+        let mut changed: BTreeSet<PathBuf> = first.into_iter().collect();
+        // Editors write in several steps; act once per burst.
+        while let Ok(more) = rx.recv_timeout(DEBOUNCE) {
+            changed.extend(more);
+        }
+        for p in &mut projects {
+            if affects(p, &changed) {
+                sync_one(ctx, p);
+                rewatch(&mut watcher, p);
+            }
+        }
+    }
+}
+
+/// Folders whose events matter: those of the requirements files (and their
+/// includes) and the project root (the env folder removed or made).
+fn wanted_dirs(p: &Watched) -> BTreeSet<PathBuf> {
+    let root = &p.trusted.project.root;
+    let files = sync::watched_files(root, &p.trusted.settings.requirements)
+        .unwrap_or_else(|_| p.trusted.settings.requirements.clone());
+    let mut dirs: BTreeSet<PathBuf> = files
+        .iter()
+        .filter_map(|f| root.join(f).parent().map(Path::to_path_buf))
+        .filter(|d| d.is_dir())
+        .collect();
+    dirs.insert(root.clone());
+    dirs
+}
+
+fn rewatch(w: &mut notify::RecommendedWatcher, p: &mut Watched) {
+    let want = wanted_dirs(p);
+    for gone in p.dirs.difference(&want) {
+        let _ = w.unwatch(gone);
+    }
+    for new in want.difference(&p.dirs) {
+        if let Err(e) = w.watch(new, RecursiveMode::NonRecursive) {
+            msg::warn(&format!("cannot watch {}: {e}", new.display()));
+        }
+    }
+    p.dirs = want;
+}
+
+fn affects(p: &Watched, changed: &BTreeSet<PathBuf>) -> bool {
+    let root = &p.trusted.project.root;
+    let files: BTreeSet<PathBuf> = sync::watched_files(root, &p.trusted.settings.requirements)
+        .unwrap_or_else(|_| p.trusted.settings.requirements.clone())
+        .iter()
+        .map(|f| root.join(f))
+        .collect();
+    changed.iter().any(|c| files.contains(c) || c.starts_with(&p.trusted.env) || *c == p.trusted.env)
+}
+
+fn sync_one(ctx: &Context, p: &Watched) {
+    let name = tilde(&p.trusted.project.root, ctx.home());
+    let report = act::ensure(ctx, &p.trusted, false);
+    match report.error {
+        Some(e) => msg::error(&Error::new(format!("{name}: {}", e.message))),
+        None => {}
+    }
+}
