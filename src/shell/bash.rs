@@ -65,3 +65,75 @@ pub(super) fn list_into(out: &mut Vec<u8>, values: &[std::ffi::OsString]) {
     }
     out.push(b' ');
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{self, Variant};
+    use super::super::{render, Change, Shell};
+    use proptest::prelude::*;
+
+    /// Settings users have that break careless quoting.
+    const VARIANTS: &[Variant] = &[
+        Variant::PLAIN,
+        Variant {
+            args: &[],
+            prelude: "set -u; set -H; set -o history; shopt -s extglob nullglob failglob",
+            env: &[],
+        },
+        Variant {
+            args: &["--posix"],
+            prelude: "set -u",
+            env: &[],
+        },
+        Variant {
+            args: &[],
+            prelude: "",
+            env: &[("LC_ALL", "C")],
+        },
+    ];
+
+    #[test]
+    fn renders_one_statement_per_change() {
+        let changes = [
+            Change::SetEnv("A", "x y".into()),
+            Change::UnsetEnv("B"),
+            Change::SetLocal("c", "it's".into()),
+            Change::SetLocalList("d", vec!["a".into(), "".into()]),
+            Change::SetLocalList("e", vec![]),
+        ];
+        let want = "export A='x y'\nunset -v B\nc='it'\\''s'\nd=( 'a' '' )\ne=( )\n";
+        assert_eq!(
+            String::from_utf8(render(Shell::Bash, &changes)).unwrap(),
+            want
+        );
+    }
+
+    #[test]
+    fn hostile_values_round_trip() {
+        let values = testkit::hostile_values();
+        testkit::check_syntax(Shell::Bash, &testkit::changes_for(&values));
+        for variant in VARIANTS {
+            testkit::check_roundtrip(Shell::Bash, variant, &values);
+        }
+    }
+
+    #[test]
+    fn unset_of_missing_variable_is_silent() {
+        let changes = [
+            Change::UnsetEnv("AUTOVENV_NEVER"),
+            Change::UnsetEnv("AUTOVENV_GONE"),
+        ];
+        let Some(got) = testkit::eval(Shell::Bash, &VARIANTS[1], &changes, &[]) else {
+            return;
+        };
+        assert!(!got.env.contains_key(&b"AUTOVENV_GONE"[..]));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn arbitrary_bytes_round_trip(values in testkit::arbitrary_values(16)) {
+            testkit::check_roundtrip(Shell::Bash, &Variant::PLAIN, &values);
+        }
+    }
+}

@@ -85,3 +85,105 @@ fn env_elements<'a>(name: &str, value: &'a [u8]) -> Vec<&'a [u8]> {
         value.split(|&b| b == b':').collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{self, Probe, Variant};
+    use super::super::{render, Change, Shell};
+    use proptest::prelude::*;
+
+    const VARIANTS: &[Variant] = &[
+        Variant::PLAIN,
+        Variant {
+            args: &[],
+            prelude: "",
+            env: &[("LC_ALL", "C")],
+        },
+    ];
+
+    #[test]
+    fn renders_one_statement_per_change() {
+        let changes = [
+            Change::SetEnv("A", "x\\y".into()),
+            Change::SetEnv("PATH", "/a::/b".into()),
+            Change::SetEnv("PATH", "".into()),
+            Change::UnsetEnv("B"),
+            Change::SetLocal("c", "it's".into()),
+            Change::SetLocalList("d", vec!["a".into(), "".into()]),
+            Change::SetLocalList("e", vec![]),
+        ];
+        let want = "set -gx A 'x\\\\y'\nset -gx PATH '/a' '' '/b'\nset -gx PATH\nset -e -g B\n\
+                    set -g c 'it\\'s'\nset -g d 'a' ''\nset -g e\n";
+        assert_eq!(
+            String::from_utf8(render(Shell::Fish, &changes)).unwrap(),
+            want
+        );
+    }
+
+    #[test]
+    fn hostile_values_round_trip() {
+        let values = testkit::hostile_values();
+        testkit::check_syntax(Shell::Fish, &testkit::changes_for(&values));
+        for variant in VARIANTS {
+            testkit::check_roundtrip(Shell::Fish, variant, &values);
+        }
+    }
+
+    /// The exported string is what we asked for, except that fish writes `.`
+    /// for an empty entry of PATH (and only PATH/CDPATH).
+    #[test]
+    fn path_lists_export_as_the_original_string() {
+        for (value, path) in [
+            ("", ""),
+            (":", ".:."),
+            ("/a::/b", "/a:.:/b"),
+            ("/x:", "/x:."),
+            ("/x", "/x"),
+        ] {
+            let changes = [
+                Change::SetEnv("PATH", value.into()),
+                Change::SetEnv("AUTOVENV_XPATH", value.into()),
+            ];
+            let probes = [Probe::List("AUTOVENV_XPATH")];
+            let Some(got) = testkit::eval(Shell::Fish, &Variant::PLAIN, &changes, &probes) else {
+                return;
+            };
+            assert_eq!(got.env[&b"PATH"[..]], path.as_bytes(), "PATH={value:?}");
+            assert_eq!(
+                got.env[&b"AUTOVENV_XPATH"[..]],
+                value.as_bytes(),
+                "AUTOVENV_XPATH={value:?}"
+            );
+            let entries = if value.is_empty() {
+                0
+            } else {
+                value.split(':').count()
+            };
+            assert_eq!(
+                got.values[0].len(),
+                entries,
+                "fish should hold {value:?} as a list"
+            );
+        }
+    }
+
+    #[test]
+    fn unset_of_missing_variable_is_silent() {
+        let changes = [
+            Change::UnsetEnv("AUTOVENV_NEVER"),
+            Change::UnsetEnv("AUTOVENV_GONE"),
+        ];
+        let Some(got) = testkit::eval(Shell::Fish, &Variant::PLAIN, &changes, &[]) else {
+            return;
+        };
+        assert!(!got.env.contains_key(&b"AUTOVENV_GONE"[..]));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn arbitrary_bytes_round_trip(values in testkit::arbitrary_values(16)) {
+            testkit::check_roundtrip(Shell::Fish, &Variant::PLAIN, &values);
+        }
+    }
+}

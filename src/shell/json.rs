@@ -37,3 +37,39 @@ fn value_json(value: &[u8]) -> Value {
         Err(err) => err.into_bytes().into_iter().map(Value::from).collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{render_json, Change};
+    use serde_json::{json, Value};
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+
+    #[test]
+    fn env_changes_become_one_object() {
+        let changes = [
+            Change::SetEnv("VIRTUAL_ENV", "/p/env \"q\" \n".into()),
+            Change::UnsetEnv("PYTHONHOME"),
+            Change::SetEnv("RAW", OsString::from_vec(b"/a\xff\xc3".to_vec())),
+            Change::SetLocal("__autovenv_pwd", "/p".into()),
+            Change::SetLocalList("__autovenv_list", vec!["x".into()]),
+            Change::SetEnv("TWICE", "first".into()),
+            Change::UnsetEnv("TWICE"),
+        ];
+        let out = render_json(&changes);
+        assert!(out.ends_with("}\n") && out.matches('\n').count() == 1);
+        let parsed: Value = serde_json::from_str(&out).unwrap();
+        let want = json!({
+            "VIRTUAL_ENV": "/p/env \"q\" \n",
+            "PYTHONHOME": null,
+            "RAW": [47, 97, 255, 195],
+            "TWICE": null,
+        });
+        assert_eq!(parsed, want);
+    }
+
+    #[test]
+    fn no_changes_is_an_empty_object() {
+        assert_eq!(render_json(&[]), "{}\n");
+    }
+}

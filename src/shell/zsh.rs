@@ -43,3 +43,67 @@ pub fn render(changes: &[Change]) -> Vec<u8> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{self, Variant};
+    use super::super::{render, Change, Shell};
+    use proptest::prelude::*;
+
+    /// Options users set that break careless quoting or scoping.
+    const VARIANTS: &[Variant] = &[
+        Variant::PLAIN,
+        Variant {
+            args: &[],
+            prelude: "setopt RC_QUOTES KSH_ARRAYS SH_WORD_SPLIT NO_UNSET EXTENDED_GLOB WARN_CREATE_GLOBAL WARN_NESTED_VAR",
+            env: &[],
+        },
+        Variant { args: &[], prelude: "emulate sh; setopt NO_GLOB RC_QUOTES", env: &[] },
+        Variant { args: &[], prelude: "emulate ksh", env: &[("LC_ALL", "C")] },
+    ];
+
+    #[test]
+    fn renders_one_statement_per_change() {
+        let changes = [
+            Change::SetEnv("A", "x y".into()),
+            Change::UnsetEnv("B"),
+            Change::SetLocal("c", "it's".into()),
+            Change::SetLocalList("d", vec!["a".into(), "".into()]),
+        ];
+        let want =
+            "export A='x y'\nunset -v B\ntypeset -g c='it'\\''s'\ntypeset -ga d=( 'a' '' )\n";
+        assert_eq!(
+            String::from_utf8(render(Shell::Zsh, &changes)).unwrap(),
+            want
+        );
+    }
+
+    #[test]
+    fn hostile_values_round_trip() {
+        let values = testkit::hostile_values();
+        testkit::check_syntax(Shell::Zsh, &testkit::changes_for(&values));
+        for variant in VARIANTS {
+            testkit::check_roundtrip(Shell::Zsh, variant, &values);
+        }
+    }
+
+    #[test]
+    fn unset_of_missing_variable_is_silent() {
+        let changes = [
+            Change::UnsetEnv("AUTOVENV_NEVER"),
+            Change::UnsetEnv("AUTOVENV_GONE"),
+        ];
+        let Some(got) = testkit::eval(Shell::Zsh, &VARIANTS[1], &changes, &[]) else {
+            return;
+        };
+        assert!(!got.env.contains_key(&b"AUTOVENV_GONE"[..]));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn arbitrary_bytes_round_trip(values in testkit::arbitrary_values(16)) {
+            testkit::check_roundtrip(Shell::Zsh, &VARIANTS[1], &values);
+        }
+    }
+}
