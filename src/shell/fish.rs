@@ -3,9 +3,10 @@
 //! What round-trips, established against fish 3.6 (tests below keep it so):
 //! every byte sequence without NUL, in fish variables and in the environment
 //! of child processes. Fish decodes source as UTF-8 and stores each byte it
-//! cannot decode (and each character of its own private-use ranges) as a
-//! private-use character it turns back into that byte when printing or
-//! exporting, so raw bytes inside quotes come back intact, in any locale.
+//! cannot decode (and the bytes of any character in the ranges it reserves
+//! for this and for internal use, U+F600.. and U+FDD0..) as a private-use
+//! character that it turns back into that byte when printing or exporting, so
+//! raw bytes inside quotes come back intact (tested in C.UTF-8 and C locales).
 //!
 //! What does not: fish itself rewrites an empty entry of `PATH` or `CDPATH` to
 //! `.` whenever either is set, and does the same to the `PATH` it inherits at
