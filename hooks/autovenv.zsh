@@ -12,15 +12,23 @@
 
 __autovenv_hook() {
   local __autovenv_status=$?
-  if [[ "$PWD" == "${__autovenv_pwd-}" && "${VIRTUAL_ENV-}" == "${__autovenv_venv-}" && -n "${__autovenv_stamp-}" && -e "${__autovenv_stamp-}" ]]; then
-    local __autovenv_f __autovenv_stale=
-    for __autovenv_f in "${__autovenv_watch[@]}"; do
-      if [[ "$__autovenv_f" -nt "$__autovenv_stamp" ]]; then
-        __autovenv_stale=1
-        break
-      fi
+  # Our own option set, whatever the user's (KSH_ARRAYS, SH_WORD_SPLIT, …).
+  emulate -L zsh
+  # The first four watched paths are tested inline (a loop costs more than
+  # the tests); a missing entry is "" and never newer than anything.
+  if [[ "$PWD" == "${__autovenv_pwd-}" && "${VIRTUAL_ENV-}" == "${__autovenv_venv-}"
+        && -n "${__autovenv_stamp-}" && -e "$__autovenv_stamp"
+        && ! "${__autovenv_watch[1]-}" -nt "$__autovenv_stamp" && ! "${__autovenv_watch[2]-}" -nt "$__autovenv_stamp"
+        && ! "${__autovenv_watch[3]-}" -nt "$__autovenv_stamp" && ! "${__autovenv_watch[4]-}" -nt "$__autovenv_stamp" ]]; then
+    if (( ${#__autovenv_watch} <= 4 )); then
+      return "$__autovenv_status"
+    fi
+    local __autovenv_f
+    for __autovenv_f in "${(@)__autovenv_watch[5,-1]}"; do
+      [[ "$__autovenv_f" -nt "$__autovenv_stamp" ]] && break
+      __autovenv_f=
     done
-    if [[ -z "$__autovenv_stale" ]]; then
+    if [[ -z "$__autovenv_f" ]]; then
       return "$__autovenv_status"
     fi
   fi

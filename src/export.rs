@@ -85,8 +85,11 @@ fn target_for(ctx: &Context, cur: &Current, root: &Path, watch: &mut Watch) -> T
     if let Some(dir) = ctx.dirs.trust_dir() {
         watch.add_nearest(&dir);
     }
-    if let Some(file) = ctx.dirs.config_file() {
-        watch.add_nearest(&file);
+    // Only an existing global config is watched: watching where it would
+    // appear (often $HOME itself, whose mtime moves all day) would cost a
+    // run on many idle prompts. A new global config is seen at the next cd.
+    if let Some(file) = ctx.dirs.config_file().filter(|f| f.exists()) {
+        watch.add(&file);
     }
     let project = match resolve::project(ctx, root) {
         Ok(p) => p,
