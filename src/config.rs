@@ -255,16 +255,17 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-/// "a string", "an integer", … for "(got …)".
-pub(crate) fn describe(v: &DeValue<'_>) -> String {
+/// "a string", "an integer", … for "(got …)". The type, not the value: the
+/// line number already points at it.
+pub(crate) fn describe(v: &DeValue<'_>) -> &'static str {
     match v {
-        DeValue::String(_) => "a string".into(),
-        DeValue::Integer(i) => format!("the number {}", i.as_str()),
-        DeValue::Float(f) => format!("the number {}", f.as_str()),
-        DeValue::Boolean(b) => format!("{b}"),
-        DeValue::Datetime(_) => "a date".into(),
-        DeValue::Array(_) => "a list".into(),
-        DeValue::Table(_) => "a table".into(),
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date",
+        DeValue::Array(_) => "a list",
+        DeValue::Table(_) => "a table",
     }
 }
 
@@ -293,7 +294,7 @@ impl Ctx<'_> {
     }
 
     fn wrong_type(&self, key: &Key<'_>, name: &str, must: &str, v: &DeValue<'_>) -> Error {
-        self.invalid(key.span(), name, must, &describe(v))
+        self.invalid(key.span(), name, must, describe(v))
     }
 
     fn unknown(&self, span: Range<usize>, key: &str, valid: &[&str]) -> Error {
@@ -407,7 +408,7 @@ fn one_of<T: Copy>(
             Some((_, t)) => Ok(*t),
             None => Err(ctx.invalid(span, name, &must, &format!("{:?}", s.as_ref()))),
         },
-        other => Err(ctx.invalid(span, name, &must, &describe(other))),
+        other => Err(ctx.invalid(span, name, &must, describe(other))),
     }
 }
 
@@ -418,7 +419,7 @@ fn env_dir(ctx: &Ctx<'_>, span: Range<usize>, v: &DeValue<'_>) -> Result<String>
     let must = "must be a folder name inside the project, like \"env\"";
     let s = match v {
         DeValue::String(s) => s.as_ref(),
-        other => return Err(ctx.invalid(span, "env_dir", must, &describe(other))),
+        other => return Err(ctx.invalid(span, "env_dir", must, describe(other))),
     };
     let why = if s.is_empty() {
         Some("an empty string".to_string())
@@ -875,17 +876,17 @@ gitignore = false
     fn wrong_types_say_what_was_expected() {
         let cases: &[(&str, &str)] = &[
             ("\n\nsync = \"fast\"\n", r#"'sync' in /p/.autovenv.toml line 3 must be one of "install", "exact", "off" (got "fast")"#),
-            ("sync = 1\n", r#"'sync' in /p/.autovenv.toml line 1 must be one of "install", "exact", "off" (got the number 1)"#),
+            ("sync = 1\n", r#"'sync' in /p/.autovenv.toml line 1 must be one of "install", "exact", "off" (got an integer)"#),
             ("creator = \"pip\"\n", r#"'creator' in /p/.autovenv.toml line 1 must be one of "auto", "uv", "venv", "virtualenv" (got "pip")"#),
-            ("requirements = 5\n", "'requirements' in /p/.autovenv.toml line 1 must be a list of file names (got the number 5)"),
-            ("requirements = [\n  \"a.txt\",\n  true,\n]\n", "'requirements' in /p/.autovenv.toml line 3 must be a list of file names (got true in the list)"),
+            ("requirements = 5\n", "'requirements' in /p/.autovenv.toml line 1 must be a list of file names (got an integer)"),
+            ("requirements = [\n  \"a.txt\",\n  true,\n]\n", "'requirements' in /p/.autovenv.toml line 3 must be a list of file names (got a boolean in the list)"),
             ("requirements = [\"\"]\n", "'requirements' in /p/.autovenv.toml line 1 must be a list of file names (got an empty string in the list)"),
             ("requirements = [\"/etc/req.txt\"]\n", r#"'requirements' in /p/.autovenv.toml line 1 must list files relative to the project root (got the absolute path "/etc/req.txt")"#),
             ("gitignore = \"yes\"\n", "'gitignore' in /p/.autovenv.toml line 1 must be true or false (got a string)"),
             ("prompt = []\n", "'prompt' in /p/.autovenv.toml line 1 must be a string (got a list)"),
             ("python = \"\"\n", r#"'python' in /p/.autovenv.toml line 1 must be a string like "3.12", or an interpreter name or path (got an empty string)"#),
             ("[python]\nv = 1\n", r#"'python' in /p/.autovenv.toml line 1 must be a string like "3.12", or an interpreter name or path (got a table)"#),
-            ("env_dir = 1\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got the number 1)"#),
+            ("env_dir = 1\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got an integer)"#),
             ("env_dir = \"\"\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got an empty string)"#),
             ("env_dir = \"/tmp/e\"\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got "/tmp/e", an absolute path)"#),
             ("env_dir = \"..\"\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got "..", which is not a folder inside the project)"#),
@@ -906,7 +907,7 @@ gitignore = false
         )]);
         assert_eq!(
             err(&dir, load_project(dir.path())).0,
-            "'requirements' in /p/pyproject.toml line 5 must be a list of file names (got the number 12)"
+            "'requirements' in /p/pyproject.toml line 5 must be a list of file names (got an integer)"
         );
         let dir = project(&[("pyproject.toml", "[tool]\nautovenv = \"x\"\n")]);
         assert_eq!(
@@ -919,7 +920,7 @@ gitignore = false
     fn helpful_hints_for_common_slips() {
         let dir = project(&[(".autovenv.toml", "python = 3.12\n")]);
         let (msg, hint) = err(&dir, load_project(dir.path()));
-        assert!(msg.ends_with("(got the number 3.12)"), "{msg}");
+        assert!(msg.ends_with("(got a float)"), "{msg}");
         assert_eq!(
             hint.as_deref(),
             Some("write it in quotes: python = \"3.12\"")

@@ -1213,7 +1213,7 @@ mod tests {
         assert_eq!(
             requested(root, None).unwrap_err().message,
             format!(
-                "'requires-python' in {} line 2 must be a string (got the number 3.10)",
+                "'requires-python' in {} line 2 must be a string (got a float)",
                 pyproject.display()
             )
         );
