@@ -33,7 +33,7 @@ impl Report {
 /// Create, repair and sync as needed. The common case (env ready, no
 /// requirements file moved) returns after a few stats, without the lock.
 pub fn ensure(ctx: &Context, t: &Trusted, force_sync: bool) -> Report {
-    if !force_sync && venv::inspect(&t.env) == EnvState::Ready && sync_is_fresh(t) {
+    if !force_sync && venv::inspect(&t.env) == EnvState::Ready && sync_is_fresh(t) && version_mismatch(t).is_none() {
         return Report::ok();
     }
     let _lock = match ctx.dirs.lock_dir() {
@@ -66,6 +66,23 @@ pub fn ensure(ctx: &Context, t: &Trusted, force_sync: bool) -> Report {
     }
 }
 
+/// The env's Python no longer matches an exact version the project asks
+/// for (`.python-version` or config `python = "3.12"`). Only those are
+/// checked, and only when present: this runs on the per-prompt path, and
+/// `requires-python` ranges are left to creation time.
+fn version_mismatch(t: &Trusted) -> Option<String> {
+    let has_file = t.project.root.join(".python-version").exists();
+    if !has_file && t.settings.python.is_none() {
+        return None;
+    }
+    let (python::Request::Version(want), source) = python::requested(&t.project.root, t.settings.python.as_deref()).ok()?? else {
+        return None;
+    };
+    let have = venv::version(&t.env)?;
+    let matches = have == want || have.starts_with(&format!("{want}."));
+    (!matches).then(|| format!("it has Python {have} but {source} asks for {want}"))
+}
+
 fn sync_is_fresh(t: &Trusted) -> bool {
     use crate::config::SyncMode;
     t.settings.sync == SyncMode::Off
@@ -78,7 +95,17 @@ fn sync_is_fresh(t: &Trusted) -> bool {
 fn make_ready(ctx: &Context, t: &Trusted) -> Result<()> {
     let name = rel_name(&t.project.root, &t.env);
     match venv::inspect(&t.env) {
-        EnvState::Ready => return Ok(()),
+        EnvState::Ready => match version_mismatch(t) {
+            None => return Ok(()),
+            Some(why) if t.env.join(venv::OWNER_MARK).exists() => {
+                msg::info(&format!("rebuilding {name}/: {why}"));
+                venv::remove_owned(&t.env)?;
+            }
+            Some(why) => {
+                msg::warn(&format!("{name}/ {why}; autovenv did not make it, so it is used as it is"));
+                return Ok(());
+            }
+        },
         EnvState::Missing => {}
         EnvState::Incomplete => {
             msg::info(&format!("rebuilding {name}/: its creation was interrupted"));

@@ -104,9 +104,8 @@ fn target_for(ctx: &Context, cur: &Current, root: &Path, watch: &mut Watch) -> T
     for f in config::project_config_files(root) {
         watch.add(&f);
     }
-    let python_version = root.join(".python-version");
-    if python_version.exists() {
-        watch.add(&python_version);
+    for f in crate::python::input_files(root) {
+        watch.add(&f);
     }
     let t = match resolve::trusted(ctx, project) {
         Ok(t) => t,
