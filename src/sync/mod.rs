@@ -335,6 +335,9 @@ fn install(req: &Request, top: &[&String]) -> std::result::Result<(), Failure> {
         cmd.status().map_err(|e| Failure::Failed(format!("cannot run {name}: {e}")))?
     };
     if status.success() {
+        if req.mode == SyncMode::Exact && req.uv.is_none() {
+            return remove_unlisted(req, top);
+        }
         return Ok(());
     }
     use std::os::unix::process::ExitStatusExt;
@@ -343,6 +346,93 @@ fn install(req: &Request, top: &[&String]) -> std::result::Result<(), Failure> {
     }
     let files: Vec<&str> = top.iter().map(|s| s.as_str()).collect();
     Err(Failure::Failed(format!("installing {} failed ({name} {})", files.join(", "), venv::exit_text(status))))
+}
+
+/// `exact` with pip: uninstall what is neither listed nor needed by what is
+/// listed. (Not `pip-sync`-style "only what the file says": a hand-written
+/// file does not list dependencies, and removing them would break the env.)
+fn remove_unlisted(req: &Request, top: &[&String]) -> std::result::Result<(), Failure> {
+    let failed = |why: String| Failure::Failed(format!("exact sync: {why}"));
+    let names = listed_names(req.root, top).map_err(|e| failed(e.message))?;
+    let Some(names) = names else {
+        msg::warn("exact sync skipped: a requirement without a name (a path, URL or -e line) cannot be matched");
+        return Ok(());
+    };
+    let python = venv::python(req.env);
+    let out = Command::new(&python)
+        .args(["-I", "-c", include_str!("unlisted.py")])
+        .args(&names)
+        .stderr(venv::stderr_stdio())
+        .output()
+        .map_err(|e| failed(format!("cannot run {}: {e}", python.display())))?;
+    if !out.status.success() {
+        return Err(failed(format!("listing installed packages failed ({})", venv::exit_text(out.status))));
+    }
+    let extra: Vec<String> = String::from_utf8_lossy(&out.stdout).split_whitespace().map(String::from).collect();
+    if extra.is_empty() {
+        return Ok(());
+    }
+    msg::info(&format!("exact sync: removing {}", extra.join(", ")));
+    let status = Command::new(&python)
+        .args(["-m", "pip", "uninstall", "--yes", "--quiet", "--disable-pip-version-check"])
+        .args(&extra)
+        .stdin(std::process::Stdio::null())
+        .stdout(venv::stderr_stdio())
+        .status()
+        .map_err(|e| failed(format!("cannot run pip uninstall: {e}")))?;
+    if status.success() { Ok(()) } else { Err(failed(format!("pip uninstall {}", venv::exit_text(status)))) }
+}
+
+/// The package names the files list, following `-r` (not `-c`: a
+/// constraint pins, it does not ask for a package). `None` when a line
+/// installs something without a name to match.
+fn listed_names(root: &Path, top: &[&String]) -> Result<Option<Vec<String>>> {
+    let mut names = Vec::new();
+    let mut todo: Vec<String> = top.iter().map(|s| s.to_string()).collect();
+    let mut seen = BTreeSet::new();
+    while let Some(rel) = todo.pop() {
+        if !seen.insert(rel.clone()) {
+            continue;
+        }
+        let text = read_requirements(&root.join(&rel))?;
+        let base = Path::new(&rel).parent().unwrap_or(Path::new("")).to_path_buf();
+        for line in text.lines() {
+            let line = line.split(" #").next().unwrap_or("").trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some(inc) = include_of(line) {
+                if line.starts_with("-r") || line.starts_with("--requirement") {
+                    todo.push(normalize(&base.join(inc)));
+                }
+                continue;
+            }
+            if line.starts_with("-e") || line.starts_with("--editable") {
+                return Ok(None);
+            }
+            if line.starts_with('-') {
+                continue;
+            }
+            match requirement_name(line) {
+                Some(n) => names.push(n.to_string()),
+                None => return Ok(None),
+            }
+        }
+    }
+    Ok(Some(names))
+}
+
+/// `name`, `name[extra]>=1`, `name @ https://…`; not a bare path or URL.
+fn requirement_name(line: &str) -> Option<&str> {
+    if line.contains("://") && !line.contains(" @ ") && !line.contains("@ ") {
+        return None;
+    }
+    let end = line.find(|c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c))).unwrap_or(line.len());
+    let name = &line[..end];
+    let first_ok = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let rest = line[end..].trim_start();
+    let path_like = rest.starts_with('/') || name.ends_with(".whl") || name.ends_with(".tar.gz") || name.contains('/');
+    (first_ok && !path_like && !name.starts_with('.')).then_some(name)
 }
 
 #[cfg(test)]
@@ -400,6 +490,30 @@ mod tests {
     fn missing_top_level_file_is_watched_not_an_error() {
         let t = tempfile::tempdir().unwrap();
         assert_eq!(watched_files(t.path(), &["requirements.txt".into()]).unwrap(), ["requirements.txt"]);
+    }
+
+    #[test]
+    fn requirement_names() {
+        assert_eq!(requirement_name("Flask[async]>=2 ; python_version>'3'"), Some("Flask"));
+        assert_eq!(requirement_name("six==1.16"), Some("six"));
+        assert_eq!(requirement_name("pkg @ https://x/pkg.whl"), Some("pkg"));
+        assert_eq!(requirement_name("https://x/pkg.whl"), None);
+        assert_eq!(requirement_name("./local/pkg"), None);
+        assert_eq!(requirement_name("pkg-1.0-py3-none-any.whl"), None);
+    }
+
+    #[test]
+    fn listed_names_follow_requirements_not_constraints() {
+        let t = tempfile::tempdir().unwrap();
+        write(t.path(), "requirements.txt", "-r more.txt\n-c pins.txt\n--find-links /w\nsix\n");
+        write(t.path(), "more.txt", "flask>=2\n");
+        write(t.path(), "pins.txt", "click==8\n");
+        let top = "requirements.txt".to_string();
+        let mut got = listed_names(t.path(), &[&top]).unwrap().unwrap();
+        got.sort();
+        assert_eq!(got, ["flask", "six"]);
+        write(t.path(), "more.txt", "-e .\n");
+        assert_eq!(listed_names(t.path(), &[&top]).unwrap(), None);
     }
 
     #[test]
