@@ -3,6 +3,7 @@
 //! which only needs `autovenv hook <shell>` to print valid code), only on
 //! real shells, a real Python, pip and uv.
 
+#[macro_use]
 mod common;
 
 use std::collections::BTreeSet;
@@ -245,6 +246,7 @@ fn round_trip(kind: Kind) {
     assert_eq!(sh.var("AVT_NEVER_SET"), None);
     assert!(!sh.exported_env().contains_key("AVT_NASTY"));
     assert_eq!(sh.var_names("AVT_"), ["AVT_EMPTY"]);
+    assert_eq!(sh.vars(&["AVT_EMPTY", "AVT_NASTY", "HOME"]), [Some(vec![]), None, Some(sb.home().to_str().unwrap().into())]);
 
     let path: Vec<String> = sb.path_var().split(':').map(str::to_string).collect();
     assert_eq!(sh.path_entries(), path);
@@ -302,14 +304,6 @@ fn failures_explain_themselves(kind: Kind) {
     };
     assert!(msg.contains(why), "{msg}");
     assert!(msg.contains("\nbefore-the-failure\n"), "the transcript is in the message: {msg}");
-}
-
-macro_rules! per_shell {
-    ($($test:ident),* $(,)?) => {
-        mod bash { $( #[test] fn $test() { super::$test(super::Kind::Bash) } )* }
-        mod zsh { $( #[test] fn $test() { super::$test(super::Kind::Zsh) } )* }
-        mod fish { $( #[test] fn $test() { super::$test(super::Kind::Fish) } )* }
-    };
 }
 
 per_shell!(round_trip, starts_with_hook_line, failures_explain_themselves);

@@ -26,3 +26,13 @@ pub use sandbox::{autovenv_bin, check_output, Sandbox, Uv, PROJECT_MARKERS};
 pub use shell::{Hook, Kind, Shell, PROMPT_TIMEOUT};
 pub use tools::{should_skip, tools, Need};
 pub use wheel::{build_wheel, normalize, urlsafe_b64_nopad};
+
+/// `per_shell!(a, b)` defines `bash::a`, `zsh::a`, `fish::a`, … as tests
+/// calling `a(Kind::Bash)` etc. (use `#[macro_use] mod common;`).
+macro_rules! per_shell {
+    ($($test:ident),* $(,)?) => {
+        mod bash { $( #[test] fn $test() { super::$test(super::common::Kind::Bash) } )* }
+        mod zsh { $( #[test] fn $test() { super::$test(super::common::Kind::Zsh) } )* }
+        mod fish { $( #[test] fn $test() { super::$test(super::common::Kind::Fish) } )* }
+    };
+}

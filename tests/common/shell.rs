@@ -295,41 +295,72 @@ impl Shell {
     /// bytes. `code` is one line of this shell's syntax. Its stderr still goes
     /// to the terminal (and so into `run`'s result, which is discarded here).
     pub fn capture(&mut self, code: &str) -> Vec<u8> {
-        self.captures += 1;
-        let out = self.scratch.join(format!("capture{}.out", self.captures));
+        self.capture_all(&[code]).pop().unwrap()
+    }
+
+    /// `capture` for several snippets on one command line, so that all of
+    /// them see the state left by the same prompt.
+    pub fn capture_all(&mut self, codes: &[&str]) -> Vec<Vec<u8>> {
+        let mut files = Vec::new();
+        let mut line = String::new();
+        for code in codes {
+            self.captures += 1;
+            let out = self.scratch.join(format!("capture{}.out", self.captures));
+            let o = self.qp(&out);
+            let code = code.trim().trim_end_matches(';');
+            line.push_str(&match self.kind {
+                Kind::Bash | Kind::Zsh => format!("{{ {code}; }} > {o}; "),
+                Kind::Fish => format!("begin; {code}; end > {o}; "),
+            });
+            files.push(out);
+        }
         let done = self.scratch.join(format!("capture{}.done", self.captures));
-        let (o, d) = (self.qp(&out), self.qp(&done));
-        let code = code.trim().trim_end_matches(';');
-        let line = match self.kind {
-            Kind::Bash | Kind::Zsh => format!("{{ {code}; }} > {o}; : > {d}"),
-            Kind::Fish => format!("begin; {code}; end > {o}; true > {d}"),
-        };
+        line.push_str(&format!("true > {}", self.qp(&done)));
         let shown = self.run(&line);
         if !done.exists() {
             self.fail(&format!("the capture line did not run: {line}\noutput: {shown}"));
         }
-        fs::read(&out).unwrap_or_default()
+        files.iter().map(|f| fs::read(f).unwrap_or_default()).collect()
     }
 
     /// A shell variable's value, `None` when unset. Works for unexported
     /// variables too; fish lists are joined with spaces (`PATH`-like ones with
     /// colons).
     pub fn var(&mut self, name: &str) -> Option<Vec<u8>> {
-        check_name(name);
-        let code = match self.kind {
-            Kind::Bash | Kind::Zsh => {
-                format!(r#"if [ -n "${{{name}+x}}" ]; then printf 'set:%s' "${name}"; else printf unset; fi"#)
-            }
-            Kind::Fish => format!(r#"if set -q {name}; printf 'set:%s' "${name}"; else; printf unset; end"#),
-        };
-        let got = self.capture(&code);
-        if got == b"unset" {
-            None
-        } else if let Some(v) = got.strip_prefix(b"set:") {
-            Some(v.to_vec())
-        } else {
-            self.fail(&format!("unexpected capture for variable {name}: {:?}", String::from_utf8_lossy(&got)))
-        }
+        self.vars(&[name]).pop().unwrap()
+    }
+
+    /// Several variables read by one command line: all are as the same
+    /// prompt left them (the hook cannot run in between).
+    pub fn vars(&mut self, names: &[&str]) -> Vec<Option<Vec<u8>>> {
+        let codes: Vec<String> = names
+            .iter()
+            .map(|name| {
+                check_name(name);
+                match self.kind {
+                    Kind::Bash | Kind::Zsh => format!(
+                        r#"if [ -n "${{{name}+x}}" ]; then printf 'set:%s' "${name}"; else printf unset; fi"#
+                    ),
+                    Kind::Fish => {
+                        format!(r#"if set -q {name}; printf 'set:%s' "${name}"; else; printf unset; end"#)
+                    }
+                }
+            })
+            .collect();
+        let got = self.capture_all(&codes.iter().map(String::as_str).collect::<Vec<_>>());
+        names
+            .iter()
+            .zip(got)
+            .map(|(name, got)| {
+                if got == b"unset" {
+                    None
+                } else if let Some(v) = got.strip_prefix(b"set:") {
+                    Some(v.to_vec())
+                } else {
+                    self.fail(&format!("unexpected capture for {name}: {:?}", String::from_utf8_lossy(&got)))
+                }
+            })
+            .collect()
     }
 
     /// `var` as a String (lossy).
