@@ -62,14 +62,26 @@ fn hints(text: &str) -> Vec<String> {
     found
 }
 
-/// The shell is outside any env and exactly as `before` (from `restorable`).
-fn assert_restored(sh: &mut Shell, before: &[(&str, Option<String>)], when: &str) {
+/// No env is active and the user-visible variables are exactly as `before`
+/// (from `restorable`). Bookkeeping `AUTOVENV_*` variables may exist (inside
+/// an untrusted project autovenv remembers that it has hinted).
+fn assert_untouched(sh: &mut Shell, before: &[(&str, Option<String>)], when: &str) {
     assert_eq!(restorable(sh), before, "{when}: the variables are exactly as before entering");
-    assert_eq!(sh.var_names("AUTOVENV_"), Vec::<String>::new(), "{when}: no AUTOVENV_* variable is left");
     let exported = sh.exported_env();
-    assert!(!exported.contains_key("VIRTUAL_ENV"), "{when}: VIRTUAL_ENV is not exported any more");
+    assert!(!exported.contains_key("VIRTUAL_ENV"), "{when}: VIRTUAL_ENV is not exported");
     let path = before.iter().find(|(k, _)| *k == "PATH").unwrap().1.clone().unwrap();
-    assert_eq!(exported.get("PATH").map(|p| String::from_utf8_lossy(p).into_owned()), Some(path), "{when}: exported PATH");
+    assert_eq!(
+        exported.get("PATH").map(|p| String::from_utf8_lossy(p).into_owned()),
+        Some(path),
+        "{when}: exported PATH"
+    );
+}
+
+/// Outside any project, the shell is exactly as `before` and no `AUTOVENV_*`
+/// variable is left.
+fn assert_restored(sh: &mut Shell, before: &[(&str, Option<String>)], when: &str) {
+    assert_untouched(sh, before, when);
+    assert_eq!(sh.var_names("AUTOVENV_"), Vec::<String>::new(), "{when}: no AUTOVENV_* variable is left");
 }
 
 /// `env_dir` is active, entered from a shell whose PATH was `path_before`.
@@ -129,11 +141,13 @@ fn untrusted_project_hints_once_and_changes_nothing(kind: Kind) {
 
     assert!(!proj.env_dir().exists(), "nothing is created for an untrusted project");
     assert!(!proj.path(".gitignore").exists(), "no .gitignore is written for an untrusted project");
-    assert_restored(&mut sh, &before, "inside an untrusted project");
+    assert_untouched(&mut sh, &before, "inside an untrusted project");
 
-    // Leaving is quiet; entering again is a new entry with one new hint.
+    // Leaving is quiet and leaves nothing behind; entering again is a new
+    // entry with one new hint.
     let leaving = sh.cd(&sb.work());
     assert_eq!(hints(&leaving).len(), 0, "{leaving}");
+    assert_restored(&mut sh, &before, "after leaving the untrusted project");
     let mark = sh.mark();
     sh.cd(proj.root());
     sh.run("true");
@@ -292,7 +306,11 @@ fn exit_status_is_kept(kind: Kind) {
     ];
     for (what, cmd) in cases {
         let out = sh.run(&cmd);
-        assert_eq!(sh.run(&status), "3\n", "the exit status survives the {what} (after `{cmd}`, which printed:\n{out})");
+        assert_eq!(
+            sh.run(&status),
+            "3\n",
+            "the exit status survives the {what} (after `{cmd}`, which printed:\n{out})"
+        );
     }
     assert!(trusted.env_dir().exists(), "the activating case did activate");
 }
@@ -309,9 +327,11 @@ fn deny_deactivates(kind: Kind) {
     let got = sh.vars(&["PATH", "VIRTUAL_ENV"]);
     assert_eq!(s(&got[0]), Some(path_before.clone()), "the prompt after `autovenv deny` restores PATH:\n{out}");
     assert_eq!(got[1], None, "and unsets VIRTUAL_ENV");
-    assert_restored(&mut sh, &before, "after deny");
+    assert_untouched(&mut sh, &before, "after deny");
     sh.run("true");
-    assert_restored(&mut sh, &before, "a later prompt inside the denied project");
+    assert_untouched(&mut sh, &before, "a later prompt inside the denied project");
+    sh.cd(&sb.work());
+    assert_restored(&mut sh, &before, "after leaving the denied project");
 }
 
 fn pythonhome_saved_and_restored(kind: Kind) {
@@ -331,7 +351,11 @@ fn pythonhome_saved_and_restored(kind: Kind) {
 
     sh.cd(&sb.work());
     assert_restored(&mut sh, &before, "after leaving");
-    assert_eq!(sh.exported_env().get("PYTHONHOME").map(Vec::as_slice), Some(home.as_bytes()), "PYTHONHOME is exported again");
+    assert_eq!(
+        sh.exported_env().get("PYTHONHOME").map(Vec::as_slice),
+        Some(home.as_bytes()),
+        "PYTHONHOME is exported again"
+    );
 }
 
 fn hand_activated_venv_is_left_alone(kind: Kind) {

@@ -97,7 +97,14 @@ fn python_m_venv_works_offline() {
 
 #[test]
 fn b64_matches_rfc4648_urlsafe_without_padding() {
-    for (input, want) in [(&b""[..], ""), (b"f", "Zg"), (b"fo", "Zm8"), (b"foo", "Zm9v"), (b"foob", "Zm9vYg"), (&[0xfb, 0xff][..], "-_8")] {
+    for (input, want) in [
+        (&b""[..], ""),
+        (b"f", "Zg"),
+        (b"fo", "Zm8"),
+        (b"foo", "Zm9v"),
+        (b"foob", "Zm9vYg"),
+        (&[0xfb, 0xff][..], "-_8"),
+    ] {
         assert_eq!(urlsafe_b64_nopad(input), want);
     }
 }
@@ -115,7 +122,10 @@ fn wheel_is_well_formed() {
     };
     assert_eq!(read("my_pkg/__init__.py"), b"VERSION = \"1.2\"\n");
     let meta = String::from_utf8(read("my_pkg-1.2.dist-info/METADATA")).unwrap();
-    assert_eq!(meta, "Metadata-Version: 2.1\nName: My-Pkg\nVersion: 1.2\nRequires-Dist: dep-one>=2\nRequires-Dist: other\n");
+    assert_eq!(
+        meta,
+        "Metadata-Version: 2.1\nName: My-Pkg\nVersion: 1.2\nRequires-Dist: dep-one>=2\nRequires-Dist: other\n"
+    );
     let wheel = String::from_utf8(read("my_pkg-1.2.dist-info/WHEEL")).unwrap();
     assert!(wheel.contains("Root-Is-Purelib: true\n") && wheel.contains("Tag: py3-none-any\n"), "{wheel}");
     let record = String::from_utf8(read("my_pkg-1.2.dist-info/RECORD")).unwrap();
@@ -173,7 +183,13 @@ fn wheel_installs_and_uninstalls_with_real_uv() {
     let venv = sb.work().join("v");
     sb.run_ok(sb.command("uv").args(["venv", "-q"]).arg(&venv));
     let py = venv.join("bin/python");
-    sb.run_ok(sb.command("uv").args(["pip", "install", "-q", "--python"]).arg(&py).arg("-r").arg(proj.path("requirements.txt")));
+    sb.run_ok(
+        sb.command("uv")
+            .args(["pip", "install", "-q", "--python"])
+            .arg(&py)
+            .arg("-r")
+            .arg(proj.path("requirements.txt")),
+    );
     assert_installed(&sb, &py);
     sb.run_ok(sb.command("uv").args(["pip", "uninstall", "-q", "--python"]).arg(&py).arg("mypkg"));
     let site = venv.join(format!("lib/python{}/site-packages", tools().python_version));
@@ -246,7 +262,10 @@ fn round_trip(kind: Kind) {
     assert_eq!(sh.var("AVT_NEVER_SET"), None);
     assert!(!sh.exported_env().contains_key("AVT_NASTY"));
     assert_eq!(sh.var_names("AVT_"), ["AVT_EMPTY"]);
-    assert_eq!(sh.vars(&["AVT_EMPTY", "AVT_NASTY", "HOME"]), [Some(vec![]), None, Some(sb.home().to_str().unwrap().into())]);
+    assert_eq!(
+        sh.vars(&["AVT_EMPTY", "AVT_NASTY", "HOME"]),
+        [Some(vec![]), None, Some(sb.home().to_str().unwrap().into())]
+    );
 
     let path: Vec<String> = sb.path_var().split(':').map(str::to_string).collect();
     assert_eq!(sh.path_entries(), path);
@@ -307,4 +326,3 @@ fn failures_explain_themselves(kind: Kind) {
 }
 
 per_shell!(round_trip, starts_with_hook_line, failures_explain_themselves);
-

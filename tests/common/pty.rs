@@ -47,10 +47,7 @@ impl Pty {
         // SAFETY: plain libc calls on a descriptor we own; ptsname_r writes
         // a NUL-terminated name into the buffer we pass.
         let (master, slave_name) = unsafe {
-            let fd = check(
-                libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC),
-                "posix_openpt",
-            )?;
+            let fd = check(libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC), "posix_openpt")?;
             let master = File::from_raw_fd(fd);
             check(libc::grantpt(fd), "grantpt")?;
             check(libc::unlockpt(fd), "unlockpt")?;
@@ -63,14 +60,8 @@ impl Pty {
             check(libc::ioctl(fd, libc::TIOCSWINSZ as _, &ws), "TIOCSWINSZ")?;
             (master, CStr::from_ptr(name.as_ptr()).to_string_lossy().into_owned())
         };
-        let slave = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(libc::O_NOCTTY)
-            .open(&slave_name)?;
-        cmd.stdin(Stdio::from(slave.try_clone()?))
-            .stdout(Stdio::from(slave.try_clone()?))
-            .stderr(Stdio::from(slave));
+        let slave = OpenOptions::new().read(true).write(true).custom_flags(libc::O_NOCTTY).open(&slave_name)?;
+        cmd.stdin(Stdio::from(slave.try_clone()?)).stdout(Stdio::from(slave.try_clone()?)).stderr(Stdio::from(slave));
         // SAFETY: only async-signal-safe calls between fork and exec.
         unsafe {
             cmd.pre_exec(|| {
@@ -123,11 +114,7 @@ impl Pty {
 
     /// Wait until `found` returns `Some` for the bytes written so far.
     /// `Err(true)` if the process closed the pty first, `Err(false)` on timeout.
-    pub fn wait_for<T>(
-        &self,
-        timeout: Duration,
-        mut found: impl FnMut(&[u8]) -> Option<T>,
-    ) -> Result<T, bool> {
+    pub fn wait_for<T>(&self, timeout: Duration, mut found: impl FnMut(&[u8]) -> Option<T>) -> Result<T, bool> {
         let deadline = Instant::now() + timeout;
         let (lock, cv) = &*self.shared;
         let mut buf = lock.lock().unwrap();

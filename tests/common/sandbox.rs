@@ -51,7 +51,9 @@ impl Sandbox {
         let root = fs::canonicalize(dir.path()).unwrap();
         let sb = Sandbox { dir: Arc::new(dir), root, uv };
 
-        for d in ["home", "xdg/data", "xdg/config", "xdg/state", "xdg/cache", "xdg/runtime", "bin", "work", "wheels", "tmp"] {
+        for d in
+            ["home", "xdg/data", "xdg/config", "xdg/state", "xdg/cache", "xdg/runtime", "bin", "work", "wheels", "tmp"]
+        {
             fs::create_dir_all(sb.root.join(d)).unwrap();
         }
         fs::set_permissions(sb.runtime_dir(), fs::Permissions::from_mode(0o700)).unwrap();
@@ -245,7 +247,11 @@ impl Sandbox {
                 assert!(!p.exists(), "{} exists above the sandbox; set TMPDIR elsewhere", p.display());
             }
             let git = dir.join(".git");
-            assert!(!git.exists(), "{} exists above the sandbox (a git work tree); set TMPDIR elsewhere", git.display());
+            assert!(
+                !git.exists(),
+                "{} exists above the sandbox (a git work tree); set TMPDIR elsewhere",
+                git.display()
+            );
             for e in ["env", ".venv", "venv"] {
                 let p = dir.join(e).join("pyvenv.cfg");
                 assert!(!p.exists(), "{} exists above the sandbox; set TMPDIR elsewhere", p.display());

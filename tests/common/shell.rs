@@ -338,9 +338,9 @@ impl Shell {
             .map(|name| {
                 check_name(name);
                 match self.kind {
-                    Kind::Bash | Kind::Zsh => format!(
-                        r#"if [ -n "${{{name}+x}}" ]; then printf 'set:%s' "${name}"; else printf unset; fi"#
-                    ),
+                    Kind::Bash | Kind::Zsh => {
+                        format!(r#"if [ -n "${{{name}+x}}" ]; then printf 'set:%s' "${name}"; else printf unset; fi"#)
+                    }
                     Kind::Fish => {
                         format!(r#"if set -q {name}; printf 'set:%s' "${name}"; else; printf unset; end"#)
                     }
@@ -446,13 +446,18 @@ impl Shell {
     /// What the shell has registered to run around prompts: bash
     /// `PROMPT_COMMAND` and the DEBUG trap, zsh's hook arrays, fish's event
     /// handlers. Equal before and after `source_rc` means no double hook.
+    /// Lines are sorted: fish moves a redefined handler to the end of its
+    /// event's list, which is not a second registration.
     pub fn hook_registration(&mut self) -> String {
         let code = match self.kind {
             Kind::Bash => "declare -p PROMPT_COMMAND 2>/dev/null; trap -p DEBUG",
             Kind::Zsh => "typeset -p precmd_functions preexec_functions chpwd_functions 2>/dev/null",
             Kind::Fish => "functions --handlers",
         };
-        String::from_utf8_lossy(&self.capture(code)).into_owned()
+        let text = String::from_utf8_lossy(&self.capture(code)).into_owned();
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines.sort();
+        lines.join("\n")
     }
 
     /// A position in the transcript, for `output_since`.
@@ -493,24 +498,20 @@ impl Shell {
                 self.cursor = end;
                 (raw, n)
             }
-            Ok(Found::Continuation) => self.fail(&format!("the shell wants more input after `{what}` (unbalanced quotes?)")),
+            Ok(Found::Continuation) => {
+                self.fail(&format!("the shell wants more input after `{what}` (unbalanced quotes?)"))
+            }
             Err(true) => self.fail(&format!("the shell exited while waiting for a prompt after `{what}`")),
-            Err(false) => self.fail(&format!(
-                "no prompt within {:?} after `{what}` (waiting for prompt #{min})",
-                self.timeout
-            )),
+            Err(false) => {
+                self.fail(&format!("no prompt within {:?} after `{what}` (waiting for prompt #{min})", self.timeout))
+            }
         }
     }
 
     /// Panic with the context needed to understand a failure.
     fn fail(&self, msg: &str) -> ! {
         self.reported.set(true);
-        panic!(
-            "{} (pid {}): {msg}\n{}",
-            self.kind.name(),
-            self.pty.pid(),
-            tail_for_humans(&self.pty.snapshot())
-        )
+        panic!("{} (pid {}): {msg}\n{}", self.kind.name(), self.pty.pid(), tail_for_humans(&self.pty.snapshot()))
     }
 }
 

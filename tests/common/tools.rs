@@ -36,9 +36,7 @@ pub fn tools() -> &'static Tools {
 }
 
 fn host_path() -> Vec<PathBuf> {
-    std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect())
-        .unwrap_or_default()
+    std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default()
 }
 
 /// First executable `name` on the host PATH (may be a script).
@@ -96,7 +94,11 @@ fn find_tools() -> Tools {
         bash: which("bash"),
         zsh: which("zsh"),
         fish: which("fish"),
-        env: ["/usr/bin/env", "/bin/env"].iter().map(PathBuf::from).find(|p| is_executable(p)).expect("no /usr/bin/env"),
+        env: ["/usr/bin/env", "/bin/env"]
+            .iter()
+            .map(PathBuf::from)
+            .find(|p| is_executable(p))
+            .expect("no /usr/bin/env"),
         python,
     }
 }
