@@ -116,6 +116,11 @@ fn enter(sh: &mut Shell, p: &Project, path_before: &str) -> String {
     out
 }
 
+fn count_files(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else { return 0 };
+    entries.map(|e| e.unwrap().path()).map(|p| if p.is_dir() { count_files(&p) } else { 1 }).sum()
+}
+
 fn import_mypkg(sh: &mut Shell) -> String {
     sh.run("python -c 'import mypkg; print(mypkg.VERSION)'")
 }
@@ -162,6 +167,7 @@ fn allow_creates_syncs_and_activates(kind: Kind, uv: Uv) {
     sh.cd(proj.root());
 
     let out = sh.run("autovenv allow");
+    assert!(count_files(&sb.trust_dir()) > 0, "`autovenv allow` records trust under $XDG_DATA_HOME/autovenv");
     let cfg = proj.env_dir().join("pyvenv.cfg");
     assert!(cfg.is_file(), "the prompt after `autovenv allow` creates env/; output:\n{out}");
     let cfg = fs::read_to_string(cfg).unwrap();
@@ -298,19 +304,16 @@ fn exit_status_is_kept(kind: Kind) {
     let fail3 = "sh -c 'exit 3'";
     let status = format!("echo {}", kind.status_var());
     let cases = [
-        ("idle prompt", fail3.to_string()),
-        ("hint prompt", format!("cd {}; {fail3}", sh.qp(untrusted.root()))),
-        ("activating prompt", format!("cd {}; {fail3}", sh.qp(trusted.root()))),
-        ("idle prompt inside", fail3.to_string()),
-        ("deactivating prompt", format!("cd {}; {fail3}", sh.qp(&sb.work()))),
+        ("idle prompt", "false".to_string(), "1\n"),
+        ("idle prompt", fail3.to_string(), "3\n"),
+        ("hint prompt", format!("cd {}; {fail3}", sh.qp(untrusted.root())), "3\n"),
+        ("activating prompt", format!("cd {}; {fail3}", sh.qp(trusted.root())), "3\n"),
+        ("idle prompt inside", "false".to_string(), "1\n"),
+        ("deactivating prompt", format!("cd {}; {fail3}", sh.qp(&sb.work())), "3\n"),
     ];
-    for (what, cmd) in cases {
+    for (what, cmd, want) in cases {
         let out = sh.run(&cmd);
-        assert_eq!(
-            sh.run(&status),
-            "3\n",
-            "the exit status survives the {what} (after `{cmd}`, which printed:\n{out})"
-        );
+        assert_eq!(sh.run(&status), want, "the exit status survives the {what} (after `{cmd}`, which printed:\n{out})");
     }
     assert!(trusted.env_dir().exists(), "the activating case did activate");
 }

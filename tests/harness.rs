@@ -299,6 +299,7 @@ fn starts_with_hook_line(kind: Kind) {
     }
     let sb = Sandbox::new(Uv::No);
     let mut sh = Shell::start(kind, &sb, "echo rc-extra-ran", &sb.work());
+    eprintln!("{} with the hook line reached its first prompt in {:?}", kind.name(), sh.startup);
     let rc = fs::read_to_string(sh.rc_path()).unwrap();
     assert!(rc.contains(&kind.hook_line(autovenv_bin())), "{rc}");
     assert!(sh.transcript().contains("rc-extra-ran"));
