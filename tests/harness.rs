@@ -306,6 +306,22 @@ fn starts_with_hook_line(kind: Kind) {
     assert_eq!(sh.run("echo ok"), "ok\n");
 }
 
+/// Two shells of one kind in one sandbox (the second rewrites the rc file)
+/// keep working, also after the first sources the rc again.
+fn two_shells_share_a_sandbox(kind: Kind) {
+    if should_skip(&[Need::Shell(kind)]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::No);
+    let mut first = Shell::start_with(kind, &sb, Hook::No, "", &sb.work());
+    let mut second = Shell::start_with(kind, &sb, Hook::No, "", &sb.home());
+    first.source_rc();
+    assert_eq!(first.run("echo first"), "first\n");
+    assert_eq!(second.run("echo second"), "second\n");
+    assert_eq!(first.var_str("PWD"), sb.work().to_str().map(String::from));
+    assert_eq!(second.var_str("PWD"), sb.home().to_str().map(String::from));
+}
+
 /// A stuck or confused shell fails fast with the terminal in the message.
 fn failures_explain_themselves(kind: Kind) {
     if should_skip(&[Need::Shell(kind)]) {
@@ -326,4 +342,4 @@ fn failures_explain_themselves(kind: Kind) {
     assert!(msg.contains("\nbefore-the-failure\n"), "the transcript is in the message: {msg}");
 }
 
-per_shell!(round_trip, starts_with_hook_line, failures_explain_themselves);
+per_shell!(round_trip, starts_with_hook_line, two_shells_share_a_sandbox, failures_explain_themselves);

@@ -177,8 +177,13 @@ impl Shell {
     pub fn start_with(kind: Kind, sb: &Sandbox, hook: Hook, rc_extra: &str, cwd: &Path) -> Shell {
         static SEQ: AtomicU64 = AtomicU64::new(0);
         let exe = kind.path().unwrap_or_else(|| panic!("{} not found; check should_skip first", kind.name()));
-        let nonce = format!("{}x{}", std::process::id(), SEQ.fetch_add(1, Ordering::Relaxed));
-        let scratch = sb.root().join("harness").join(&nonce);
+        // The marker is the same for every shell of a sandbox (each has its
+        // own pty anyway), so a second shell rewriting the rc file does not
+        // change the first one's prompt if it sources the rc again.
+        let nonce: String =
+            sb.root().file_name().unwrap().to_string_lossy().replace(|c: char| !c.is_ascii_alphanumeric(), "");
+        let scratch =
+            sb.root().join("harness").join(format!("{}-{}", kind.name(), SEQ.fetch_add(1, Ordering::Relaxed)));
         fs::create_dir_all(&scratch).unwrap();
 
         let hook_line = match hook {
