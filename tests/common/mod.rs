@@ -1,0 +1,51 @@
+//! The integration-test harness: sandboxes, offline wheels, projects, and
+//! real interactive shells on a pty. Every test file does
+//! `#[macro_use] mod common;`.
+//!
+//! ```ignore
+//! if should_skip(&[Need::Shell(Kind::Zsh), Need::Uv, Need::Git]) { return; }
+//! let sb = Sandbox::new(Uv::Yes);          // python3, uv, git, autovenv on PATH
+//! sb.wheel("mypkg", "1.0", &[]);            // into sb.wheels(), the find-links dir
+//! let proj = sb.project("app").require("mypkg==1.0").git().create();
+//! let mut sh = Shell::start(Kind::Zsh, &sb, "", &sb.work());
+//! sh.cd(proj.root());                       // returns what the hook printed
+//! sh.run("autovenv allow");
+//! assert_eq!(sh.var_str("VIRTUAL_ENV"), Some(proj.env_str()));
+//! ```
+//!
+//! - `Sandbox`: `env()` (the complete child environment), `command(prog)`,
+//!   `autovenv()`, `run_ok(cmd)`, `wheel(..)`, `project(name)`, `make_venv`,
+//!   paths (`home`, `work`, `bin`, `wheels`, `xdg_*`, `trust_dir`).
+//! - `Shell`: `run(line) -> String` (output without the echo), `capture(code)`,
+//!   `var`/`vars`/`var_str`, `var_names(prefix)`, `path_entries`,
+//!   `exported_env`, `cd`, `export`, `unset`, `source_rc`,
+//!   `hook_registration`, `mark`/`output_since`/`transcript`, `q`/`qp`
+//!   (quoting for that shell), `exit`. `startup` is the time to first prompt.
+//! - Missing tools: `should_skip(&[Need::…])` skips locally, panics with
+//!   `CI=true`. `AVTEST_PYTHON`, `AVTEST_UV` pick the programs;
+//!   `AVTEST_KEEP=1` keeps sandboxes for inspection.
+#![allow(dead_code, unused_imports)]
+
+mod project;
+mod pty;
+mod sandbox;
+pub mod screen;
+mod shell;
+mod tools;
+mod wheel;
+
+pub use project::{Project, ProjectBuilder};
+pub use sandbox::{autovenv_bin, check_output, Sandbox, Uv, PROJECT_MARKERS};
+pub use shell::{Hook, Kind, Shell, PROMPT_TIMEOUT};
+pub use tools::{should_skip, tools, Need};
+pub use wheel::{build_wheel, normalize, urlsafe_b64_nopad};
+
+/// `per_shell!(a, b)` defines `bash::a`, `zsh::a`, `fish::a`, … as tests
+/// calling `a(Kind::Bash)` etc. (use `#[macro_use] mod common;`).
+macro_rules! per_shell {
+    ($($test:ident),* $(,)?) => {
+        mod bash { $( #[test] fn $test() { super::$test(super::common::Kind::Bash) } )* }
+        mod zsh { $( #[test] fn $test() { super::$test(super::common::Kind::Zsh) } )* }
+        mod fish { $( #[test] fn $test() { super::$test(super::common::Kind::Fish) } )* }
+    };
+}

@@ -1,0 +1,578 @@
+//! Real interactive bash, zsh and fish on a pty, driven line by line.
+//!
+//! Synchronisation: every prompt shows `[avt:<nonce>:<n>]> ` where `<n>`
+//! counts the command lines the shell has run (bash `\#`, zsh `%!`, fish a
+//! counter bumped on `fish_postexec`). After sending a line the harness waits
+//! for a prompt whose number is at least one more than the last one seen.
+//! Repaints of an old prompt (fish redraws the prompt as you type) therefore
+//! never end a wait early, and hook output printed before the prompt (bash
+//! PROMPT_COMMAND, zsh precmd, fish `fish_prompt` event handlers) is always
+//! attributed to the command it follows.
+//!
+//! Values are never parsed from the terminal: `capture` has the shell write
+//! a command's stdout to a file in the sandbox, plus a second file proving
+//! the line ran at all.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+use super::pty::Pty;
+use super::sandbox::{autovenv_bin, Sandbox};
+use super::screen;
+use super::tools::tools;
+
+/// Per prompt; creating an env with `python -m venv` and pip takes ~6 s.
+pub const PROMPT_TIMEOUT: Duration = Duration::from_secs(60);
+const COLS: u16 = 1000;
+const ROWS: u16 = 50;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::Bash, Kind::Zsh, Kind::Fish];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Bash => "bash",
+            Kind::Zsh => "zsh",
+            Kind::Fish => "fish",
+        }
+    }
+
+    pub fn path(self) -> Option<&'static Path> {
+        let t = tools();
+        match self {
+            Kind::Bash => t.bash.as_deref(),
+            Kind::Zsh => t.zsh.as_deref(),
+            Kind::Fish => t.fish.as_deref(),
+        }
+    }
+
+    /// `s` as one word of this shell's syntax, always on one line.
+    /// bash/zsh: `'…'` with `'\''`, or `$'…'` when `s` has control
+    /// characters; fish: `'…'` with `\\` and `\'`, control characters as
+    /// `\n`/`\xHH` outside the quotes (fish joins adjacent pieces).
+    pub fn quote(self, s: &str) -> String {
+        let control = |c: char| c.is_control();
+        match self {
+            Kind::Bash | Kind::Zsh if !s.chars().any(control) => format!("'{}'", s.replace('\'', r"'\''")),
+            Kind::Bash | Kind::Zsh => {
+                let mut q = String::from("$'");
+                for c in s.chars() {
+                    match c {
+                        '\\' => q.push_str(r"\\"),
+                        '\'' => q.push_str(r"\'"),
+                        '\n' => q.push_str(r"\n"),
+                        '\t' => q.push_str(r"\t"),
+                        c if control(c) => hex_escape(&mut q, c),
+                        c => q.push(c),
+                    }
+                }
+                q.push('\'');
+                q
+            }
+            Kind::Fish => {
+                let mut q = String::from("'");
+                for c in s.chars() {
+                    match c {
+                        '\\' => q.push_str(r"\\"),
+                        '\'' => q.push_str(r"\'"),
+                        '\n' => q.push_str(r"'\n'"),
+                        c if control(c) => {
+                            q.push('\'');
+                            hex_escape(&mut q, c);
+                            q.push('\'');
+                        }
+                        c => q.push(c),
+                    }
+                }
+                q.push('\'');
+                q
+            }
+        }
+    }
+
+    pub fn quote_path(self, p: &Path) -> String {
+        self.quote(p.to_str().expect("UTF-8 path"))
+    }
+
+    /// The rc line a user adds, with the binary by absolute path.
+    pub fn hook_line(self, bin: &Path) -> String {
+        let b = self.quote_path(bin);
+        match self {
+            Kind::Bash => format!(r#"eval "$({b} hook bash)""#),
+            Kind::Zsh => format!(r#"eval "$({b} hook zsh)""#),
+            Kind::Fish => format!("{b} hook fish | source"),
+        }
+    }
+
+    /// The exit status of the previous command: `$?` / `$status`.
+    pub fn status_var(self) -> &'static str {
+        match self {
+            Kind::Fish => "$status",
+            _ => "$?",
+        }
+    }
+}
+
+fn hex_escape(q: &mut String, c: char) {
+    let mut buf = [0u8; 4];
+    for b in c.encode_utf8(&mut buf).bytes() {
+        q.push_str(&format!("\\x{b:02x}"));
+    }
+}
+
+/// Whether the rc file gets the autovenv hook line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hook {
+    Yes,
+    No,
+}
+
+/// Where the prompt search ended up.
+enum Found {
+    Prompt { start: usize, end: usize, n: u64 },
+    Continuation,
+}
+
+pub struct Shell {
+    kind: Kind,
+    pty: Pty,
+    nonce: String,
+    /// The prompt number the next command's prompt must reach.
+    next_prompt: u64,
+    /// Offset in the raw transcript just past the last prompt marker.
+    cursor: usize,
+    scratch: PathBuf,
+    captures: u64,
+    rc: PathBuf,
+    timeout: Duration,
+    /// How long the shell took from spawn to its first prompt.
+    pub startup: Duration,
+    /// Set once a failure has printed the transcript (Drop stays quiet then).
+    reported: std::cell::Cell<bool>,
+    _sandbox: Arc<TempDir>,
+}
+
+impl Shell {
+    /// An interactive `kind` shell in `cwd` whose rc holds the autovenv hook
+    /// line followed by `rc_extra`. Panics if the shell is not installed:
+    /// check `should_skip(&[Need::Shell(kind)])` first.
+    pub fn start(kind: Kind, sb: &Sandbox, rc_extra: &str, cwd: &Path) -> Shell {
+        Shell::start_with(kind, sb, Hook::Yes, rc_extra, cwd)
+    }
+
+    pub fn start_with(kind: Kind, sb: &Sandbox, hook: Hook, rc_extra: &str, cwd: &Path) -> Shell {
+        static SEQ: AtomicU64 = AtomicU64::new(0);
+        let exe = kind.path().unwrap_or_else(|| panic!("{} not found; check should_skip first", kind.name()));
+        // The marker is the same for every shell of a sandbox (each has its
+        // own pty anyway), so a second shell rewriting the rc file does not
+        // change the first one's prompt if it sources the rc again.
+        let nonce: String =
+            sb.root().file_name().unwrap().to_string_lossy().replace(|c: char| !c.is_ascii_alphanumeric(), "");
+        let scratch =
+            sb.root().join("harness").join(format!("{}-{}", kind.name(), SEQ.fetch_add(1, Ordering::Relaxed)));
+        fs::create_dir_all(&scratch).unwrap();
+
+        let hook_line = match hook {
+            Hook::Yes => kind.hook_line(autovenv_bin()),
+            Hook::No => "# (started without the autovenv hook)".to_string(),
+        };
+        let marker = format!("[avt:{nonce}:");
+        let mut cmd = Command::new(exe);
+        cmd.env_clear().envs(sb.env()).env("SHELL", exe).current_dir(cwd);
+        let (rc, rc_text) = match kind {
+            Kind::Bash => {
+                let rc = sb.home().join(".bashrc");
+                cmd.arg("--noprofile").arg("--rcfile").arg(&rc).arg("-i");
+                let text = format!(
+                    "# written by the autovenv test harness\n\
+                     set +H\n\
+                     HISTFILE={hist}\n\
+                     PS1='{marker}\\#]> '\n\
+                     PS2='{marker}cont]> '\n",
+                    hist = kind.quote_path(&sb.home().join(".bash_history")),
+                );
+                (rc, text)
+            }
+            Kind::Zsh => {
+                let zdot = sb.root().join("zdotdir");
+                fs::create_dir_all(&zdot).unwrap();
+                // Only our files: skip /etc/zsh/zshrc & co (zshenv is always read).
+                fs::write(zdot.join(".zshenv"), "unsetopt GLOBAL_RCS\n").unwrap();
+                cmd.env("ZDOTDIR", &zdot).arg("-i");
+                let text = format!(
+                    "# written by the autovenv test harness\n\
+                     unsetopt PROMPT_SP BANG_HIST\n\
+                     HISTSIZE=10000\n\
+                     PS1='{marker}%!]> '\n\
+                     PS2='{marker}cont]> '\n\
+                     RPS1=''\n"
+                );
+                (zdot.join(".zshrc"), text)
+            }
+            Kind::Fish => {
+                let dir = sb.xdg_config().join("fish");
+                fs::create_dir_all(&dir).unwrap();
+                cmd.arg("-i");
+                let text = format!(
+                    "# written by the autovenv test harness\n\
+                     set -g fish_greeting ''\n\
+                     set -q __avt_n; or set -g __avt_n 1\n\
+                     function __avt_count --on-event fish_postexec\n    set -g __avt_n (math $__avt_n + 1)\nend\n\
+                     function fish_prompt\n    printf '{marker}%s]> ' $__avt_n\nend\n\
+                     function fish_right_prompt\nend\n\
+                     function fish_title\nend\n"
+                );
+                (dir.join("config.fish"), text)
+            }
+        };
+        fs::write(&rc, format!("{rc_text}{hook_line}\n{rc_extra}\n")).unwrap();
+
+        let t0 = Instant::now();
+        let pty = Pty::spawn(cmd, COLS, ROWS).unwrap_or_else(|e| panic!("starting {}: {e}", exe.display()));
+        let mut sh = Shell {
+            kind,
+            pty,
+            nonce,
+            next_prompt: 0,
+            cursor: 0,
+            scratch,
+            captures: 0,
+            rc,
+            timeout: PROMPT_TIMEOUT,
+            startup: Duration::ZERO,
+            reported: Default::default(),
+            _sandbox: Arc::clone(&sb.dir),
+        };
+        let (_, n) = sh.wait_prompt(0, "(shell startup)");
+        sh.next_prompt = n + 1;
+        sh.startup = t0.elapsed();
+        sh
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+    pub fn pid(&self) -> u32 {
+        self.pty.pid()
+    }
+    /// The rc file this shell read (`~/.bashrc`, `$ZDOTDIR/.zshrc`,
+    /// `$XDG_CONFIG_HOME/fish/config.fish`).
+    pub fn rc_path(&self) -> &Path {
+        &self.rc
+    }
+    pub fn set_timeout(&mut self, t: Duration) {
+        self.timeout = t;
+    }
+    /// `s` quoted for this shell (see `Kind::quote`).
+    pub fn q(&self, s: &str) -> String {
+        self.kind.quote(s)
+    }
+    pub fn qp(&self, p: &Path) -> String {
+        self.kind.quote_path(p)
+    }
+
+    /// Type `cmd` (one line) and Enter; wait for the next prompt; return what
+    /// appeared in between (stdout and stderr of the command and of the
+    /// prompt hook, merged as on a terminal) without the echoed command line.
+    pub fn run(&mut self, cmd: &str) -> String {
+        assert!(!cmd.contains(['\n', '\r']), "Shell::run takes one line; got {cmd:?}");
+        self.pty.write(format!("{cmd}\r").as_bytes());
+        let (raw, n) = self.wait_prompt(self.next_prompt, cmd);
+        self.next_prompt = n + 1;
+        screen::command_output(&raw, cmd).unwrap_or_else(|e| self.fail(&format!("after `{cmd}`: {e}")))
+    }
+
+    /// Run `code` with its stdout redirected to a file; return the file's
+    /// bytes. `code` is one line of this shell's syntax. Its stderr still goes
+    /// to the terminal (and so into `run`'s result, which is discarded here).
+    pub fn capture(&mut self, code: &str) -> Vec<u8> {
+        self.capture_all(&[code]).pop().unwrap()
+    }
+
+    /// `capture` for several snippets on one command line, so that all of
+    /// them see the state left by the same prompt.
+    pub fn capture_all(&mut self, codes: &[&str]) -> Vec<Vec<u8>> {
+        let mut files = Vec::new();
+        let mut line = String::new();
+        for code in codes {
+            self.captures += 1;
+            let out = self.scratch.join(format!("capture{}.out", self.captures));
+            let o = self.qp(&out);
+            let code = code.trim().trim_end_matches(';');
+            line.push_str(&match self.kind {
+                Kind::Bash | Kind::Zsh => format!("{{ {code}; }} > {o}; "),
+                Kind::Fish => format!("begin; {code}; end > {o}; "),
+            });
+            files.push(out);
+        }
+        let done = self.scratch.join(format!("capture{}.done", self.captures));
+        line.push_str(&format!("true > {}", self.qp(&done)));
+        let shown = self.run(&line);
+        if !done.exists() {
+            self.fail(&format!("the capture line did not run: {line}\noutput: {shown}"));
+        }
+        files.iter().map(|f| fs::read(f).unwrap_or_default()).collect()
+    }
+
+    /// A shell variable's value, `None` when unset. Works for unexported
+    /// variables too; fish lists are joined with spaces (`PATH`-like ones with
+    /// colons).
+    pub fn var(&mut self, name: &str) -> Option<Vec<u8>> {
+        self.vars(&[name]).pop().unwrap()
+    }
+
+    /// Several variables read by one command line: all are as the same
+    /// prompt left them (the hook cannot run in between).
+    pub fn vars(&mut self, names: &[&str]) -> Vec<Option<Vec<u8>>> {
+        let codes: Vec<String> = names
+            .iter()
+            .map(|name| {
+                check_name(name);
+                match self.kind {
+                    Kind::Bash | Kind::Zsh => {
+                        format!(r#"if [ -n "${{{name}+x}}" ]; then printf 'set:%s' "${name}"; else printf unset; fi"#)
+                    }
+                    Kind::Fish => {
+                        format!(r#"if set -q {name}; printf 'set:%s' "${name}"; else; printf unset; end"#)
+                    }
+                }
+            })
+            .collect();
+        let got = self.capture_all(&codes.iter().map(String::as_str).collect::<Vec<_>>());
+        names
+            .iter()
+            .zip(got)
+            .map(|(name, got)| {
+                if got == b"unset" {
+                    None
+                } else if let Some(v) = got.strip_prefix(b"set:") {
+                    Some(v.to_vec())
+                } else {
+                    self.fail(&format!("unexpected capture for {name}: {:?}", String::from_utf8_lossy(&got)))
+                }
+            })
+            .collect()
+    }
+
+    /// `var` as a String (lossy).
+    pub fn var_str(&mut self, name: &str) -> Option<String> {
+        self.var(name).map(|v| String::from_utf8_lossy(&v).into_owned())
+    }
+
+    /// PATH split on `:`.
+    pub fn path_entries(&mut self) -> Vec<String> {
+        let p = self.var_str("PATH").unwrap_or_else(|| self.fail("PATH is unset"));
+        p.split(':').map(str::to_string).collect()
+    }
+
+    /// The environment a child process of the shell gets (`env -0`, run by
+    /// absolute path so a broken PATH cannot hide it).
+    pub fn exported_env(&mut self) -> BTreeMap<String, Vec<u8>> {
+        let env = self.qp(&tools().env);
+        let raw = self.capture(&format!("{env} -0"));
+        raw.split(|&b| b == 0)
+            .filter(|e| !e.is_empty())
+            .map(|e| {
+                let eq = e.iter().position(|&b| b == b'=').unwrap_or(e.len());
+                (String::from_utf8_lossy(&e[..eq]).into_owned(), e.get(eq + 1..).unwrap_or_default().to_vec())
+            })
+            .collect()
+    }
+
+    /// Names of the shell variables (exported or not) starting with `prefix`.
+    pub fn var_names(&mut self, prefix: &str) -> Vec<String> {
+        check_name(prefix);
+        let code = match self.kind {
+            Kind::Bash => format!("compgen -v {prefix}"),
+            Kind::Zsh => format!("print -rl -- ${{(k)parameters[(I){prefix}*]}}"),
+            Kind::Fish => format!("set -n | string match -- '{prefix}*'"),
+        };
+        let raw = self.capture(&code);
+        let mut names: Vec<String> =
+            String::from_utf8_lossy(&raw).lines().filter(|l| !l.is_empty()).map(str::to_string).collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// `cd` to `dir` (must succeed); returns what was printed, including
+    /// anything the prompt hook said.
+    pub fn cd(&mut self, dir: &Path) -> String {
+        let out = self.run(&format!("cd {}", self.qp(dir)));
+        let pwd = self.var_str("PWD");
+        if pwd.as_deref() != dir.to_str() {
+            self.fail(&format!("cd {} failed: PWD is {pwd:?}; output: {out}", dir.display()));
+        }
+        out
+    }
+
+    /// Export `name=value` (`export` / `set -gx`).
+    pub fn export(&mut self, name: &str, value: &str) -> String {
+        check_name(name);
+        let v = self.q(value);
+        match self.kind {
+            Kind::Bash | Kind::Zsh => self.run(&format!("export {name}={v}")),
+            Kind::Fish => self.run(&format!("set -gx {name} {v}")),
+        }
+    }
+
+    pub fn unset(&mut self, name: &str) -> String {
+        check_name(name);
+        match self.kind {
+            Kind::Bash | Kind::Zsh => self.run(&format!("unset {name}")),
+            Kind::Fish => self.run(&format!("set -e {name}")),
+        }
+    }
+
+    /// Source the rc file again, as a user does after editing it.
+    pub fn source_rc(&mut self) -> String {
+        let cmd = match self.kind {
+            Kind::Bash => "source ~/.bashrc",
+            Kind::Zsh => r#"source "$ZDOTDIR/.zshrc""#,
+            Kind::Fish => r#"source "$__fish_config_dir/config.fish""#,
+        };
+        self.run(cmd)
+    }
+
+    /// What the shell has registered to run around prompts: bash
+    /// `PROMPT_COMMAND` and the DEBUG trap, zsh's hook arrays, fish's event
+    /// handlers. Equal before and after `source_rc` means no double hook.
+    /// Lines are sorted: fish moves a redefined handler to the end of its
+    /// event's list, which is not a second registration.
+    pub fn hook_registration(&mut self) -> String {
+        let code = match self.kind {
+            Kind::Bash => "declare -p PROMPT_COMMAND 2>/dev/null; trap -p DEBUG",
+            Kind::Zsh => "typeset -p precmd_functions preexec_functions chpwd_functions 2>/dev/null",
+            Kind::Fish => "functions --handlers",
+        };
+        let text = String::from_utf8_lossy(&self.capture(code)).into_owned();
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines.sort();
+        lines.join("\n")
+    }
+
+    /// A position in the transcript, for `output_since`.
+    pub fn mark(&self) -> usize {
+        self.cursor
+    }
+
+    /// Everything shown since `mark` (prompts and echoed commands included),
+    /// rendered as text.
+    pub fn output_since(&self, mark: usize) -> String {
+        let raw = self.pty.snapshot();
+        screen::render(&raw[mark.min(raw.len())..])
+    }
+
+    /// The whole session as text.
+    pub fn transcript(&self) -> String {
+        self.output_since(0)
+    }
+
+    /// Type `exit` and wait for the shell to end.
+    pub fn exit(mut self) -> std::process::ExitStatus {
+        self.pty.write(b"exit\r");
+        match self.pty.wait_exit(self.timeout) {
+            Some(st) => st,
+            None => self.fail("the shell did not exit"),
+        }
+    }
+
+    /// Wait for the prompt numbered at least `min`; return the raw bytes
+    /// between the previous prompt and it, and its number.
+    fn wait_prompt(&mut self, min: u64, what: &str) -> (Vec<u8>, u64) {
+        let needle = format!("[avt:{}:", self.nonce).into_bytes();
+        let from = self.cursor;
+        let res = self.pty.wait_for(self.timeout, |data| find_prompt(data, from, &needle, min));
+        match res {
+            Ok(Found::Prompt { start, end, n }) => {
+                let raw = self.pty.snapshot()[from..start].to_vec();
+                self.cursor = end;
+                (raw, n)
+            }
+            Ok(Found::Continuation) => {
+                self.fail(&format!("the shell wants more input after `{what}` (unbalanced quotes?)"))
+            }
+            Err(true) => self.fail(&format!("the shell exited while waiting for a prompt after `{what}`")),
+            Err(false) => {
+                self.fail(&format!("no prompt within {:?} after `{what}` (waiting for prompt #{min})", self.timeout))
+            }
+        }
+    }
+
+    /// Panic with the context needed to understand a failure.
+    fn fail(&self, msg: &str) -> ! {
+        self.reported.set(true);
+        panic!("{} (pid {}): {msg}\n{}", self.kind.name(), self.pty.pid(), tail_for_humans(&self.pty.snapshot()))
+    }
+}
+
+impl Drop for Shell {
+    fn drop(&mut self) {
+        // An assertion in the test failed: show what the terminal showed.
+        if std::thread::panicking() && !self.reported.get() {
+            eprintln!("{} transcript at the failure:\n{}", self.kind.name(), tail_for_humans(&self.pty.snapshot()));
+        }
+    }
+}
+
+fn tail_for_humans(raw: &[u8]) -> String {
+    const KEEP: usize = 12_000;
+    let text = screen::render(raw);
+    let cut = text.char_indices().rev().nth(KEEP).map(|(i, _)| i).unwrap_or(0);
+    let raw_tail = String::from_utf8_lossy(&raw[raw.len().saturating_sub(2000)..]);
+    // fish pads lines to the terminal width; keep the raw tail readable.
+    let raw_tail = raw_tail.split("        ").filter(|s| !s.is_empty()).collect::<Vec<_>>().join("<spaces>");
+    let raw_tail = &raw_tail[raw_tail.char_indices().rev().nth(600).map(|(i, _)| i).unwrap_or(0)..];
+    format!(
+        "--- terminal (rendered{}) ---\n{}\n--- last raw bytes ---\n{:?}\n--- end ---",
+        if cut > 0 { ", tail" } else { "" },
+        &text[cut..],
+        raw_tail
+    )
+}
+
+fn find_prompt(data: &[u8], from: usize, needle: &[u8], min: u64) -> Option<Found> {
+    let mut i = from;
+    while let Some(off) = data.get(i..)?.windows(needle.len()).position(|w| w == needle) {
+        let start = i + off;
+        let rest = &data[start + needle.len()..];
+        if rest.starts_with(b"cont]") {
+            return Some(Found::Continuation);
+        }
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        match rest.get(digits) {
+            None => return None, // the marker is still arriving
+            Some(b']') if digits > 0 => {
+                let n: u64 = std::str::from_utf8(&rest[..digits]).unwrap().parse().unwrap();
+                let end = start + needle.len() + digits + 1;
+                if n >= min {
+                    return Some(Found::Prompt { start, end, n });
+                }
+            }
+            _ => {}
+        }
+        i = start + 1;
+    }
+    None
+}
+
+fn check_name(name: &str) {
+    let ok = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    assert!(ok, "not a variable name: {name:?}");
+}
