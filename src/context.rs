@@ -8,8 +8,11 @@ use crate::dirs::Dirs;
 use crate::error::Result;
 use crate::plan;
 
+/// Reads one environment variable: the process's in the binary, a map in tests.
+pub type Lookup = Box<dyn Fn(&str) -> Option<OsString>>;
+
 pub struct Context {
-    lookup: Box<dyn Fn(&str) -> Option<OsString>>,
+    lookup: Lookup,
     pub dirs: Dirs,
 }
 
@@ -18,7 +21,7 @@ impl Context {
         Context::new(Box::new(|k| std::env::var_os(k)))
     }
 
-    pub fn new(lookup: Box<dyn Fn(&str) -> Option<OsString>>) -> Context {
+    pub fn new(lookup: Lookup) -> Context {
         let dirs = Dirs::from_env(&*lookup);
         Context { lookup, dirs }
     }
