@@ -42,10 +42,28 @@ fn completions(shell: clap_complete::Shell) -> Vec<u8> {
     out
 }
 
+/// `export SHELL` runs at every prompt that is not idle: recognise it
+/// before building clap's whole command tree, which costs more than
+/// everything `export` does when nothing changed.
+fn fast_export() -> Option<cli::Format> {
+    let mut args = std::env::args_os().skip(1);
+    let (Some(cmd), Some(shell), None) = (args.next(), args.next(), args.next()) else {
+        return None;
+    };
+    if cmd != "export" {
+        return None;
+    }
+    use clap::ValueEnum;
+    cli::Format::from_str(shell.to_str()?, false).ok()
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let command = match fast_export() {
+        Some(format) => Command::Export { format },
+        None => Cli::parse().command,
+    };
     let ctx = Context::from_process();
-    let result = match cli.command {
+    let result = match command {
         Command::Hook { shell } => commands::hook(shell),
         Command::Export { format } => commands::export(&ctx, format),
         Command::Allow { dir } => commands::allow(&ctx, dir.as_deref()),
