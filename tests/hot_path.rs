@@ -36,6 +36,21 @@ fn reqs(sb: &Sandbox, lines: &[&str]) -> String {
     t
 }
 
+/// Wait until the hook is idle: nothing it watches changed within the
+/// stamp's margin (src/stamp.rs dates the stamp 1 s back, so for a second
+/// after a change every prompt runs the binary anyway), and check that a
+/// prompt now leaves the stamp alone, i.e. did not run the binary. Only
+/// then does an edit test the watch list rather than that second.
+fn settle(sh: &mut Shell) {
+    std::thread::sleep(Duration::from_millis(1100));
+    sh.run("true");
+    let stamp = sh.var_str("__autovenv_stamp").expect("the hook keeps a stamp");
+    let mtime = || fs::metadata(&stamp).unwrap().modified().unwrap();
+    let before = mtime();
+    sh.run("true");
+    assert_eq!(mtime(), before, "an idle prompt does not run the binary (the stamp is untouched)");
+}
+
 fn imports(sh: &mut Shell, module: &str) -> bool {
     let out = sh.capture(&format!("python -c 'import {module}; print(\"imported\")' 2>/dev/null"));
     out == b"imported\n"
@@ -54,19 +69,23 @@ fn edits_are_picked_up_at_the_next_prompt(kind: Kind) {
     assert!(!imports(&mut sh, "mypkg"));
 
     // requirements.txt edited in place.
+    settle(&mut sh);
     fs::write(proj.path("requirements.txt"), reqs(&sb, &["-r more.txt", "mypkg==1.0"])).unwrap();
     let out = sh.run("true");
     assert!(imports(&mut sh, "mypkg"), "an edit of requirements.txt is installed at the next prompt:\n{out}");
 
     // A file pulled in by `-r`.
+    settle(&mut sh);
     fs::write(proj.path("more.txt"), "other==1.0\n").unwrap();
     let out = sh.run("true");
     assert!(imports(&mut sh, "other"), "an edit of a -r include is installed at the next prompt:\n{out}");
 
     // .autovenv.toml created, then edited in place.
+    settle(&mut sh);
     fs::write(proj.path(".autovenv.toml"), "prompt = \"x\"\n").unwrap();
     sh.run("true");
     assert_eq!(sh.var_str("VIRTUAL_ENV_PROMPT").as_deref(), Some("x"), "a new .autovenv.toml is read");
+    settle(&mut sh);
     fs::write(proj.path(".autovenv.toml"), "prompt = \"y\"\n").unwrap();
     sh.run("true");
     assert_eq!(sh.var_str("VIRTUAL_ENV_PROMPT").as_deref(), Some("y"), "an edited .autovenv.toml is read");
@@ -74,6 +93,7 @@ fn edits_are_picked_up_at_the_next_prompt(kind: Kind) {
     // The env deleted: an allowed project's env is rebuilt (DESIGN §5) and
     // stays active; PATH never points at a folder that is gone.
     let path_inside = sh.var_str("PATH").unwrap();
+    settle(&mut sh);
     let out = sh.run("rm -rf env");
     assert!(proj.env_dir().join("pyvenv.cfg").is_file(), "the deleted env is rebuilt at the next prompt:\n{out}");
     let got = sh.vars(&["VIRTUAL_ENV", "PATH"]);
@@ -84,11 +104,13 @@ fn edits_are_picked_up_at_the_next_prompt(kind: Kind) {
     // A requirement that cannot be installed fails once; once the wheel
     // exists, `autovenv sync` in this shell installs it, and the prompt
     // after it says nothing more about the failure.
+    settle(&mut sh);
     fs::write(proj.path("more.txt"), "other==1.0\nlater==1.0\n").unwrap();
     let out = sh.run("true");
     assert!(out.contains("error"), "the failed install is reported:\n{out}");
     assert_eq!(sh.run("true"), "", "and not again at the next prompt");
     sb.wheel("later", "1.0", &[]);
+    settle(&mut sh);
     let out = sh.run("autovenv sync");
     assert!(!out.contains("error"), "{out}");
     assert!(imports(&mut sh, "later"), "`autovenv sync` in this shell installed it:\n{out}");
@@ -103,8 +125,10 @@ fn trust_and_markers_are_picked_up_at_the_next_prompt(kind: Kind) {
     let Some((sb, mut sh)) = setup(kind) else { return };
     let proj = sb.project("app").require("mypkg==1.0").git().create();
     sh.cd(proj.root());
+    settle(&mut sh);
     sh.run("autovenv allow");
     assert_eq!(sh.var_str("VIRTUAL_ENV"), Some(proj.env_str()), "`autovenv allow` activates at its prompt");
+    settle(&mut sh);
     sh.run("autovenv deny");
     assert_eq!(sh.var_str("VIRTUAL_ENV"), None, "`autovenv deny` deactivates at its prompt");
     sh.run(&format!("autovenv allow {}", sh.qp(proj.root())));
@@ -115,6 +139,7 @@ fn trust_and_markers_are_picked_up_at_the_next_prompt(kind: Kind) {
     fs::create_dir(&plain).unwrap();
     sh.cd(&plain);
     assert_eq!(sh.var_str("VIRTUAL_ENV"), None);
+    settle(&mut sh);
     fs::write(plain.join("requirements.txt"), reqs(&sb, &[])).unwrap();
     let out = sh.run("true");
     assert!(out.contains("is not allowed"), "a requirements.txt appearing here gives the hint:\n{out}");
@@ -129,6 +154,7 @@ fn trust_and_markers_are_picked_up_at_the_next_prompt(kind: Kind) {
     fs::write(cfg.join("config.toml"), format!("[trust]\nprefixes = [\"{}\"]\n", trusted.display())).unwrap();
     sh.cd(&trusted.join("lib"));
     assert_eq!(sh.var_str("VIRTUAL_ENV"), None);
+    settle(&mut sh);
     fs::write(trusted.join("lib/requirements.txt"), reqs(&sb, &["mypkg==1.0"])).unwrap();
     let out = sh.run("true");
     let env = trusted.join("lib/env");
