@@ -555,6 +555,9 @@ fn watch_syncs_an_edit_saved_by_rename() {
     fs::rename(&tmp, proj.path("requirements.txt")).unwrap();
     let py = proj.env_dir().join("bin/python");
     wait("the renamed-over requirements.txt is synced", &|| python_imports(&py, "other"));
+    // The env removed: watch makes it again and syncs it.
+    fs::remove_dir_all(proj.env_dir()).unwrap();
+    wait("the removed env is rebuilt and synced", &|| python_imports(&py, "other") && python_imports(&py, "mypkg"));
     drop(child_guard);
 }
 

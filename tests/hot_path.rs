@@ -90,6 +90,21 @@ fn edits_are_picked_up_at_the_next_prompt(kind: Kind) {
     sh.run("true");
     assert_eq!(sh.var_str("VIRTUAL_ENV_PROMPT").as_deref(), Some("y"), "an edited .autovenv.toml is read");
 
+    // A config broken while active: one error, the env is deactivated (a
+    // broken config never leaves an env active), and fixing it reactivates.
+    let path_inside = sh.var_str("PATH").unwrap();
+    settle(&mut sh);
+    fs::write(proj.path(".autovenv.toml"), "prompt = 1\n").unwrap();
+    let out = sh.run("true");
+    assert!(out.contains("autovenv: error: 'prompt' in"), "the broken config is reported:\n{out}");
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), None, "a broken config deactivates:\n{out}");
+    assert!(!sh.var_str("PATH").unwrap().contains(&proj.env_bin()), "the env's bin is off PATH");
+    settle(&mut sh);
+    fs::write(proj.path(".autovenv.toml"), "prompt = \"y\"\n").unwrap();
+    sh.run("true");
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), Some(proj.env_str()), "fixed: active again");
+    assert_eq!(sh.var_str("PATH"), Some(path_inside));
+
     // The env deleted: an allowed project's env is rebuilt (DESIGN §5) and
     // stays active; PATH never points at a folder that is gone.
     let path_inside = sh.var_str("PATH").unwrap();
