@@ -111,8 +111,7 @@ fn affects(p: &Watched, changed: &BTreeSet<PathBuf>) -> bool {
 fn sync_one(ctx: &Context, p: &Watched) {
     let name = tilde(&p.trusted.project.root, ctx.home());
     let report = act::ensure(ctx, &p.trusted, false);
-    match report.error {
-        Some(e) => msg::error(&Error::new(format!("{name}: {}", e.message))),
-        None => {}
+    if let Some(e) = report.error {
+        msg::error(&Error::new(format!("{name}: {}", e.message)));
     }
 }
