@@ -179,6 +179,27 @@ fn trust_and_markers_are_picked_up_at_the_next_prompt(kind: Kind) {
 
 per_shell!(edits_are_picked_up_at_the_next_prompt, trust_and_markers_are_picked_up_at_the_next_prompt);
 
+/// A configured requirements file that does not exist yet, in a folder
+/// that does: creating it is picked up at the next prompt.
+#[test]
+fn bash_a_listed_requirements_file_appearing_is_picked_up() {
+    let Some((sb, mut sh)) = setup(Kind::Bash) else { return };
+    let proj = sb
+        .project("app")
+        .no_requirements()
+        .file(".autovenv.toml", "requirements = [\"reqs/dev.txt\"]\n")
+        .file("reqs/README", "")
+        .git()
+        .create();
+    sb.run_ok(sb.autovenv().arg("allow").arg(proj.root()));
+    sh.cd(proj.root());
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), Some(proj.env_str()));
+    settle(&mut sh);
+    fs::write(proj.path("reqs/dev.txt"), reqs(&sb, &["mypkg==1.0"])).unwrap();
+    let out = sh.run("true");
+    assert!(imports(&mut sh, "mypkg"), "reqs/dev.txt appearing is installed at the next prompt:\n{out}");
+}
+
 // ------------------------------------------------------ process counting
 
 /// Run an interactive `kind` shell under `strace -f`, make it sit through
