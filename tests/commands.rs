@@ -195,23 +195,34 @@ fn every_key_in_global_config_with_trust_prefixes() {
     every_key(Where::Global)
 }
 
-/// `creator` and `sync = "off"` are read from each place too: checked
-/// where their effect is visible without building anything slow.
+/// A project with `body` as its config in `place` (the global config is
+/// written or removed accordingly).
+fn configured(sb: &Sandbox, name: &str, place: Where, body: &str) -> Project {
+    let b = sb.project(name).require("mypkg==1.0");
+    let b = match place {
+        Where::AutovenvToml => b.file(".autovenv.toml", body),
+        Where::Pyproject => b.file("pyproject.toml", &format!("[tool.autovenv]\n{body}")),
+        Where::Global => b,
+    };
+    let global = sb.xdg_config().join("autovenv/config.toml");
+    if place == Where::Global {
+        global_config(sb, body);
+    } else if global.exists() {
+        fs::remove_file(global).unwrap();
+    }
+    b.create()
+}
+
+const PLACES: [Where; 3] = [Where::AutovenvToml, Where::Pyproject, Where::Global];
+
+/// `creator`, `python` and `sync = "off"` are read from each place too:
+/// checked where their effect shows without building anything slow
+/// (`python = "3.11"` in `every_key` cannot tell, it is the only Python).
 #[test]
-fn creator_and_sync_off_from_each_place() {
+fn creator_python_and_sync_off_from_each_place() {
     let Some(sb) = sandbox(Uv::No) else { return };
-    for (i, place) in [Where::AutovenvToml, Where::Pyproject, Where::Global].into_iter().enumerate() {
-        let body = "creator = \"uv\"\n";
-        let b = sb.project(&format!("c{i}")).require("mypkg==1.0");
-        let b = match place {
-            Where::AutovenvToml => b.file(".autovenv.toml", body),
-            Where::Pyproject => b.file("pyproject.toml", &format!("[tool.autovenv]\n{body}")),
-            Where::Global => b,
-        };
-        let proj = b.create();
-        if place == Where::Global {
-            global_config(&sb, body);
-        }
+    for (i, place) in PLACES.into_iter().enumerate() {
+        let proj = configured(&sb, &format!("c{i}"), place, "creator = \"uv\"\n");
         let out = av(&sb, proj.root(), &["allow"]);
         assert!(!out.status.success());
         let err = text(&out.stderr);
@@ -220,9 +231,25 @@ fn creator_and_sync_off_from_each_place() {
             "{place:?}: {err}"
         );
         assert!(!proj.env_dir().exists());
-        if place == Where::Global {
-            fs::remove_file(sb.xdg_config().join("autovenv/config.toml")).unwrap();
-        }
+
+        let proj = configured(&sb, &format!("p{i}"), place, "python = \"3.99\"\n");
+        let out = av(&sb, proj.root(), &["allow"]);
+        assert!(!out.status.success());
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("autovenv: error: Python 3.99 was requested by config python = \"3.99\" but no such interpreter was found"),
+            "{place:?}: {err}"
+        );
+        assert!(!proj.env_dir().exists());
+    }
+
+    let Some(sb) = sandbox(Uv::Yes) else { return };
+    for (i, place) in PLACES.into_iter().enumerate() {
+        let proj = configured(&sb, &format!("s{i}"), place, "sync = \"off\"\n");
+        ok(&av(&sb, proj.root(), &["allow"]), "allow");
+        assert!(proj.env_dir().join("bin/python").exists(), "{place:?}: the env is made");
+        assert!(!python_imports(&proj.env_dir().join("bin/python"), "mypkg"), "{place:?}: sync = off installs nothing");
+        assert_eq!(status_json(&sb, proj.root(), &[])["sync"], "off", "{place:?}");
     }
 }
 
