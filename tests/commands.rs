@@ -29,6 +29,7 @@ fn sandbox(uv: Uv) -> Option<Sandbox> {
     let sb = Sandbox::new(uv);
     sb.wheel("mypkg", "1.0", &[]);
     sb.wheel("other", "1.0", &[]);
+    sb.wheel("third", "1.0", &[]);
     Some(sb)
 }
 
@@ -541,6 +542,17 @@ fn exec_inside_and_outside_trust() {
     // Outside any project.
     let out = av(&sb, &sb.work(), &["exec", "--", "true"]);
     assert_eq!(out.status.code(), Some(125));
+    // A file that cannot be run: 126.
+    let noexec = proj.path("notes.txt");
+    fs::write(&noexec, "x").unwrap();
+    let out = av(&sb, proj.root(), &["exec", "--", noexec.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(126), "{}", text(&out.stderr));
+    // A broken config: autovenv fails first, 125, and the command never runs.
+    fs::write(proj.path(".autovenv.toml"), "sync = \"fast\"\n").unwrap();
+    let out = av(&sb, proj.root(), &["exec", "--", "python", "-c", "print('ran')"]);
+    assert_eq!(out.status.code(), Some(125));
+    assert!(!text(&out.stdout).contains("ran"));
+    assert!(text(&out.stderr).contains("'sync' in"), "{}", text(&out.stderr));
 }
 
 // ------------------------------------------------------------ watch
@@ -582,6 +594,15 @@ fn watch_syncs_an_edit_saved_by_rename() {
     fs::rename(&tmp, proj.path("requirements.txt")).unwrap();
     let py = proj.env_dir().join("bin/python");
     wait("the renamed-over requirements.txt is synced", &|| python_imports(&py, "other"));
+    // Deleted, then made again with one more package.
+    fs::remove_file(proj.path("requirements.txt")).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    fs::write(
+        proj.path("requirements.txt"),
+        format!("--no-index\n--find-links {}\nmypkg==1.0\nother==1.0\nthird==1.0\n", sb.wheels().display()),
+    )
+    .unwrap();
+    wait("the re-created requirements.txt is synced", &|| python_imports(&py, "third"));
     // The env removed: watch makes it again and syncs it.
     fs::remove_dir_all(proj.env_dir()).unwrap();
     wait("the removed env is rebuilt and synced", &|| python_imports(&py, "other") && python_imports(&py, "mypkg"));
@@ -600,6 +621,10 @@ fn completions_parse_in_their_shell() {
         if let Err(e) = parses(shell, &out.stdout) {
             panic!("completions {shell}: {e}");
         }
+    }
+    for shell in ["elvish", "powershell"] {
+        let code = ok(&av(&sb, &sb.work(), &["completions", shell]), shell);
+        assert!(code.contains("autovenv") && code.len() > 200, "{shell}: {code}");
     }
     // The checker itself rejects broken code (so this test can fail).
     assert!(parses("bash", b"if then fi (").is_err());
