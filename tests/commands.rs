@@ -609,6 +609,50 @@ fn watch_syncs_an_edit_saved_by_rename() {
     drop(child_guard);
 }
 
+/// Trust is checked at each sync, not once at start: after `deny`, an
+/// edit is no longer installed by a running `autovenv watch`.
+#[test]
+fn watch_stops_installing_after_deny() {
+    let Some(sb) = sandbox(Uv::Yes) else { return };
+    let proj = sb.project("app").require("mypkg==1.0").git().create();
+    ok(&av(&sb, proj.root(), &["allow"]), "allow");
+    let log = sb.root().join("watch.log");
+    let child = sb
+        .autovenv()
+        .arg("watch")
+        .current_dir(proj.root())
+        .stdout(Stdio::null())
+        .stderr(fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _guard = Kill(child);
+    let said = || fs::read_to_string(&log).unwrap_or_default();
+    let wait = |what: &str, cond: &dyn Fn() -> bool| {
+        let t0 = Instant::now();
+        while !cond() {
+            assert!(t0.elapsed() < Duration::from_secs(30), "{what}; watch said:\n{}", said());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    wait("watch starts", &|| said().contains("watching"));
+    ok(&av(&sb, proj.root(), &["deny"]), "deny");
+    fs::write(
+        proj.path("requirements.txt"),
+        format!("--no-index\n--find-links {}\nmypkg==1.0\nother==1.0\n", sb.wheels().display()),
+    )
+    .unwrap();
+    wait("watch notices the edit and says the project is not allowed", &|| said().contains("is not allowed"));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!python_imports(&proj.env_dir().join("bin/python"), "other"), "a denied project is not synced:\n{}", said());
+}
+
 // ------------------------------------------------------------ completions, --version, --help
 
 #[test]
