@@ -398,6 +398,21 @@ fn python_version_file_met_and_unmet() {
     let out = av(&sb, bad.root(), &["export", "bash"]);
     assert!(text(&out.stderr).contains("Python 3.99 was requested"));
     assert!(!text(&out.stdout).contains("VIRTUAL_ENV"));
+
+    // An existing env is not thrown away for a request that cannot be
+    // met: the error is the same, the env stays, and undoing the edit
+    // brings it back as it was.
+    let marker = good.env_dir().join("kept");
+    fs::write(&marker, "").unwrap();
+    fs::write(good.path(".python-version"), "3.99\n").unwrap();
+    let out = av(&sb, good.root(), &["sync"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("Python 3.99 was requested by .python-version"), "{}", text(&out.stderr));
+    assert!(marker.exists(), "the working env was deleted before the new Python was found:\n{}", text(&out.stderr));
+    fs::write(good.path(".python-version"), format!("{ver}\n")).unwrap();
+    let (vars, err) = export_json(&sb, good.root());
+    assert_eq!(vars["VIRTUAL_ENV"], good.env_str().as_str(), "{err}");
+    assert!(marker.exists(), "and it is used again as it is: {err}");
 }
 
 #[test]
