@@ -287,6 +287,49 @@ fn autovenv_toml_over_pyproject_over_global() {
     assert_eq!(vars["VIRTUAL_ENV_PROMPT"], "global", "the global config fills what the project does not set");
 }
 
+/// `env_dir` is also what goes into .gitignore, and turns off adopting an
+/// existing `venv/`; `requirements` may reach out of the project with `..`.
+#[test]
+fn env_dir_gitignore_adoption_and_shared_requirements() {
+    let Some(sb) = sandbox(Uv::Yes) else { return };
+    let shared = sb.work().join("mono/shared");
+    fs::create_dir_all(&shared).unwrap();
+    fs::write(shared.join("req.txt"), format!("--no-index\n--find-links {}\nmypkg==1.0\n", sb.wheels().display())).unwrap();
+    let proj = sb
+        .project("mono/api")
+        .no_requirements()
+        .file(".autovenv.toml", "env_dir = \".venv\"\nrequirements = [\"../shared/req.txt\"]\n")
+        .git()
+        .create();
+    sb.make_venv(&proj.path("venv"));
+    ok(&av(&sb, proj.root(), &["allow"]), "allow");
+    let py = proj.path(".venv/bin/python");
+    assert!(py.exists(), "env_dir = .venv is made, the existing venv/ is not adopted");
+    assert!(python_imports(&py, "mypkg"), "../shared/req.txt is installed");
+    let gi = proj.read(".gitignore").unwrap_or_default();
+    assert_eq!(gi.lines().filter(|l| *l == "/.venv").count(), 1, ".gitignore gets /.venv:\n{gi}");
+    let st = status_json(&sb, proj.root(), &[]);
+    assert_eq!(st["requirements"], serde_json::json!(["../shared/req.txt"]));
+}
+
+/// `trust.prefixes` with `~/`, and path boundaries: `~/code` does not
+/// trust `~/codex`.
+#[test]
+fn trust_prefixes_respect_tilde_and_boundaries() {
+    let Some(sb) = sandbox(Uv::Yes) else { return };
+    global_config(&sb, "[trust]\nprefixes = [\"~/code\"]\n");
+    for (dir, trusted) in [("code/p", true), ("codex/p", false)] {
+        let root = sb.home().join(dir);
+        fs::create_dir_all(&root).unwrap();
+        fs::write(root.join("requirements.txt"), "").unwrap();
+        let st = status_json(&sb, &root, &[]);
+        assert_eq!(st["allowed"], trusted, "{dir}: {st}");
+        if trusted {
+            assert_eq!(st["trusted_by"], format!("prefix {}", sb.home().join("code").display()).as_str());
+        }
+    }
+}
+
 // ------------------------------------------------------------ errors
 
 /// A broken config: the exact message, nothing activated, and `export`
