@@ -98,8 +98,15 @@ fn make_ready(ctx: &Context, t: &Trusted) -> Result<()> {
         EnvState::Ready => match version_mismatch(t) {
             None => return Ok(()),
             Some(why) if t.env.join(venv::OWNER_MARK).exists() => {
+                // Find the wanted Python before deleting anything: a typo in
+                // .python-version used to delete a working env and then fail
+                // to make a new one. Now the env stays on disk (inactive,
+                // with the error) and undoing the edit brings it back.
+                let maker = maker(ctx, &t.settings)?;
+                let interpreter = find_interpreter(ctx, t)?;
                 msg::info(&format!("rebuilding {name}/: {why}"));
                 venv::remove_owned(&t.env)?;
+                return create_with(ctx, t, &name, &maker, interpreter);
             }
             Some(why) => {
                 msg::warn(&format!("{name}/ {why}; autovenv did not make it, so it is used as it is"));
@@ -130,17 +137,25 @@ fn make_ready(ctx: &Context, t: &Trusted) -> Result<()> {
     create(ctx, t, &name)
 }
 
-fn create(ctx: &Context, t: &Trusted, name: &str) -> Result<()> {
-    let maker = maker(ctx, &t.settings)?;
+fn find_interpreter(ctx: &Context, t: &Trusted) -> Result<python::Interpreter> {
     let request = python::requested(&t.project.root, t.settings.python.as_deref())?;
     let pyenv_root = ctx
         .var("PYENV_ROOT")
         .map(std::path::PathBuf::from)
         .or_else(|| ctx.home().map(|h| h.join(".pyenv")));
     let uv = ctx.find_program("uv");
-    let interpreter = python::find(request.as_ref(), &ctx.system_path(), pyenv_root.as_deref(), uv.as_deref())?;
+    python::find(request.as_ref(), &ctx.system_path(), pyenv_root.as_deref(), uv.as_deref())
+}
+
+fn create(ctx: &Context, t: &Trusted, name: &str) -> Result<()> {
+    let maker = maker(ctx, &t.settings)?;
+    let interpreter = find_interpreter(ctx, t)?;
+    create_with(ctx, t, name, &maker, interpreter)
+}
+
+fn create_with(ctx: &Context, t: &Trusted, name: &str, maker: &Maker, interpreter: python::Interpreter) -> Result<()> {
     msg::info(&format!("creating {name}/ with Python {} ({})", interpreter.version, maker.name()));
-    if let Err(e) = venv::create(&t.env, &interpreter.path, &maker) {
+    if let Err(e) = venv::create(&t.env, &interpreter.path, maker) {
         // Leave nothing half-made behind for the next prompt to trip on.
         let _ = venv::remove_owned(&t.env);
         return Err(e);

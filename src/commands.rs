@@ -85,7 +85,12 @@ pub fn deny(ctx: &Context, dir: Option<&Path>) -> Result<Vec<u8>> {
 pub fn sync(ctx: &Context, dir: Option<&Path>, force: bool) -> Result<Vec<u8>> {
     let root = root_for(ctx, dir)?;
     let t = resolve::trusted(ctx, resolve::project(ctx, &root)?)?;
-    let report = act::ensure(ctx, &t, force);
+    // `autovenv sync` is how a person retries a failed install (the failure
+    // hint says so): a recorded failure is not retried at prompts, but here
+    // it is. Without this, an unchanged file that failed (say, a wheel that
+    // was missing and now exists) could only be retried with --force.
+    let retry = force || crate::sync::read_state(&t.env).is_some_and(|s| s.error.is_some());
+    let report = act::ensure(ctx, &t, retry);
     report_result(report)
 }
 

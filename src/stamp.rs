@@ -4,7 +4,8 @@
 //! cannot read a clock without starting a process. So every run of `export`
 //! touches this shell's stamp, and the hook asks "is any watched path newer
 //! than the stamp?". The kernel stamps it (utimensat with no time) so it
-//! uses the same clock as the mtimes of the files it is compared with.
+//! uses the same clock as the mtimes of the files it is compared with, and
+//! then it is dated back by a margin (see `MARGIN_SECS`).
 //! A stamp removed by pruning only costs one extra run: a missing stamp is
 //! never "fresh", and the next run recreates it.
 
@@ -39,12 +40,31 @@ fn create(p: &Path) -> bool {
         && utime_now(p)
 }
 
+/// How far before "now" the stamp is dated. File times come from the
+/// kernel's coarse clock: a file written in the same tick (several ms) as
+/// the stamp gets the very same mtime, and `[[ f -nt stamp ]]` is false, so
+/// an edit made right after a prompt was missed until the next `cd` (and
+/// on filesystems with 1 s timestamps, for a whole second). Dating the stamp
+/// back makes every later write strictly newer. The price: for one second
+/// after a watched path changes, a prompt runs the binary again, which
+/// finds nothing to do.
+const MARGIN_SECS: libc::time_t = 1;
+
 fn utime_now(p: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
     let Ok(c) = CString::new(p.as_os_str().as_bytes()) else {
         return false;
     };
     // SAFETY: a valid C string and a null times pointer ("now", by the kernel).
-    unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), std::ptr::null(), 0) == 0 }
+    if unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), std::ptr::null(), 0) } != 0 {
+        return false;
+    }
+    // The kernel's "now", on the same clock as every other file's mtime.
+    let Ok(m) = fs::metadata(p) else { return false };
+    let back = libc::timespec { tv_sec: m.mtime() - MARGIN_SECS, tv_nsec: m.mtime_nsec() };
+    let times = [back, back];
+    // SAFETY: a valid C string and a pointer to two timespecs.
+    unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), times.as_ptr(), 0) == 0 }
 }
 
 fn prune(dir: &Path) {
@@ -92,5 +112,24 @@ mod tests {
         fs::File::options().write(true).open(&a).unwrap().set_modified(old).unwrap();
         touch(Some(&dir), Some(a.as_os_str())).unwrap();
         assert!(fs::metadata(&a).unwrap().modified().unwrap() > old + Duration::from_secs(30));
+    }
+
+    /// A file written right after the stamp must be newer than it, or the
+    /// hook's `[[ f -nt stamp ]]` misses the edit for good. File times come
+    /// from the kernel's coarse clock (one tick is several ms), so without a
+    /// margin a write in the same tick gets an equal mtime.
+    #[test]
+    fn a_write_right_after_the_stamp_is_newer() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("stamps");
+        let a = touch(Some(&dir), None).unwrap();
+        let f = t.path().join("requirements.txt");
+        for i in 0..200 {
+            touch(Some(&dir), Some(a.as_os_str())).unwrap();
+            fs::write(&f, i.to_string()).unwrap();
+            let stamp = fs::metadata(&a).unwrap().modified().unwrap();
+            let file = fs::metadata(&f).unwrap().modified().unwrap();
+            assert!(file > stamp, "round {i}: written after the stamp but not newer ({file:?} <= {stamp:?})");
+        }
     }
 }

@@ -49,6 +49,9 @@ pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
     let project = match resolve::project(ctx, &root) {
         Ok(p) => p,
         Err(e) => {
+            // A broken global config (or an unreadable trust record) is a
+            // problem to show, as a broken project config is below.
+            s.problem = Some(e.message.clone());
             s.reason = Some(e.message);
             return s;
         }
@@ -115,16 +118,21 @@ fn sync_state(t: &resolve::Trusted, python: &Option<String>, error: &mut Option<
     let Some(state) = sync::read_state(&t.env) else {
         return "never".into();
     };
-    if let Some(e) = &state.error {
-        *error = Some(e.clone());
-        return "failed".into();
-    }
     let root = &t.project.root;
     let fresh = sync::stats_unchanged(root, &state, &t.settings.requirements, t.settings.sync)
         || sync::watched_files(root, &t.settings.requirements)
             .and_then(|f| sync::digest(root, python.as_deref().unwrap_or(""), t.settings.sync, &f))
             .is_ok_and(|d| d == state.digest);
-    if fresh { "ok" } else { "stale" }.into()
+    // The last error is shown either way, but "failed" only while the files
+    // are the ones that failed: once edited, the next prompt retries, so
+    // the state is "stale" (it used to stay "failed" after a fix).
+    error.clone_from(&state.error);
+    match (fresh, &state.error) {
+        (false, _) => "stale",
+        (true, Some(_)) => "failed",
+        (true, None) => "ok",
+    }
+    .into()
 }
 
 pub fn render_json(s: &Status) -> Vec<u8> {

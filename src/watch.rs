@@ -105,11 +105,25 @@ fn affects(p: &Watched, changed: &BTreeSet<PathBuf>) -> bool {
         .iter()
         .map(|f| root.join(f))
         .collect();
-    changed.iter().any(|c| files.contains(c) || c.starts_with(&p.trusted.env) || *c == p.trusted.env)
+    let configs = [root.join(crate::config::PROJECT_FILE), root.join(crate::config::PYPROJECT)];
+    changed
+        .iter()
+        .any(|c| files.contains(c) || configs.contains(c) || c.starts_with(&p.trusted.env) || *c == p.trusted.env)
 }
 
-fn sync_one(ctx: &Context, p: &Watched) {
+fn sync_one(ctx: &Context, p: &mut Watched) {
     let name = tilde(&p.trusted.project.root, ctx.home());
+    // Trust and settings are read again before every sync, not once at
+    // start: after `autovenv deny` a running watcher must not install
+    // anything more (it used to), and an edited config (another
+    // requirements list or env_dir) is followed.
+    match resolve::project(ctx, &p.trusted.project.root).and_then(|pr| resolve::trusted(ctx, pr)) {
+        Ok(t) => p.trusted = t,
+        Err(e) => {
+            msg::error(&Error::new(format!("{name}: {}; not syncing", e.message)));
+            return;
+        }
+    }
     let report = act::ensure(ctx, &p.trusted, false);
     if let Some(e) = report.error {
         msg::error(&Error::new(format!("{name}: {}", e.message)));

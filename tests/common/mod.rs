@@ -35,6 +35,7 @@ mod tools;
 mod wheel;
 
 pub use project::{Project, ProjectBuilder};
+pub use pty::Pty;
 pub use sandbox::{autovenv_bin, check_output, Sandbox, Uv, PROJECT_MARKERS};
 pub use shell::{Hook, Kind, Shell, PROMPT_TIMEOUT};
 pub use tools::{should_skip, tools, Need};

@@ -175,8 +175,15 @@ impl Shell {
     }
 
     pub fn start_with(kind: Kind, sb: &Sandbox, hook: Hook, rc_extra: &str, cwd: &Path) -> Shell {
-        static SEQ: AtomicU64 = AtomicU64::new(0);
         let exe = kind.path().unwrap_or_else(|| panic!("{} not found; check should_skip first", kind.name()));
+        Shell::start_via(kind, sb, hook, rc_extra, cwd, exe)
+    }
+
+    /// `start_with`, but the program started is `exe` (for example a script
+    /// that execs the real shell under strace); it must accept the shell's
+    /// own arguments.
+    pub fn start_via(kind: Kind, sb: &Sandbox, hook: Hook, rc_extra: &str, cwd: &Path, exe: &Path) -> Shell {
+        static SEQ: AtomicU64 = AtomicU64::new(0);
         // The marker is the same for every shell of a sandbox (each has its
         // own pty anyway), so a second shell rewriting the rc file does not
         // change the first one's prompt if it sources the rc again.

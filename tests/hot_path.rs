@@ -1,0 +1,296 @@
+//! The hot path (DESIGN §9): what the hook's idle rule must still notice at
+//! the NEXT prompt, without a `cd`, in bash, zsh and fish; and that an idle
+//! prompt starts no process at all in bash and zsh (counted with strace).
+//!
+//! Edits are made by the test process right after a prompt has appeared,
+//! with no sleep: that is the moment a coarse file clock can hide them
+//! (an mtime equal to the hook's stamp is "not newer").
+
+#[macro_use]
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+use common::*;
+
+fn setup(kind: Kind) -> Option<(Sandbox, Shell)> {
+    if should_skip(&[Need::Shell(kind), Need::Uv, Need::Git]) {
+        return None;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    sb.wheel("mypkg", "1.0", &[]);
+    sb.wheel("other", "1.0", &[]);
+    let sh = Shell::start(kind, &sb, "", &sb.work());
+    Some((sb, sh))
+}
+
+/// `--no-index --find-links <wheels>` plus `lines`, as requirements text.
+fn reqs(sb: &Sandbox, lines: &[&str]) -> String {
+    let mut t = format!("--no-index\n--find-links {}\n", sb.wheels().display());
+    for l in lines {
+        t.push_str(l);
+        t.push('\n');
+    }
+    t
+}
+
+/// Wait until the hook is idle: nothing it watches changed within the
+/// stamp's margin (src/stamp.rs dates the stamp 1 s back, so for a second
+/// after a change every prompt runs the binary anyway), and check that a
+/// prompt now leaves the stamp alone, i.e. did not run the binary. Only
+/// then does an edit test the watch list rather than that second.
+fn settle(sh: &mut Shell) {
+    std::thread::sleep(Duration::from_millis(1100));
+    sh.run("true");
+    let stamp = sh.var_str("__autovenv_stamp").expect("the hook keeps a stamp");
+    let mtime = || fs::metadata(&stamp).unwrap().modified().unwrap();
+    let before = mtime();
+    sh.run("true");
+    assert_eq!(mtime(), before, "an idle prompt does not run the binary (the stamp is untouched)");
+}
+
+fn imports(sh: &mut Shell, module: &str) -> bool {
+    let out = sh.capture(&format!("python -c 'import {module}; print(\"imported\")' 2>/dev/null"));
+    out == b"imported\n"
+}
+
+/// One project, active, then a series of edits each of which must be
+/// picked up at the very next prompt: requirements.txt, a file it includes
+/// with `-r`, `.autovenv.toml` created and edited, the env deleted, and a
+/// failed install fixed by `autovenv sync` in this shell.
+fn edits_are_picked_up_at_the_next_prompt(kind: Kind) {
+    let Some((sb, mut sh)) = setup(kind) else { return };
+    let proj = sb.project("app").require("-r more.txt").file("more.txt", "").git().create();
+    sb.run_ok(sb.autovenv().arg("allow").arg(proj.root()));
+    sh.cd(proj.root());
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), Some(proj.env_str()));
+    assert!(!imports(&mut sh, "mypkg"));
+
+    // requirements.txt edited in place.
+    settle(&mut sh);
+    fs::write(proj.path("requirements.txt"), reqs(&sb, &["-r more.txt", "mypkg==1.0"])).unwrap();
+    let out = sh.run("true");
+    assert!(imports(&mut sh, "mypkg"), "an edit of requirements.txt is installed at the next prompt:\n{out}");
+
+    // A file pulled in by `-r`.
+    settle(&mut sh);
+    fs::write(proj.path("more.txt"), "other==1.0\n").unwrap();
+    let out = sh.run("true");
+    assert!(imports(&mut sh, "other"), "an edit of a -r include is installed at the next prompt:\n{out}");
+
+    // .autovenv.toml created, then edited in place.
+    settle(&mut sh);
+    fs::write(proj.path(".autovenv.toml"), "prompt = \"x\"\n").unwrap();
+    sh.run("true");
+    assert_eq!(sh.var_str("VIRTUAL_ENV_PROMPT").as_deref(), Some("x"), "a new .autovenv.toml is read");
+    settle(&mut sh);
+    fs::write(proj.path(".autovenv.toml"), "prompt = \"y\"\n").unwrap();
+    sh.run("true");
+    assert_eq!(sh.var_str("VIRTUAL_ENV_PROMPT").as_deref(), Some("y"), "an edited .autovenv.toml is read");
+
+    // A config broken while active: one error, the env is deactivated (a
+    // broken config never leaves an env active), and fixing it reactivates.
+    let path_inside = sh.var_str("PATH").unwrap();
+    settle(&mut sh);
+    fs::write(proj.path(".autovenv.toml"), "prompt = 1\n").unwrap();
+    let out = sh.run("true");
+    assert!(out.contains("autovenv: error: 'prompt' in"), "the broken config is reported:\n{out}");
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), None, "a broken config deactivates:\n{out}");
+    assert!(!sh.var_str("PATH").unwrap().contains(&proj.env_bin()), "the env's bin is off PATH");
+    settle(&mut sh);
+    fs::write(proj.path(".autovenv.toml"), "prompt = \"y\"\n").unwrap();
+    sh.run("true");
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), Some(proj.env_str()), "fixed: active again");
+    assert_eq!(sh.var_str("PATH"), Some(path_inside));
+
+    // The env deleted: an allowed project's env is rebuilt (DESIGN §5) and
+    // stays active; PATH never points at a folder that is gone.
+    let path_inside = sh.var_str("PATH").unwrap();
+    settle(&mut sh);
+    let out = sh.run("rm -rf env");
+    assert!(proj.env_dir().join("pyvenv.cfg").is_file(), "the deleted env is rebuilt at the next prompt:\n{out}");
+    let got = sh.vars(&["VIRTUAL_ENV", "PATH"]);
+    assert_eq!(got[0].as_deref(), Some(proj.env_str().as_bytes()));
+    assert_eq!(got[1].as_deref(), Some(path_inside.as_bytes()), "PATH is as before, the env's bin once");
+    assert!(imports(&mut sh, "mypkg") && imports(&mut sh, "other"), "and re-synced:\n{out}");
+
+    // A requirement that cannot be installed fails once; once the wheel
+    // exists, `autovenv sync` in this shell installs it, and the prompt
+    // after it says nothing more about the failure.
+    settle(&mut sh);
+    fs::write(proj.path("more.txt"), "other==1.0\nlater==1.0\n").unwrap();
+    let out = sh.run("true");
+    assert!(out.contains("error"), "the failed install is reported:\n{out}");
+    assert_eq!(sh.run("true"), "", "and not again at the next prompt");
+    sb.wheel("later", "1.0", &[]);
+    settle(&mut sh);
+    let out = sh.run("autovenv sync");
+    assert!(!out.contains("error"), "{out}");
+    assert!(imports(&mut sh, "later"), "`autovenv sync` in this shell installed it:\n{out}");
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), Some(proj.env_str()));
+    assert_eq!(sh.run("true"), "", "a quiet prompt after the sync");
+}
+
+/// Trust and markers: `autovenv allow`/`deny` typed here, and a marker
+/// file appearing in the current folder (a hint, or activation under
+/// `trust.prefixes`).
+fn trust_and_markers_are_picked_up_at_the_next_prompt(kind: Kind) {
+    let Some((sb, mut sh)) = setup(kind) else { return };
+    let proj = sb.project("app").require("mypkg==1.0").git().create();
+    sh.cd(proj.root());
+    settle(&mut sh);
+    sh.run("autovenv allow");
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), Some(proj.env_str()), "`autovenv allow` activates at its prompt");
+    settle(&mut sh);
+    sh.run("autovenv deny");
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), None, "`autovenv deny` deactivates at its prompt");
+    sh.run(&format!("autovenv allow {}", sh.qp(proj.root())));
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), Some(proj.env_str()), "allowed again");
+
+    // A folder that is not a project becomes one.
+    let plain = sb.work().join("plain");
+    fs::create_dir(&plain).unwrap();
+    sh.cd(&plain);
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), None);
+    settle(&mut sh);
+    fs::write(plain.join("requirements.txt"), reqs(&sb, &[])).unwrap();
+    let out = sh.run("true");
+    assert!(out.contains("is not allowed"), "a requirements.txt appearing here gives the hint:\n{out}");
+
+    // Under trust.prefixes it activates instead. The global config exists
+    // before the shell enters the folder (a new global config is only seen
+    // at the next cd, README "The hot path").
+    let trusted = sb.work().join("trusted");
+    fs::create_dir_all(trusted.join("lib")).unwrap();
+    let cfg = sb.xdg_config().join("autovenv");
+    fs::create_dir_all(&cfg).unwrap();
+    fs::write(cfg.join("config.toml"), format!("[trust]\nprefixes = [\"{}\"]\n", trusted.display())).unwrap();
+    sh.cd(&trusted.join("lib"));
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), None);
+    settle(&mut sh);
+    fs::write(trusted.join("lib/requirements.txt"), reqs(&sb, &["mypkg==1.0"])).unwrap();
+    let out = sh.run("true");
+    let env = trusted.join("lib/env");
+    assert_eq!(sh.var_str("VIRTUAL_ENV").as_deref(), env.to_str(), "a marker under trust.prefixes activates:\n{out}");
+    assert!(imports(&mut sh, "mypkg"));
+}
+
+per_shell!(edits_are_picked_up_at_the_next_prompt, trust_and_markers_are_picked_up_at_the_next_prompt);
+
+/// A configured requirements file that does not exist yet, in a folder
+/// that does: creating it is picked up at the next prompt.
+#[test]
+fn bash_a_listed_requirements_file_appearing_is_picked_up() {
+    let Some((sb, mut sh)) = setup(Kind::Bash) else { return };
+    let proj = sb
+        .project("app")
+        .no_requirements()
+        .file(".autovenv.toml", "requirements = [\"reqs/dev.txt\"]\n")
+        .file("reqs/README", "")
+        .git()
+        .create();
+    sb.run_ok(sb.autovenv().arg("allow").arg(proj.root()));
+    sh.cd(proj.root());
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), Some(proj.env_str()));
+    settle(&mut sh);
+    fs::write(proj.path("reqs/dev.txt"), reqs(&sb, &["mypkg==1.0"])).unwrap();
+    let out = sh.run("true");
+    assert!(imports(&mut sh, "mypkg"), "reqs/dev.txt appearing is installed at the next prompt:\n{out}");
+}
+
+// ------------------------------------------------------ process counting
+
+/// Run an interactive `kind` shell under `strace -f`, make it sit through
+/// `idle` prompts inside an active project, and return how many process
+/// starts (fork/clone/exec) the idle prompts cost. `rc_extra` lets the
+/// control case force the hook to run the binary.
+fn idle_process_starts(kind: Kind, rc_extra: &str, idle: usize) -> Option<usize> {
+    let strace = Path::new("/usr/bin/strace");
+    if should_skip(&[Need::Shell(kind), Need::Uv, Need::Git]) {
+        return None;
+    }
+    if !strace.exists() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("strace not found; CI must install it");
+        }
+        eprintln!("SKIPPED: strace not found");
+        return None;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    sb.wheel("mypkg", "1.0", &[]);
+    let proj = sb.project("app").require("mypkg==1.0").git().create();
+    sb.run_ok(sb.autovenv().arg("allow").arg(proj.root()));
+
+    // The shell is strace's child: wrap it in a one-line script used as
+    // the shell's path. The rc, prompt and hook are the harness's.
+    let trace = sb.root().join("trace");
+    let real = kind.path().unwrap();
+    let wrapper = sb.root().join(format!("traced-{}", kind.name()));
+    fs::write(
+        &wrapper,
+        format!("#!/bin/sh\nexec {} -f -qq -e trace=execve,fork,vfork,clone,clone3 -o {} {} \"$@\"\n",
+            strace.display(), trace.display(), real.display()),
+    )
+    .unwrap();
+    fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut sh = Shell::start_via(kind, &sb, Hook::Yes, rc_extra, proj.root(), &wrapper);
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), Some(proj.env_str()), "the project is active");
+    // Let the clock move past everything the first runs wrote.
+    std::thread::sleep(Duration::from_millis(1100));
+    sh.run("true");
+    sh.run("true");
+
+    // Marks in the trace: an exec of `/bin/true` with a unique argument.
+    // Between the two marks, the only process starts allowed are the fork
+    // and exec of the second mark itself.
+    sh.run("/bin/true avt-mark-start");
+    for _ in 0..idle {
+        sh.run(":");
+    }
+    sh.run("/bin/true avt-mark-end");
+    sh.exit(); // strace writes everything out when the shell is gone
+    let text = fs::read_to_string(&trace).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let pos = |m: &str| lines.iter().position(|l| l.contains("execve(") && l.contains(m)).expect(m);
+    let (a, b) = (pos("avt-mark-start"), pos("avt-mark-end"));
+    let starts: Vec<&str> = lines[a + 1..=b]
+        .iter()
+        .copied()
+        .filter(|l| {
+            // A call split by another process's line shows again as
+            // "<... clone resumed>"; count it once.
+            ["execve(", "clone(", "clone3(", "fork(", "vfork("].iter().any(|c| l.contains(c)) && !l.contains("resumed>")
+        })
+        .collect();
+    // The second mark's own fork and exec.
+    let extra = starts.len().saturating_sub(2);
+    if extra > 0 {
+        eprintln!("process starts between the marks:\n{}", starts.join("\n"));
+    }
+    Some(extra)
+}
+
+fn idle_prompts_start_no_process(kind: Kind) {
+    let Some(n) = idle_process_starts(kind, "", 20) else { return };
+    assert_eq!(n, 0, "{}: 20 idle prompts started {n} processes", kind.name());
+    // The control: a hook that always runs the binary (as if the idle rule
+    // never matched) shows in the same count, so the test can fail.
+    let force = match kind {
+        Kind::Bash => "__autovenv_stamp_force() { __autovenv_stamp=/nonexistent; }; PROMPT_COMMAND=\"__autovenv_stamp_force;$PROMPT_COMMAND\"",
+        _ => "__autovenv_stamp_force() { __autovenv_stamp=/nonexistent }; precmd_functions=(__autovenv_stamp_force $precmd_functions)",
+    };
+    let Some(n) = idle_process_starts(kind, force, 5) else { return };
+    assert!(n >= 5, "{}: with the idle rule defeated, 5 prompts must start processes; counted {n}", kind.name());
+}
+
+#[test]
+fn bash_idle_prompts_start_no_process() {
+    idle_prompts_start_no_process(Kind::Bash)
+}
+
+#[test]
+fn zsh_idle_prompts_start_no_process() {
+    idle_prompts_start_no_process(Kind::Zsh)
+}
