@@ -85,7 +85,9 @@ pub fn deny(ctx: &Context, dir: Option<&Path>) -> Result<Vec<u8>> {
 pub fn sync(ctx: &Context, dir: Option<&Path>, force: bool) -> Result<Vec<u8>> {
     let root = root_for(ctx, dir)?;
     let t = resolve::trusted(ctx, resolve::project(ctx, &root)?)?;
-    let report = act::ensure(ctx, &t, force);
+    // Unlike a prompt, the command retries an install that failed.
+    let when = if force { act::SyncWhen::Force } else { act::SyncWhen::RetryFailed };
+    let report = act::ensure_with(ctx, &t, when);
     report_result(report)
 }
 

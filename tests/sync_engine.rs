@@ -386,7 +386,7 @@ fn two_processes_entering_make_one_env() {
     for o in [&a, &b] {
         assert!(o.status.success(), "{err}");
         let code = String::from_utf8_lossy(&o.stdout);
-        assert!(code.contains(&format!("VIRTUAL_ENV={}", p.env_str())), "both activate:\n{code}\n{err}");
+        assert!(code.contains(&format!("VIRTUAL_ENV='{}'", p.env_str())), "both activate:\n{code}\n{err}");
     }
     assert_eq!(err.matches("creating env/").count(), 1, "{err}");
     assert_eq!(err.matches("synced requirements.txt").count(), 1, "{err}");

@@ -212,6 +212,8 @@ pub struct Request<'a> {
     pub uv: Option<&'a Path>,
     /// Run the installer even when the digest matches (`autovenv sync --force`).
     pub force: bool,
+    /// Run it again when the digest matches a failed install (`autovenv sync`).
+    pub retry_failed: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -231,8 +233,10 @@ pub fn sync(req: &Request) -> Result<Outcome> {
         return Ok(Outcome::Nothing);
     }
     let old = read_state(req.env);
+    // Whether the recorded outcome stands for an unchanged digest.
+    let keep = |s: &State| !req.force && !(req.retry_failed && s.error.is_some());
     if let Some(s) = &old {
-        if !req.force && stats_unchanged(req.root, s, req.top, req.mode) {
+        if keep(s) && stats_unchanged(req.root, s, req.top, req.mode) {
             return Ok(match &s.error {
                 Some(e) => Outcome::StillFailing(e.clone()),
                 None => Outcome::UpToDate,
@@ -243,7 +247,7 @@ pub fn sync(req: &Request) -> Result<Outcome> {
     let digest = digest(req.root, req.python_version, req.mode, &files)?;
     let stats: Vec<Stat> = files.iter().map(|f| stat_of(req.root, f)).collect();
     let mut state = State { digest: digest.clone(), error: None, mode: mode_name(req.mode).into(), files: stats };
-    if let Some(s) = old.filter(|s| s.digest == digest && !req.force) {
+    if let Some(s) = old.filter(|s| s.digest == digest && keep(s)) {
         // Touched but not changed: remember the new stats, install nothing.
         state.error = s.error.clone();
         write_state(req.env, &state)?;
