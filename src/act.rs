@@ -35,6 +35,8 @@ impl Report {
 pub enum SyncWhen {
     /// A prompt: only when the digest moved; a recorded failure is not retried.
     Changed,
+    /// Entering the project (`cd` in): also retry an interrupted install.
+    Entering,
     /// `autovenv sync`: also retry when the last install of these files failed.
     RetryFailed,
     /// `autovenv sync --force`: always.
@@ -50,7 +52,10 @@ pub fn ensure(ctx: &Context, t: &Trusted, force_sync: bool) -> Report {
 pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
     let fresh = match when {
         SyncWhen::Changed => sync_is_fresh(t),
-        SyncWhen::RetryFailed => sync_is_fresh(t) && sync::read_state(&t.env).is_none_or(|s| s.error.is_none()),
+        SyncWhen::Entering => sync_is_fresh(t) && sync::read_state(&t.env).is_none_or(|s| !s.interrupted),
+        SyncWhen::RetryFailed => {
+            sync_is_fresh(t) && sync::read_state(&t.env).is_none_or(|s| s.error.is_none() && !s.interrupted)
+        }
         SyncWhen::Force => false,
     };
     if fresh && venv::inspect(&t.env) == EnvState::Ready && version_mismatch(t).is_none() {
@@ -78,9 +83,10 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
         uv: uv.as_deref(),
         force: when == SyncWhen::Force,
         retry_failed: when == SyncWhen::RetryFailed,
+        retry_interrupted: when != SyncWhen::Changed,
     };
     match sync::sync(&request) {
-        Ok(Outcome::StillFailing(_)) | Ok(Outcome::UpToDate) | Ok(Outcome::Installed) | Ok(Outcome::Nothing) => {
+        Ok(Outcome::StillFailing(_)) | Ok(Outcome::StillInterrupted) | Ok(Outcome::UpToDate) | Ok(Outcome::Installed) | Ok(Outcome::Nothing) => {
             Report::ok()
         }
         Err(e) => Report { usable: true, error: Some(e) },

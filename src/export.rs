@@ -119,7 +119,10 @@ fn target_for(ctx: &Context, cur: &Current, root: &Path, watch: &mut Watch) -> T
     if cur.foreign_env().is_some() {
         return target;
     }
-    let report = act::ensure(ctx, &t, false);
+    // Entering (not yet active here) also retries an install that Ctrl-C
+    // stopped; the prompts after that Ctrl-C do not.
+    let entering = cur.get(plan::AUTOVENV_ROOT) != Some(root.as_os_str());
+    let report = act::ensure_with(ctx, &t, if entering { act::SyncWhen::Entering } else { act::SyncWhen::Changed });
     if let Some(e) = &report.error {
         msg::error(e);
     }

@@ -119,6 +119,10 @@ fn sync_state(t: &resolve::Trusted, python: &Option<String>, error: &mut Option<
         *error = Some(e.clone());
         return "failed".into();
     }
+    if state.interrupted {
+        *error = Some("the last install was interrupted".into());
+        return "stale".into();
+    }
     let root = &t.project.root;
     let fresh = sync::stats_unchanged(root, &state, &t.settings.requirements, t.settings.sync)
         || sync::watched_files(root, &t.settings.requirements)

@@ -266,6 +266,9 @@ fn ctrl_c_during_install(kind: Kind) {
     std::thread::sleep(Duration::from_millis(200));
     sh.send_raw(b"\x03");
     let out = sh.finish("true");
+    if std::env::var_os("AVTEST_SHOW").is_some() {
+        eprintln!("=== {} after Ctrl-C ===\n{out}\n===", kind.name());
+    }
     assert!(t0.elapsed() < Duration::from_secs(30), "Ctrl-C stopped the 60 s install");
     assert!(out.contains("interrupted"), "autovenv says the install was interrupted:\n{out}");
     fs::remove_file(sb.root().join("uv-calls.log.slow")).unwrap();
@@ -279,7 +282,14 @@ fn ctrl_c_during_install(kind: Kind) {
     for _ in 0..3 {
         sh.run("true");
     }
+    // Runs of autovenv that are not an entry: a file made in the root (its
+    // mtime is watched), a cd within the project.
+    sh.run("mkdir sub && touch notes.txt");
+    sh.cd(&p.path("sub"));
+    sh.cd(p.root());
     assert_eq!(calls(&log, "pip install").len(), n, "the same shell does not retry at every prompt");
+    let status = sh.run("autovenv status --json");
+    assert!(status.contains(r#""sync": "stale""#) && status.contains("interrupted"), "{status}");
     assert!(!installed(&p.env_dir(), "other"));
     let st = state(&p);
     assert_eq!(st["digest"], digest, "the new digest is not recorded");

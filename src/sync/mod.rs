@@ -34,6 +34,14 @@ pub struct State {
     pub mode: String,
     /// Every file the digest covers, top-level ones first, with its stats.
     pub files: Vec<Stat>,
+    /// Ctrl-C stopped the install of the files as `files` describes them.
+    /// `digest` is then still the last one installed (the new one is not
+    /// recorded); the stats are the new ones, so the prompts that follow in
+    /// this shell do not start the install again (a Ctrl-C at every prompt
+    /// would be a loop). Entering the project again, `autovenv sync`, or
+    /// another change of a watched file retries.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,6 +222,8 @@ pub struct Request<'a> {
     pub force: bool,
     /// Run it again when the digest matches a failed install (`autovenv sync`).
     pub retry_failed: bool,
+    /// Run it again when the last one was interrupted (entering the project).
+    pub retry_interrupted: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -222,6 +232,9 @@ pub enum Outcome {
     UpToDate,
     /// The last install of these very files failed; not retried until they change.
     StillFailing(String),
+    /// The last install of these very files was interrupted; retried at the
+    /// next entry, not at every prompt.
+    StillInterrupted,
     Installed,
     /// Nothing listed (no requirements file, or sync is off).
     Nothing,
@@ -234,11 +247,14 @@ pub fn sync(req: &Request) -> Result<Outcome> {
     }
     let old = read_state(req.env);
     // Whether the recorded outcome stands for an unchanged digest.
-    let keep = |s: &State| !req.force && !(req.retry_failed && s.error.is_some());
+    let keep = |s: &State| {
+        !req.force && !(req.retry_failed && s.error.is_some()) && !(req.retry_interrupted && s.interrupted)
+    };
     if let Some(s) = &old {
         if keep(s) && stats_unchanged(req.root, s, req.top, req.mode) {
             return Ok(match &s.error {
                 Some(e) => Outcome::StillFailing(e.clone()),
+                None if s.interrupted => Outcome::StillInterrupted,
                 None => Outcome::UpToDate,
             });
         }
@@ -246,13 +262,15 @@ pub fn sync(req: &Request) -> Result<Outcome> {
     let files = watched_files(req.root, req.top)?;
     let digest = digest(req.root, req.python_version, req.mode, &files)?;
     let stats: Vec<Stat> = files.iter().map(|f| stat_of(req.root, f)).collect();
-    let mut state = State { digest: digest.clone(), error: None, mode: mode_name(req.mode).into(), files: stats };
-    if let Some(s) = old.filter(|s| s.digest == digest && keep(s)) {
-        // Touched but not changed: remember the new stats, install nothing.
+    let mut state =
+        State { digest: digest.clone(), error: None, mode: mode_name(req.mode).into(), files: stats, interrupted: false };
+    if let Some(s) = old.as_ref().filter(|s| s.digest == digest && keep(s)) {
+        // Touched but not changed (or changed back to what is installed):
+        // remember the new stats, install nothing.
         state.error = s.error.clone();
         write_state(req.env, &state)?;
-        return Ok(match s.error {
-            Some(e) => Outcome::StillFailing(e),
+        return Ok(match &s.error {
+            Some(e) => Outcome::StillFailing(e.clone()),
             None => Outcome::UpToDate,
         });
     }
@@ -277,7 +295,15 @@ pub fn sync(req: &Request) -> Result<Outcome> {
             ));
             Ok(Outcome::Installed)
         }
-        Err(Failure::Interrupted) => Err(Error::new("install interrupted; it will be retried the next time you enter the project")),
+        Err(Failure::Interrupted) => {
+            // Keep the old digest (the new one was not installed) and error,
+            // with the new stats and the mark: see `State::interrupted`.
+            let old = old.unwrap_or_default();
+            let kept = State { digest: old.digest, error: old.error, interrupted: true, ..state };
+            write_state(req.env, &kept)?;
+            Err(Error::new("install interrupted; it will be retried the next time you enter the project")
+                .with_hint("or run `autovenv sync` to retry now"))
+        }
         Err(Failure::Failed(why)) => {
             state.error = Some(why.clone());
             write_state(req.env, &state)?;
@@ -554,6 +580,7 @@ mod tests {
             error: None,
             mode: "install".into(),
             files: vec![stat_of(r, "requirements.txt")],
+            interrupted: false,
         };
         assert!(stats_unchanged(r, &state, &top, SyncMode::Install));
         assert!(!stats_unchanged(r, &state, &top, SyncMode::Exact));
