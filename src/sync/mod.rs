@@ -248,7 +248,8 @@ pub fn sync(req: &Request) -> Result<Outcome> {
     let old = read_state(req.env);
     // Whether the recorded outcome stands for an unchanged digest.
     let keep = |s: &State| {
-        !req.force && !(req.retry_failed && s.error.is_some()) && !(req.retry_interrupted && s.interrupted)
+        let retry = req.force || (req.retry_failed && s.error.is_some()) || (req.retry_interrupted && s.interrupted);
+        !retry
     };
     if let Some(s) = &old {
         if keep(s) && stats_unchanged(req.root, s, req.top, req.mode) {
