@@ -20,9 +20,11 @@ use std::time::{Duration, Instant};
 use common::*;
 
 /// Replace the sandbox's `uv` symlink with a script that logs each call
-/// (one line: its arguments) and then runs the real uv. When the file
-/// `<log>.slow` exists, a `uv pip install` first touches `<log>.started`
-/// and sleeps 60 s: a slow install to press Ctrl-C in.
+/// (one line: its arguments) and then runs the real uv. For `uv pip
+/// install`: when the file `<log>.sleep` exists, it first touches
+/// `<log>.started` and sleeps as many seconds as that file says (a slow
+/// install to press Ctrl-C in); and it logs `OVERLAP` if another install
+/// is running at the same time (`<log>.running` exists).
 fn uv_shim(sb: &Sandbox) -> PathBuf {
     let real = tools_uv();
     let log = sb.root().join("uv-calls.log");
@@ -33,9 +35,13 @@ fn uv_shim(sb: &Sandbox) -> PathBuf {
         &shim,
         format!(
             "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{l}'\n\
-             if [ \"$1 $2\" = 'pip install' ] && [ -e '{l}.slow' ]; then : > '{l}.started'; sleep 60; fi\n\
-             exec '{}' \"$@\"\n",
-            real.display()
+             [ \"$1 $2\" = 'pip install' ] || exec '{real}' \"$@\"\n\
+             mkdir '{l}.running' 2>/dev/null || echo OVERLAP >> '{l}'\n\
+             if [ -e '{l}.sleep' ]; then : > '{l}.started'; sleep \"$(cat '{l}.sleep')\"; fi\n\
+             '{real}' \"$@\"; rc=$?\n\
+             rmdir '{l}.running'\n\
+             exit $rc\n",
+            real = real.display()
         ),
     )
     .unwrap();
@@ -255,7 +261,7 @@ fn ctrl_c_during_install(kind: Kind) {
 
     // Make the next install slow, then change the requirements.
     let started = sb.root().join("uv-calls.log.started");
-    fs::write(sb.root().join("uv-calls.log.slow"), "").unwrap();
+    fs::write(sb.root().join("uv-calls.log.sleep"), "60").unwrap();
     edit(&p.path("requirements.txt"), &format!("{}mypkg==1.0\nother==1.0\n", header(&sb)));
     let t0 = Instant::now();
     sh.start_line("true");
@@ -271,8 +277,10 @@ fn ctrl_c_during_install(kind: Kind) {
     }
     assert!(t0.elapsed() < Duration::from_secs(30), "Ctrl-C stopped the 60 s install");
     assert!(out.contains("interrupted"), "autovenv says the install was interrupted:\n{out}");
-    fs::remove_file(sb.root().join("uv-calls.log.slow")).unwrap();
+    fs::remove_file(sb.root().join("uv-calls.log.sleep")).unwrap();
     fs::remove_file(&started).unwrap();
+    // The shim died with its sleep, before it could clean up.
+    let _ = fs::remove_dir(sb.root().join("uv-calls.log.running"));
     let n = calls(&log, "pip install").len();
 
     // The shell works; the env is active by the next prompt; nothing is
@@ -405,6 +413,22 @@ fn two_processes_entering_make_one_env() {
     assert_eq!(calls(&log, "pip install").len(), 1, "one installer");
     assert!(installed(&p.env_dir(), "mypkg") && p.env_dir().join(".autovenv").exists());
     assert_eq!(state(&p)["error"], serde_json::Value::Null);
+
+    // Never two installers on one env: two forced syncs at once, each
+    // install held open for 0.5 s, run one after the other.
+    fs::write(sb.root().join("uv-calls.log.sleep"), "0.5").unwrap();
+    let sync = || {
+        let mut c = sb.autovenv();
+        c.args(["sync", "--force"]).current_dir(p.root()).env("PWD", p.root());
+        c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
+    };
+    let (a, b) = (sync(), sync());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let err = format!("{}{}", String::from_utf8_lossy(&a.stderr), String::from_utf8_lossy(&b.stderr));
+    assert!(a.status.success() && b.status.success(), "{err}");
+    assert_eq!(calls(&log, "pip install").len(), 3, "{err}");
+    assert!(err.contains("waiting: another autovenv is working on"), "{err}");
+    assert!(calls(&log, "OVERLAP").is_empty(), "two installers ran at once:\n{err}");
 }
 
 /// `sync = "exact"` removes what the files no longer list, keeps the
@@ -533,6 +557,17 @@ fn bad_input_is_a_clear_error() {
     assert!(out.contains("requirements.txt is not a regular file"), "{out}");
     assert!(active(&mut sh, &p));
     fs::remove_dir(&req).unwrap();
+
+    // A FIFO: opening it would block the prompt forever.
+    std::thread::sleep(Duration::from_millis(20));
+    let mkfifo = std::process::Command::new("mkfifo").arg(&req).status().unwrap();
+    assert!(mkfifo.success());
+    let out = sh.run("true");
+    assert!(out.contains("requirements.txt is not a regular file"), "{out}");
+    assert_eq!(sh.run("echo ok").trim(), "ok");
+    fs::remove_file(&req).unwrap();
+    edit(&req, &good);
+    sh.run("true");
 
     // Unreadable (meaningless as root, who reads anything).
     if unsafe { libc::geteuid() } != 0 {
