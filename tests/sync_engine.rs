@@ -549,6 +549,20 @@ fn bad_input_is_a_clear_error() {
         sh.run("true");
     }
 
+    // A missing include in a folder that does not exist yet: reported once;
+    // creating it is noticed at the next prompt, without a cd.
+    edit(&req, &format!("{good}-r extra/more.txt\n"));
+    let out = sh.run("true");
+    assert!(out.contains("included file") && out.contains("extra/more.txt"), "{out}");
+    assert_eq!(sh.run("true").trim(), "", "reported once");
+    assert!(state(&p)["error"].is_string(), "the problem is recorded");
+    fs::create_dir(p.path("extra")).unwrap();
+    edit(&p.path("extra/more.txt"), "other==1.0\n");
+    let out = sh.run("true");
+    assert!(installed(&p.env_dir(), "other"), "creating the include installs it:\n{out}");
+    edit(&req, &good);
+    sh.run("true");
+
     // A directory where requirements.txt should be.
     fs::remove_file(&req).unwrap();
     std::thread::sleep(Duration::from_millis(20));
@@ -588,11 +602,12 @@ fn bad_input_is_a_clear_error() {
             _ => "mypkg>=1.0\n".to_string(),
         });
     }
-    big.push_str("other==1.0\n");
+    big.push_str("bigpkg==1.0\n");
+    sb.wheel("bigpkg", "1.0", &[]);
     edit(&req, &big);
     let out = sh.run("true");
     assert!(out.contains("synced requirements.txt"), "{out}");
-    assert!(installed(&p.env_dir(), "other"));
+    assert!(installed(&p.env_dir(), "bigpkg"));
     assert_eq!(fs::read_to_string(&req).unwrap(), big, "the file is untouched");
     assert_eq!(sh.run("echo ok").trim(), "ok");
 }

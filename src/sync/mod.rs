@@ -140,6 +140,25 @@ fn collect(root: &Path, rel: &str, stack: &mut Vec<String>, out: &mut Vec<String
     Ok(())
 }
 
+/// Every file `watched_files` would visit, without stopping at a problem:
+/// a missing include is listed (its creation must be noticed), a cycle is
+/// cut, a file that cannot be read ends its own branch.
+fn watched_files_lenient(root: &Path, top: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut todo: Vec<String> = top.iter().rev().cloned().collect();
+    while let Some(rel) = todo.pop() {
+        if out.contains(&rel) {
+            continue;
+        }
+        out.push(rel.clone());
+        let Ok(text) = read_requirements(&root.join(&rel)) else { continue };
+        let base = Path::new(&rel).parent().unwrap_or(Path::new("")).to_path_buf();
+        let children: Vec<String> = text.lines().filter_map(include_of).map(|i| normalize(&base.join(i))).collect();
+        todo.extend(children.into_iter().rev());
+    }
+    out
+}
+
 /// Refuses what is not a regular file before opening it: a FIFO would block
 /// the prompt forever.
 fn read_requirements(path: &Path) -> Result<String> {
@@ -260,7 +279,21 @@ pub fn sync(req: &Request) -> Result<Outcome> {
             });
         }
     }
-    let files = watched_files(req.root, req.top)?;
+    let files = match watched_files(req.root, req.top) {
+        Ok(f) => f,
+        Err(e) => {
+            // Bad input (a missing include, a cycle, a file that is not
+            // text): record it with the stats of every file involved, a
+            // missing include too, so the following prompts stay quiet and
+            // fixing or creating any of them is noticed without a cd. The
+            // empty digest matches no content: the fix always installs.
+            let stats = watched_files_lenient(req.root, req.top).iter().map(|f| stat_of(req.root, f)).collect();
+            let mode = mode_name(req.mode).into();
+            let bad = State { digest: String::new(), error: Some(e.message.clone()), mode, files: stats, interrupted: false };
+            write_state(req.env, &bad)?;
+            return Err(e);
+        }
+    };
     let digest = digest(req.root, req.python_version, req.mode, &files)?;
     let stats: Vec<Stat> = files.iter().map(|f| stat_of(req.root, f)).collect();
     let mut state =
@@ -515,6 +548,15 @@ mod tests {
         assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
         let e = watched_files(r, &["fifo.txt".into()]).unwrap_err();
         assert!(e.message.contains("not a regular file"), "{}", e.message);
+    }
+
+    #[test]
+    fn lenient_list_keeps_missing_includes_and_cuts_cycles() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        write(r, "requirements.txt", "-r a.txt\n-r sub/missing.txt\n");
+        write(r, "a.txt", "-r requirements.txt\nsix\n");
+        assert_eq!(watched_files_lenient(r, &["requirements.txt".into()]), ["requirements.txt", "a.txt", "sub/missing.txt"]);
     }
 
     #[test]
