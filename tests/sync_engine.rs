@@ -193,6 +193,18 @@ fn include_edit_installs_at_next_prompt(kind: Kind) {
     assert!(autovenv_lines(&out).is_empty(), "{out}");
     assert!(active(&mut sh, &p));
     assert_eq!(calls(&log, "pip install").len(), 2, "no installer for an unchanged digest");
+
+    // An include added later (relative to the including file) is watched
+    // from then on: editing it is noticed at the next prompt too.
+    sb.wheel("third", "1.0", &[]);
+    edit(&p.path("reqs/base.txt"), "mypkg==1.0\nother==1.0\n-r more/extra.txt\n");
+    fs::create_dir_all(p.path("reqs/more")).unwrap();
+    fs::write(p.path("reqs/more/extra.txt"), "# nothing yet\n").unwrap();
+    sh.run("true");
+    assert_eq!(calls(&log, "pip install").len(), 3);
+    edit(&p.path("reqs/more/extra.txt"), "third==1.0\n");
+    let out = sh.run("true");
+    assert!(installed(&p.env_dir(), "third"), "{out}");
 }
 
 
@@ -405,6 +417,7 @@ fn two_processes_entering_make_one_env() {
         assert!(o.status.success(), "{err}");
         let code = String::from_utf8_lossy(&o.stdout);
         assert!(code.contains(&format!("VIRTUAL_ENV='{}'", p.env_str())), "both activate:\n{code}\n{err}");
+        assert!(!code.contains("Installed") && !code.contains("mypkg"), "installer output is not on stdout:\n{code}");
     }
     assert_eq!(err.matches("creating env/").count(), 1, "{err}");
     assert_eq!(err.matches("synced requirements.txt").count(), 1, "{err}");
