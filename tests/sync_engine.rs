@@ -173,15 +173,20 @@ fn include_edit_installs_at_next_prompt(kind: Kind) {
     assert!(active(&mut sh, &p), "still active");
 
     // Ten idle prompts: no installer, not even an autovenv process (the
-    // shim logs every uv call; the state file is never rewritten).
-    let state_mtime = fs::metadata(p.env_dir().join(".autovenv-state")).unwrap().modified().unwrap();
+    // shim logs every uv call; every run of `autovenv export` touches this
+    // shell's stamp file, and its mtime does not move; the state file is
+    // never rewritten).
+    let stamp = PathBuf::from(sh.var_str("__autovenv_stamp").expect("the hook's stamp"));
+    let mtime = |f: &Path| fs::metadata(f).unwrap().modified().unwrap();
+    let (stamp_mtime, state_mtime) = (mtime(&stamp), mtime(&p.env_dir().join(".autovenv-state")));
     let before = fs::read_to_string(&log).unwrap();
     for _ in 0..10 {
         let out = sh.run("true");
         assert!(out.trim().is_empty(), "an idle prompt prints nothing: {out:?}");
     }
     assert_eq!(fs::read_to_string(&log).unwrap(), before, "no uv call on idle prompts");
-    assert_eq!(fs::metadata(p.env_dir().join(".autovenv-state")).unwrap().modified().unwrap(), state_mtime);
+    assert_eq!(mtime(&stamp), stamp_mtime, "autovenv did not run on idle prompts");
+    assert_eq!(mtime(&p.env_dir().join(".autovenv-state")), state_mtime);
 
     // Touching without changing, and leaving and coming back (autovenv runs
     // then): same digest, no installer.
