@@ -34,6 +34,23 @@ pub fn touch(stamps_dir: Option<&Path>, given: Option<&OsStr>) -> Option<PathBuf
     create(&p).then_some(p)
 }
 
+/// The project root whose env creation Ctrl-C stopped in this shell, kept
+/// as the content of the shell's stamp file (otherwise empty). Costs one
+/// stat when there is none.
+pub fn interrupted(stamp: &Path) -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStringExt;
+    if fs::metadata(stamp).ok()?.len() == 0 {
+        return None;
+    }
+    let bytes = fs::read(stamp).ok()?;
+    (!bytes.is_empty()).then(|| PathBuf::from(std::ffi::OsString::from_vec(bytes)))
+}
+
+/// Note (`Some`) or forget (`None`) an interrupted creation; see `interrupted`.
+pub fn set_interrupted(stamp: &Path, root: Option<&Path>) {
+    let _ = fs::write(stamp, root.map(|r| r.as_os_str().as_bytes()).unwrap_or_default());
+}
+
 fn create(p: &Path) -> bool {
     fs::OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).open(p).is_ok()
         && utime_now(p)

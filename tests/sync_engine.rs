@@ -35,6 +35,7 @@ fn uv_shim(sb: &Sandbox) -> PathBuf {
         &shim,
         format!(
             "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{l}'\n\
+             if [ \"$1\" = venv ] && [ -e '{l}.sleep-venv' ]; then : > '{l}.started'; sleep 60; fi\n\
              [ \"$1 $2\" = 'pip install' ] || exec '{real}' \"$@\"\n\
              mkdir '{l}.running' 2>/dev/null || echo OVERLAP >> '{l}'\n\
              if [ -e '{l}.sleep' ]; then : > '{l}.started'; sleep \"$(cat '{l}.sleep')\"; fi\n\
@@ -328,7 +329,55 @@ fn ctrl_c_during_install(kind: Kind) {
     assert!(active(&mut sh, &p));
 }
 
-per_shell!(include_edit_installs_at_next_prompt, ctrl_c_during_install);
+per_shell!(include_edit_installs_at_next_prompt, ctrl_c_during_install, ctrl_c_during_creation);
+
+/// Ctrl-C while the env is being created (at the first entry): the shell
+/// stays usable, nothing half-made is activated, and the next entry
+/// rebuilds the env, saying why.
+fn ctrl_c_during_creation(kind: Kind) {
+    let Some(sb) = setup(kind, Uv::Yes) else { return };
+    let log = uv_shim(&sb);
+    fs::create_dir_all(sb.xdg_config().join("autovenv")).unwrap();
+    fs::write(
+        sb.xdg_config().join("autovenv/config.toml"),
+        format!("[trust]\nprefixes = [{:?}]\n", sb.work().display().to_string()),
+    )
+    .unwrap();
+    let p = sb.project("app").require("mypkg==1.0").create();
+    let mut sh = Shell::start(kind, &sb, "", &sb.work());
+    let started = sb.root().join("uv-calls.log.started");
+    fs::write(sb.root().join("uv-calls.log.sleep-venv"), "").unwrap();
+    let cd = format!("cd {}", sh.qp(p.root()));
+    let t0 = Instant::now();
+    sh.start_line(&cd);
+    while !started.exists() {
+        assert!(t0.elapsed() < Duration::from_secs(30), "creation never started:\n{}", sh.transcript());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    sh.send_raw(b"\x03");
+    let out = sh.finish(&cd);
+    assert!(t0.elapsed() < Duration::from_secs(30), "Ctrl-C stopped the creation");
+    fs::remove_file(sb.root().join("uv-calls.log.sleep-venv")).unwrap();
+    fs::remove_file(&started).unwrap();
+    assert!(out.contains("creating") && out.contains("was interrupted"), "{out}");
+    assert_eq!(calls(&log, "venv").len(), 1);
+
+    // The shell works; the prompts that follow do not start the creation
+    // again (it would only be interrupted again); nothing half-made is active.
+    assert_eq!(sh.run("echo alive").trim(), "alive");
+    for _ in 0..3 {
+        assert_eq!(sh.run("true").trim(), "");
+    }
+    assert_eq!(calls(&log, "venv").len(), 1, "no new creation at the following prompts");
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), None);
+
+    // The next entry makes the env.
+    sh.cd(&sb.work());
+    let out = sh.cd(p.root());
+    assert!(out.contains("creating env/") && out.contains("synced requirements.txt"), "{out}");
+    assert!(active(&mut sh, &p) && installed(&p.env_dir(), "mypkg"));
+}
 
 /// A dangling interpreter link (the Python it pointed to was upgraded away)
 /// and a half-made env are rebuilt at entry, with the reason, then re-synced.
