@@ -101,6 +101,19 @@ mod tests {
     }
 
     #[test]
+    fn interrupted_note_round_trips() {
+        let t = tempfile::tempdir().unwrap();
+        let a = touch(Some(t.path()), None).unwrap();
+        assert_eq!(interrupted(&a), None);
+        set_interrupted(&a, Some(Path::new("/p/app")));
+        assert_eq!(interrupted(&a).as_deref(), Some(Path::new("/p/app")));
+        assert_eq!(touch(Some(t.path()), Some(a.as_os_str())), Some(a.clone()));
+        assert_eq!(interrupted(&a).as_deref(), Some(Path::new("/p/app")), "touching keeps the note");
+        set_interrupted(&a, None);
+        assert_eq!(interrupted(&a), None);
+    }
+
+    #[test]
     fn touch_moves_the_mtime_forward() {
         let t = tempfile::tempdir().unwrap();
         let dir = t.path().join("stamps");
