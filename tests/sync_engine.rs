@@ -162,7 +162,8 @@ fn include_edit_installs_at_next_prompt(kind: Kind) {
     sh.run("true");
     assert!(active(&mut sh, &p));
     assert!(installed(&p.env_dir(), "mypkg") && !installed(&p.env_dir(), "other"));
-    assert_eq!(calls(&log, "pip install").len(), 1);
+    let first = calls(&log, "pip install");
+    assert_eq!(first, [format!("pip install --python {}/bin/python -r requirements.txt", p.env_str())]);
 
     edit(&p.path("reqs/base.txt"), "mypkg==1.0\nother==1.0\n");
     let out = sh.run("true");
@@ -262,6 +263,16 @@ fn failing_requirement_reported_once_then_fixed() {
     assert!(out.contains("synced requirements.txt"), "{out}");
     assert!(installed(&p.env_dir(), "nosuchpkg"));
     assert_eq!(state(&p)["error"], serde_json::Value::Null);
+
+    // `autovenv sync DIR` with nothing to do runs no installer; `--force` does.
+    let n = calls(&log, "pip install").len();
+    sh.cd(&sb.work());
+    let out = sh.run("autovenv sync app && echo done");
+    assert_eq!(out.trim(), "done");
+    assert_eq!(calls(&log, "pip install").len(), n);
+    let out = sh.run("autovenv sync app --force");
+    assert!(out.contains("synced requirements.txt"), "{out}");
+    assert_eq!(calls(&log, "pip install").len(), n + 1);
 }
 
 /// Ctrl-C while the installer runs: the installer stops, the shell is
