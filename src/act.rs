@@ -30,10 +30,35 @@ impl Report {
     }
 }
 
+/// How hard to try the install when the requirements did not change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncWhen {
+    /// A prompt: only when the digest moved; a recorded failure is not retried.
+    Changed,
+    /// Entering the project (`cd` in): also retry an interrupted install.
+    Entering,
+    /// `autovenv sync`: also retry when the last install of these files failed.
+    RetryFailed,
+    /// `autovenv sync --force`: always.
+    Force,
+}
+
 /// Create, repair and sync as needed. The common case (env ready, no
 /// requirements file moved) returns after a few stats, without the lock.
 pub fn ensure(ctx: &Context, t: &Trusted, force_sync: bool) -> Report {
-    if !force_sync && venv::inspect(&t.env) == EnvState::Ready && sync_is_fresh(t) && version_mismatch(t).is_none() {
+    ensure_with(ctx, t, if force_sync { SyncWhen::Force } else { SyncWhen::Changed })
+}
+
+pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
+    let fresh = match when {
+        SyncWhen::Changed => sync_is_fresh(t),
+        SyncWhen::Entering => sync_is_fresh(t) && sync::read_state(&t.env).is_none_or(|s| !s.interrupted),
+        SyncWhen::RetryFailed => {
+            sync_is_fresh(t) && sync::read_state(&t.env).is_none_or(|s| s.error.is_none() && !s.interrupted)
+        }
+        SyncWhen::Force => false,
+    };
+    if fresh && venv::inspect(&t.env) == EnvState::Ready && version_mismatch(t).is_none() {
         return Report::ok();
     }
     let _lock = match ctx.dirs.lock_dir() {
@@ -56,10 +81,12 @@ pub fn ensure(ctx: &Context, t: &Trusted, force_sync: bool) -> Report {
         top: &t.settings.requirements,
         mode: t.settings.sync,
         uv: uv.as_deref(),
-        force: force_sync,
+        force: when == SyncWhen::Force,
+        retry_failed: when == SyncWhen::RetryFailed,
+        retry_interrupted: when != SyncWhen::Changed,
     };
     match sync::sync(&request) {
-        Ok(Outcome::StillFailing(_)) | Ok(Outcome::UpToDate) | Ok(Outcome::Installed) | Ok(Outcome::Nothing) => {
+        Ok(Outcome::StillFailing(_)) | Ok(Outcome::StillInterrupted) | Ok(Outcome::UpToDate) | Ok(Outcome::Installed) | Ok(Outcome::Nothing) => {
             Report::ok()
         }
         Err(e) => Report { usable: true, error: Some(e) },

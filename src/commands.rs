@@ -85,12 +85,9 @@ pub fn deny(ctx: &Context, dir: Option<&Path>) -> Result<Vec<u8>> {
 pub fn sync(ctx: &Context, dir: Option<&Path>, force: bool) -> Result<Vec<u8>> {
     let root = root_for(ctx, dir)?;
     let t = resolve::trusted(ctx, resolve::project(ctx, &root)?)?;
-    // `autovenv sync` is how a person retries a failed install (the failure
-    // hint says so): a recorded failure is not retried at prompts, but here
-    // it is. Without this, an unchanged file that failed (say, a wheel that
-    // was missing and now exists) could only be retried with --force.
-    let retry = force || crate::sync::read_state(&t.env).is_some_and(|s| s.error.is_some());
-    let report = act::ensure(ctx, &t, retry);
+    // Unlike a prompt, the command retries an install that failed.
+    let when = if force { act::SyncWhen::Force } else { act::SyncWhen::RetryFailed };
+    let report = act::ensure_with(ctx, &t, when);
     report_result(report)
 }
 

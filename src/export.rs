@@ -32,16 +32,26 @@ pub fn changes(ctx: &Context) -> Vec<Change> {
     let cur = Current::from_env(ctx.lookup());
     let pwd = working_dir(ctx);
     let mut watch = Watch::default();
+    let interrupted = stamp.as_deref().and_then(stamp::interrupted);
+    let mut here = None;
     let target = match pwd.as_deref() {
         Some(pwd) => {
             watch.add(pwd);
-            match project::discover(pwd, ctx.home()) {
-                Some(root) => target_for(ctx, &cur, &root, &mut watch),
+            here = project::discover(pwd, ctx.home());
+            match &here {
+                Some(root) => target_for(ctx, &cur, root, &mut watch, stamp.as_deref(), interrupted.as_deref()),
                 None => Target::None,
             }
         }
         None => Target::None,
     };
+    // Out of the project whose creation was interrupted: entering it again
+    // will retry.
+    if let (Some(s), Some(r)) = (stamp.as_deref(), interrupted.as_deref()) {
+        if here.as_deref() != Some(r) {
+            stamp::set_interrupted(s, None);
+        }
+    }
     let plan = plan::decide(&cur, &target);
     if let Some(root) = &plan.hint {
         msg::info(&format!(
@@ -79,7 +89,14 @@ pub fn working_dir(ctx: &Context) -> Option<PathBuf> {
     std::env::current_dir().ok()
 }
 
-fn target_for(ctx: &Context, cur: &Current, root: &Path, watch: &mut Watch) -> Target {
+fn target_for(
+    ctx: &Context,
+    cur: &Current,
+    root: &Path,
+    watch: &mut Watch,
+    stamp: Option<&Path>,
+    interrupted: Option<&Path>,
+) -> Target {
     watch.add(root);
     // Trust changes (allow, deny) show as the trust folder's mtime.
     if let Some(dir) = ctx.dirs.trust_dir() {
@@ -119,9 +136,29 @@ fn target_for(ctx: &Context, cur: &Current, root: &Path, watch: &mut Watch) -> T
     if cur.foreign_env().is_some() {
         return target;
     }
-    let report = act::ensure(ctx, &t, false);
+    // Ctrl-C stopped this shell's creation of this env. Starting it again
+    // at every prompt would make Ctrl-C useless (bash runs the hook again
+    // right after an interrupt): wait until the person enters again (or
+    // runs `autovenv sync`).
+    if interrupted == Some(root) {
+        if crate::venv::inspect(&t.env) != crate::venv::EnvState::Ready {
+            return Target::None;
+        }
+        if let Some(s) = stamp {
+            stamp::set_interrupted(s, None);
+        }
+    }
+    // Entering (not yet active here) also retries an install that Ctrl-C
+    // stopped; the prompts after that Ctrl-C do not.
+    let entering = cur.get(plan::AUTOVENV_ROOT) != Some(root.as_os_str());
+    let report = act::ensure_with(ctx, &t, if entering { act::SyncWhen::Entering } else { act::SyncWhen::Changed });
     if let Some(e) = &report.error {
         msg::error(e);
+    }
+    if !report.usable && crate::signals::was_interrupted() {
+        if let Some(s) = stamp {
+            stamp::set_interrupted(s, Some(root));
+        }
     }
     if let Some(state) = sync::read_state(&t.env) {
         for s in &state.files {

@@ -35,6 +35,23 @@ pub fn touch(stamps_dir: Option<&Path>, given: Option<&OsStr>) -> Option<PathBuf
     create(&p).then_some(p)
 }
 
+/// The project root whose env creation Ctrl-C stopped in this shell, kept
+/// as the content of the shell's stamp file (otherwise empty). Costs one
+/// stat when there is none.
+pub fn interrupted(stamp: &Path) -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStringExt;
+    if fs::metadata(stamp).ok()?.len() == 0 {
+        return None;
+    }
+    let bytes = fs::read(stamp).ok()?;
+    (!bytes.is_empty()).then(|| PathBuf::from(std::ffi::OsString::from_vec(bytes)))
+}
+
+/// Note (`Some`) or forget (`None`) an interrupted creation; see `interrupted`.
+pub fn set_interrupted(stamp: &Path, root: Option<&Path>) {
+    let _ = fs::write(stamp, root.map(|r| r.as_os_str().as_bytes()).unwrap_or_default());
+}
+
 fn create(p: &Path) -> bool {
     fs::OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).open(p).is_ok()
         && utime_now(p)
@@ -101,6 +118,19 @@ mod tests {
         assert_eq!(touch(Some(&dir), Some(a.as_os_str())), Some(a.clone()));
         assert!(a.exists());
         assert_eq!(touch(None, Some(a.as_os_str())), None);
+    }
+
+    #[test]
+    fn interrupted_note_round_trips() {
+        let t = tempfile::tempdir().unwrap();
+        let a = touch(Some(t.path()), None).unwrap();
+        assert_eq!(interrupted(&a), None);
+        set_interrupted(&a, Some(Path::new("/p/app")));
+        assert_eq!(interrupted(&a).as_deref(), Some(Path::new("/p/app")));
+        assert_eq!(touch(Some(t.path()), Some(a.as_os_str())), Some(a.clone()));
+        assert_eq!(interrupted(&a).as_deref(), Some(Path::new("/p/app")), "touching keeps the note");
+        set_interrupted(&a, None);
+        assert_eq!(interrupted(&a), None);
     }
 
     #[test]

@@ -118,6 +118,10 @@ fn sync_state(t: &resolve::Trusted, python: &Option<String>, error: &mut Option<
     let Some(state) = sync::read_state(&t.env) else {
         return "never".into();
     };
+    if state.interrupted {
+        *error = Some("the last install was interrupted".into());
+        return "stale".into();
+    }
     let root = &t.project.root;
     let fresh = sync::stats_unchanged(root, &state, &t.settings.requirements, t.settings.sync)
         || sync::watched_files(root, &t.settings.requirements)

@@ -123,11 +123,19 @@ pub fn create(env: &Path, interpreter: &Path, maker: &Maker) -> Result<()> {
             c
         }
     };
-    let status = cmd
-        .stdin(Stdio::null())
-        .stdout(stderr_stdio())
-        .status()
-        .map_err(|e| Error::io(format!("cannot run {}", maker.name()), e))?;
+    let status = {
+        // Ctrl-C stops the maker, not autovenv, which still reports and
+        // gives the shell its bookkeeping (see signals.rs and export.rs).
+        let _guard = crate::signals::DeferInterrupt::new();
+        cmd.stdin(Stdio::null())
+            .stdout(stderr_stdio())
+            .status()
+            .map_err(|e| Error::io(format!("cannot run {}", maker.name()), e))?
+    };
+    if !status.success() && crate::signals::was_interrupted() {
+        return Err(Error::new(format!("creating {} was interrupted", env.display()))
+            .with_hint("it is made the next time you enter the project, or run `autovenv sync`"));
+    }
     if !status.success() {
         return Err(Error::new(format!(
             "creating {} with {} failed ({})",

@@ -34,6 +34,14 @@ pub struct State {
     pub mode: String,
     /// Every file the digest covers, top-level ones first, with its stats.
     pub files: Vec<Stat>,
+    /// Ctrl-C stopped the install of the files as `files` describes them.
+    /// `digest` is then still the last one installed (the new one is not
+    /// recorded); the stats are the new ones, so the prompts that follow in
+    /// this shell do not start the install again (a Ctrl-C at every prompt
+    /// would be a loop). Entering the project again, `autovenv sync`, or
+    /// another change of a watched file retries.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,6 +140,25 @@ fn collect(root: &Path, rel: &str, stack: &mut Vec<String>, out: &mut Vec<String
     Ok(())
 }
 
+/// Every file `watched_files` would visit, without stopping at a problem:
+/// a missing include is listed (its creation must be noticed), a cycle is
+/// cut, a file that cannot be read ends its own branch.
+fn watched_files_lenient(root: &Path, top: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut todo: Vec<String> = top.iter().rev().cloned().collect();
+    while let Some(rel) = todo.pop() {
+        if out.contains(&rel) {
+            continue;
+        }
+        out.push(rel.clone());
+        let Ok(text) = read_requirements(&root.join(&rel)) else { continue };
+        let base = Path::new(&rel).parent().unwrap_or(Path::new("")).to_path_buf();
+        let children: Vec<String> = text.lines().filter_map(include_of).map(|i| normalize(&base.join(i))).collect();
+        todo.extend(children.into_iter().rev());
+    }
+    out
+}
+
 /// Refuses what is not a regular file before opening it: a FIFO would block
 /// the prompt forever.
 fn read_requirements(path: &Path) -> Result<String> {
@@ -212,6 +239,10 @@ pub struct Request<'a> {
     pub uv: Option<&'a Path>,
     /// Run the installer even when the digest matches (`autovenv sync --force`).
     pub force: bool,
+    /// Run it again when the digest matches a failed install (`autovenv sync`).
+    pub retry_failed: bool,
+    /// Run it again when the last one was interrupted (entering the project).
+    pub retry_interrupted: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -220,6 +251,9 @@ pub enum Outcome {
     UpToDate,
     /// The last install of these very files failed; not retried until they change.
     StillFailing(String),
+    /// The last install of these very files was interrupted; retried at the
+    /// next entry, not at every prompt.
+    StillInterrupted,
     Installed,
     /// Nothing listed (no requirements file, or sync is off).
     Nothing,
@@ -231,24 +265,46 @@ pub fn sync(req: &Request) -> Result<Outcome> {
         return Ok(Outcome::Nothing);
     }
     let old = read_state(req.env);
+    // Whether the recorded outcome stands for an unchanged digest.
+    let keep = |s: &State| {
+        let retry = req.force || (req.retry_failed && s.error.is_some()) || (req.retry_interrupted && s.interrupted);
+        !retry
+    };
     if let Some(s) = &old {
-        if !req.force && stats_unchanged(req.root, s, req.top, req.mode) {
+        if keep(s) && stats_unchanged(req.root, s, req.top, req.mode) {
             return Ok(match &s.error {
                 Some(e) => Outcome::StillFailing(e.clone()),
+                None if s.interrupted => Outcome::StillInterrupted,
                 None => Outcome::UpToDate,
             });
         }
     }
-    let files = watched_files(req.root, req.top)?;
+    let files = match watched_files(req.root, req.top) {
+        Ok(f) => f,
+        Err(e) => {
+            // Bad input (a missing include, a cycle, a file that is not
+            // text): record it with the stats of every file involved, a
+            // missing include too, so the following prompts stay quiet and
+            // fixing or creating any of them is noticed without a cd. The
+            // empty digest matches no content: the fix always installs.
+            let stats = watched_files_lenient(req.root, req.top).iter().map(|f| stat_of(req.root, f)).collect();
+            let mode = mode_name(req.mode).into();
+            let bad = State { digest: String::new(), error: Some(e.message.clone()), mode, files: stats, interrupted: false };
+            write_state(req.env, &bad)?;
+            return Err(e);
+        }
+    };
     let digest = digest(req.root, req.python_version, req.mode, &files)?;
     let stats: Vec<Stat> = files.iter().map(|f| stat_of(req.root, f)).collect();
-    let mut state = State { digest: digest.clone(), error: None, mode: mode_name(req.mode).into(), files: stats };
-    if let Some(s) = old.filter(|s| s.digest == digest && !req.force) {
-        // Touched but not changed: remember the new stats, install nothing.
+    let mut state =
+        State { digest: digest.clone(), error: None, mode: mode_name(req.mode).into(), files: stats, interrupted: false };
+    if let Some(s) = old.as_ref().filter(|s| s.digest == digest && keep(s)) {
+        // Touched but not changed (or changed back to what is installed):
+        // remember the new stats, install nothing.
         state.error = s.error.clone();
         write_state(req.env, &state)?;
-        return Ok(match s.error {
-            Some(e) => Outcome::StillFailing(e),
+        return Ok(match &s.error {
+            Some(e) => Outcome::StillFailing(e.clone()),
             None => Outcome::UpToDate,
         });
     }
@@ -273,7 +329,15 @@ pub fn sync(req: &Request) -> Result<Outcome> {
             ));
             Ok(Outcome::Installed)
         }
-        Err(Failure::Interrupted) => Err(Error::new("install interrupted; it will be retried the next time you enter the project")),
+        Err(Failure::Interrupted) => {
+            // Keep the old digest (the new one was not installed) and error,
+            // with the new stats and the mark: see `State::interrupted`.
+            let old = old.unwrap_or_default();
+            let kept = State { digest: old.digest, error: old.error, interrupted: true, ..state };
+            write_state(req.env, &kept)?;
+            Err(Error::new("install interrupted; it will be retried the next time you enter the project")
+                .with_hint("or run `autovenv sync` to retry now"))
+        }
         Err(Failure::Failed(why)) => {
             state.error = Some(why.clone());
             write_state(req.env, &state)?;
@@ -487,6 +551,15 @@ mod tests {
     }
 
     #[test]
+    fn lenient_list_keeps_missing_includes_and_cuts_cycles() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        write(r, "requirements.txt", "-r a.txt\n-r sub/missing.txt\n");
+        write(r, "a.txt", "-r requirements.txt\nsix\n");
+        assert_eq!(watched_files_lenient(r, &["requirements.txt".into()]), ["requirements.txt", "a.txt", "sub/missing.txt"]);
+    }
+
+    #[test]
     fn missing_top_level_file_is_watched_not_an_error() {
         let t = tempfile::tempdir().unwrap();
         assert_eq!(watched_files(t.path(), &["requirements.txt".into()]).unwrap(), ["requirements.txt"]);
@@ -550,6 +623,7 @@ mod tests {
             error: None,
             mode: "install".into(),
             files: vec![stat_of(r, "requirements.txt")],
+            interrupted: false,
         };
         assert!(stats_unchanged(r, &state, &top, SyncMode::Install));
         assert!(!stats_unchanged(r, &state, &top, SyncMode::Exact));

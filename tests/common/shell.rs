@@ -303,6 +303,27 @@ impl Shell {
         screen::command_output(&raw, cmd).unwrap_or_else(|e| self.fail(&format!("after `{cmd}`: {e}")))
     }
 
+    /// Type `cmd` (one line) and Enter without waiting for the prompt, for a
+    /// test that acts while the line (or the hook after it) still runs;
+    /// finish with `finish(cmd)`.
+    pub fn start_line(&mut self, cmd: &str) {
+        assert!(!cmd.contains(['\n', '\r']), "Shell::start_line takes one line; got {cmd:?}");
+        self.pty.write(format!("{cmd}\r").as_bytes());
+    }
+
+    /// Send raw bytes to the terminal, e.g. `b"\x03"` (Ctrl-C: the tty
+    /// sends SIGINT to the foreground process group).
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.pty.write(bytes);
+    }
+
+    /// Wait for the prompt after `start_line(cmd)`; returns what `run` would.
+    pub fn finish(&mut self, cmd: &str) -> String {
+        let (raw, n) = self.wait_prompt(self.next_prompt, cmd);
+        self.next_prompt = n + 1;
+        screen::command_output(&raw, cmd).unwrap_or_else(|e| self.fail(&format!("after `{cmd}`: {e}")))
+    }
+
     /// Run `code` with its stdout redirected to a file; return the file's
     /// bytes. `code` is one line of this shell's syntax. Its stderr still goes
     /// to the terminal (and so into `run`'s result, which is discarded here).

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# First entry into a project with 8 small wheels: the env is created and
+# requirements.txt installed. autovenv with uv on PATH and without, and the
+# manual workflow every tutorial teaches, measured side by side in one run.
+#   bash benches/first_entry.sh        (needs python3 with venv, and uv)
+#   RUNS=10 bash benches/first_entry.sh
+# Offline: the wheels are built here, and pip/uv only look in that folder.
+# "autovenv" is what the hook runs at the first prompt in a trusted project
+# (`autovenv export bash`). uv's cache is warm after the warm-up round, as it
+# is on a machine that has used uv before; the cold-cache figure is printed
+# too. pip gets its own cache folder, warm after the warm-up round as well.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${RUNS:-5}
+cargo build --release --quiet
+bin=${CARGO_TARGET_DIR:-$PWD/target}/release/autovenv
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The real programs, not pyenv shims (a shim costs tens of ms per call).
+py=$(python3 -c 'import sys; print(sys.executable)')
+uv=$("$py" -c 'import uv; print(uv.find_uv_bin())' 2>/dev/null || command -v uv || true)
+[ -x "$uv" ] || { echo "uv not found" >&2; exit 1; }
+mkdir -p "$work/bin-uv" "$work/bin-nouv" "$work/wheels" "$work/home"
+for d in bin-uv bin-nouv; do ln -s "$py" "$work/$d/python3"; done
+ln -s "$uv" "$work/bin-uv/uv"
+
+# 8 small pure-Python wheels (5 modules each), plus the interpreter's own
+# pip/setuptools wheels and a stand-in `wheel` so `uv venv --seed` works offline.
+"$py" - "$work/wheels" <<'EOF'
+import base64, hashlib, os, sys, zipfile
+out = sys.argv[1]
+def wheel(name, version, nmod):
+    di = f"{name}-{version}.dist-info"
+    files = {f"{name}/__init__.py": f"VERSION = {version!r}\n"}
+    for i in range(nmod):
+        files[f"{name}/mod{i}.py"] = "def f(x):\n    return x * %d\n" % i * 20
+    files[f"{di}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    files[f"{di}/WHEEL"] = "Wheel-Version: 1.0\nGenerator: bench\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    rec = ""
+    for p, d in files.items():
+        h = base64.urlsafe_b64encode(hashlib.sha256(d.encode()).digest()).rstrip(b"=").decode()
+        rec += f"{p},sha256={h},{len(d)}\n"
+    files[f"{di}/RECORD"] = rec + f"{di}/RECORD,,\n"
+    with zipfile.ZipFile(os.path.join(out, f"{name}-{version}-py3-none-any.whl"), "w", zipfile.ZIP_DEFLATED) as z:
+        for p, d in files.items():
+            z.writestr(p, d)
+for i in range(1, 9):
+    wheel(f"benchpkg{i}", "1.0", 5)
+wheel("wheel", "0.0.1", 0)
+EOF
+cp "$("$py" -c 'import ensurepip, os; print(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled"))')"/*.whl "$work/wheels/"
+
+proj=$work/proj
+mkdir -p "$proj"
+{ echo "--no-index"; echo "--find-links $work/wheels"; for i in $(seq 1 8); do echo "benchpkg$i==1.0"; done; } >"$proj/requirements.txt"
+
+# A clean environment: trusted by prefix, offline, nothing inherited.
+mkdir -p "$work/home/.config/autovenv"
+printf '[trust]\nprefixes = ["%s"]\n' "$proj" >"$work/home/.config/autovenv/config.toml"
+common=(HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share"
+  XDG_STATE_HOME="$work/home/.local/state" XDG_CACHE_HOME="$work/home/.cache" XDG_RUNTIME_DIR=
+  UV_OFFLINE=1 UV_NO_CONFIG=1 UV_PYTHON_DOWNLOADS=never UV_FIND_LINKS="$work/wheels" UV_CACHE_DIR="$work/uv-cache"
+  PIP_NO_INDEX=1 PIP_FIND_LINKS="$work/wheels" PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_CACHE_DIR="$work/pip-cache")
+e() { # PATH-dir -> the env(1) prefix for a command
+  printf 'env -i %s PATH=%s:/usr/bin:/bin' "${common[*]}" "$work/$1"
+}
+if env -i PATH="$work/bin-nouv:/usr/bin:/bin" sh -c 'command -v uv' >/dev/null; then
+  echo "uv is reachable without bin-uv; cannot measure the no-uv path" >&2
+  exit 1
+fi
+
+enter="cd $proj && $bin export bash >/dev/null 2>&1 && test -f env/.autovenv-state"
+manual="cd $proj && python3 -m venv env && env/bin/pip install -r requirements.txt >/dev/null 2>&1"
+
+# Interleaved rounds (the order rotates every round) rather than one block
+# per command, so a load change on a shared machine hits all of them alike.
+"$py" - "$runs" "$work" "$proj" "$(e bin-nouv)" "$(e bin-uv)" "$manual" "$enter" <<'EOF'
+import shlex, shutil, statistics, subprocess, sys, time
+runs, work, proj, nouv, withuv, manual, enter = sys.argv[1:]
+cases = {
+    "manual (`python3 -m venv env && env/bin/pip install -r requirements.txt`)": (nouv, manual, False),
+    "autovenv, no uv (`python -m venv` + `python -m pip`)": (nouv, enter, False),
+    "autovenv, uv (`uv venv --seed` + `uv pip install`)": (withuv, enter, False),
+    "autovenv, uv, cold uv cache": (withuv, enter, True),
+}
+times = {k: [] for k in cases}
+names = list(cases)
+for r in range(int(runs) + 1):  # round 0 is a warm-up, not counted
+    for k in names[r % len(names):] + names[: r % len(names)]:
+        env, cmd, cold = cases[k]
+        shutil.rmtree(f"{proj}/env", ignore_errors=True)
+        if cold:
+            shutil.rmtree(f"{work}/uv-cache", ignore_errors=True)
+        t = time.perf_counter()
+        subprocess.run(shlex.split(env) + ["sh", "-c", cmd], check=True)
+        if r:
+            times[k].append(time.perf_counter() - t)
+base = statistics.median(times[names[0]])
+targets = ["", "≤ 1.05×", "≤ 0.10×", ""]
+print(f"first entry into a project with 8 small wheels; medians of {runs} interleaved rounds\n")
+print("| what | median | min – max | vs manual | target |")
+print("|---|---|---|---|---|")
+for k, tgt in zip(names, targets):
+    m = statistics.median(times[k])
+    print(f"| {k} | {m:.2f} s | {min(times[k]):.2f} – {max(times[k]):.2f} s | {m / base:.2f}× | {tgt} |")
+EOF
