@@ -29,10 +29,10 @@ shallow=$work/p
 deep=$work$(printf '/d%02d' $(seq 1 60))
 make_project "$shallow"
 make_project "$deep"
-# The hook's stamp is dated 1 s back (src/stamp.rs), so for a second after
+# The hook's stamp is dated a few ms back (src/stamp.rs), so right after
 # the projects were made their folders still count as changed and the hook
 # runs the binary; wait that out, or the idle figures measure the wrong path.
-sleep 1.2
+sleep 0.2
 
 # Enter a project in the current shell state and print the variables the
 # binary sees at the next prompt in that state.

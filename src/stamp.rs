@@ -5,7 +5,7 @@
 //! touches this shell's stamp, and the hook asks "is any watched path newer
 //! than the stamp?". The kernel stamps it (utimensat with no time) so it
 //! uses the same clock as the mtimes of the files it is compared with, and
-//! then it is dated back by a margin (see `MARGIN_SECS`).
+//! then it is dated back by a margin (see `MARGIN_NS`).
 //! A stamp removed by pruning only costs one extra run: a missing stamp is
 //! never "fresh", and the next run recreates it.
 
@@ -58,14 +58,17 @@ fn create(p: &Path) -> bool {
 }
 
 /// How far before "now" the stamp is dated. File times come from the
-/// kernel's coarse clock: a file written in the same tick (several ms) as
+/// kernel's coarse clock: a file written in the same tick (1 to 10 ms) as
 /// the stamp gets the very same mtime, and `[[ f -nt stamp ]]` is false, so
-/// an edit made right after a prompt was missed until the next `cd` (and
-/// on filesystems with 1 s timestamps, for a whole second). Dating the stamp
-/// back makes every later write strictly newer. The price: for one second
-/// after a watched path changes, a prompt runs the binary again, which
-/// finds nothing to do.
-const MARGIN_SECS: libc::time_t = 1;
+/// an edit made right after a prompt was missed until the next `cd`. Dating
+/// the stamp back by more than a tick makes every later write strictly
+/// newer. The price: a path changed within that margin before a run makes
+/// the next prompt run the binary once more. Kept short on purpose: a long
+/// margin (it was 1 s) made every prompt in the second after a change run
+/// the binary, repeating its messages. A filesystem with 1 s timestamps
+/// (FAT, some network mounts) can still miss an edit made in the same
+/// second as a prompt; the next `cd` catches it.
+const MARGIN_NS: i64 = 20_000_000;
 
 fn utime_now(p: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
@@ -78,7 +81,8 @@ fn utime_now(p: &Path) -> bool {
     }
     // The kernel's "now", on the same clock as every other file's mtime.
     let Ok(m) = fs::metadata(p) else { return false };
-    let back = libc::timespec { tv_sec: m.mtime() - MARGIN_SECS, tv_nsec: m.mtime_nsec() };
+    let t = (m.mtime() as i64) * 1_000_000_000 + m.mtime_nsec() as i64 - MARGIN_NS;
+    let back = libc::timespec { tv_sec: t.div_euclid(1_000_000_000) as libc::time_t, tv_nsec: t.rem_euclid(1_000_000_000) as _ };
     let times = [back, back];
     // SAFETY: a valid C string and a pointer to two timespecs.
     unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), times.as_ptr(), 0) == 0 }

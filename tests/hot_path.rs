@@ -37,12 +37,12 @@ fn reqs(sb: &Sandbox, lines: &[&str]) -> String {
 }
 
 /// Wait until the hook is idle: nothing it watches changed within the
-/// stamp's margin (src/stamp.rs dates the stamp 1 s back, so for a second
-/// after a change every prompt runs the binary anyway), and check that a
+/// stamp's margin (src/stamp.rs dates the stamp a few ms back, so right
+/// after a change a prompt runs the binary anyway), and check that a
 /// prompt now leaves the stamp alone, i.e. did not run the binary. Only
-/// then does an edit test the watch list rather than that second.
+/// then does an edit test the watch list rather than that margin.
 fn settle(sh: &mut Shell) {
-    std::thread::sleep(Duration::from_millis(1100));
+    std::thread::sleep(Duration::from_millis(100));
     sh.run("true");
     let stamp = sh.var_str("__autovenv_stamp").expect("the hook keeps a stamp");
     let mtime = || fs::metadata(&stamp).unwrap().modified().unwrap();
@@ -238,7 +238,7 @@ fn idle_process_starts(kind: Kind, rc_extra: &str, idle: usize) -> Option<usize>
     let mut sh = Shell::start_via(kind, &sb, Hook::Yes, rc_extra, proj.root(), &wrapper);
     assert_eq!(sh.var_str("VIRTUAL_ENV"), Some(proj.env_str()), "the project is active");
     // Let the clock move past everything the first runs wrote.
-    std::thread::sleep(Duration::from_millis(1100));
+    std::thread::sleep(Duration::from_millis(100));
     sh.run("true");
     sh.run("true");
 
