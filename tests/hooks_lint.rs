@@ -1,0 +1,56 @@
+//! The hook scripts are real shell files: lint them as shell. bash with
+//! shellcheck (as bash, the dialect the file must keep to for bash 3.2 on
+//! macOS too); zsh and fish with their own `-n` parser, for the files as
+//! shipped and as rendered by `autovenv hook` around a hostile binary path.
+
+use std::path::Path;
+use std::process::Command;
+
+fn have(tool: &str) -> bool {
+    let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success());
+    if !found && std::env::var("CI").as_deref() == Ok("true") {
+        panic!("{tool} not found; CI must install it");
+    }
+    found
+}
+
+fn check(cmd: &mut Command) {
+    let out = cmd.output().expect("run the linter");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn bash_hook_passes_shellcheck() {
+    if !have("shellcheck") {
+        return;
+    }
+    check(Command::new("shellcheck").args(["--shell=bash", "--severity=style"]).arg("hooks/autovenv.bash"));
+}
+
+#[test]
+fn rendered_hooks_parse_in_their_shells() {
+    let dir = tempfile::tempdir().unwrap();
+    // The binary reached through a path no hook may break on.
+    let odd = dir.path().join("it's a $(dir) `x` \"q\"");
+    std::fs::create_dir(&odd).unwrap();
+    let exe = odd.join("autovenv");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_autovenv"), &exe).unwrap();
+    for (shell, flag) in [("bash", "-n"), ("zsh", "-n"), ("fish", "--no-execute")] {
+        if !have(shell) {
+            continue;
+        }
+        check(Command::new(shell).arg(flag).arg(Path::new("hooks").join(format!("autovenv.{shell}"))));
+        let out = Command::new(&exe).args(["hook", shell]).output().unwrap();
+        assert!(out.status.success());
+        let file = dir.path().join(format!("hook.{shell}"));
+        std::fs::write(&file, &out.stdout).unwrap();
+        check(Command::new(shell).arg(flag).arg(&file));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(!text.contains("@AUTOVENV@"), "{shell}: placeholder left in");
+    }
+}
