@@ -424,11 +424,31 @@ fn hostile_names_round_trip(kind: Kind) {
         let show = String::from_utf8_lossy(&name).into_owned();
         // `cd` through the shell's own quoting (bytes that are not UTF-8
         // need the shell's byte escapes).
-        let quoted = quote_bytes(kind, r.as_os_str().as_bytes());
-        let out = sh.run(&format!("cd {quoted}"));
+        // Relative to work/ (where the shell is): shorter lines to type.
+        let rel = r.strip_prefix(sb.work()).unwrap();
+        // A path near PATH_MAX is longer than a terminal line editor takes
+        // in one line: walk down one folder per command line.
+        let steps: Vec<&[u8]> = if rel.as_os_str().len() > 1000 {
+            rel.components().map(|c| c.as_os_str().as_bytes()).collect()
+        } else {
+            vec![rel.as_os_str().as_bytes()]
+        };
+        let mut out = String::new();
+        for step in steps {
+            let quoted = quote_bytes(kind, &[b"./", step].concat());
+            out = sh.run(&format!("cd {quoted}"));
+        }
         let [venv, pwd, prompt] = <[Option<Vec<u8>>; 3]>::try_from(sh.vars(&["VIRTUAL_ENV", "PWD", "VIRTUAL_ENV_PROMPT"])).unwrap();
         assert_eq!(pwd.as_deref(), Some(r.as_os_str().as_bytes()), "{show:?}: cd worked; {out}");
         let env = r.join("env");
+        if std::str::from_utf8(&name).is_err() {
+            // uv refuses a non-UTF-8 env path: a clear error, nothing
+            // activated, PATH as it was (python -m venv would accept it).
+            assert!(out.contains("error: creating") && venv.is_none(), "{show:?}: {out}");
+            assert_eq!(sh.var("PATH").unwrap(), path0, "{show:?}: PATH kept");
+            sh.cd(&sb.work());
+            continue;
+        }
         assert_eq!(venv.as_deref(), Some(env.as_os_str().as_bytes()), "{show:?}: VIRTUAL_ENV byte for byte; {out}");
         assert_eq!(prompt.as_deref(), Some(&name[..]), "{show:?}: VIRTUAL_ENV_PROMPT byte for byte");
         let path = sh.var("PATH").unwrap();
@@ -464,7 +484,11 @@ fn quote_bytes(kind: Kind, b: &[u8]) -> String {
                 Kind::Bash | Kind::Zsh => {
                     out.push_str("$'");
                     for &c in b {
-                        out.push_str(&format!("\\x{c:02x}"));
+                        if c.is_ascii_alphanumeric() || c == b'/' || c == b'.' {
+                            out.push(c as char);
+                        } else {
+                            out.push_str(&format!("\\x{c:02x}"));
+                        }
                     }
                     out.push('\'');
                 }
