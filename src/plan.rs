@@ -193,6 +193,21 @@ fn leave(v: &mut Vars) {
         v.remove(AUTOVENV_SAVED_UV);
         return;
     };
+    // autovenv's env is always one folder inside its root, and `/` is never
+    // a root. Bookkeeping that says otherwise was tampered with (or written
+    // by something else): removing `<AUTOVENV_ENV>/bin` from PATH could then
+    // take a system folder with it (AUTOVENV_ENV=/usr strips /usr/bin; found
+    // by tests/faults.rs). Drop such bookkeeping and leave PATH alone.
+    let ours = v.get(AUTOVENV_ROOT).map(Path::new).is_some_and(|root| {
+        root.is_absolute() && root.parent().is_some() && env.parent() == Some(root)
+    });
+    if !ours {
+        v.remove(AUTOVENV_ROOT);
+        v.remove(AUTOVENV_ENV);
+        v.remove(AUTOVENV_SAVED_PYTHONHOME);
+        v.remove(AUTOVENV_SAVED_UV);
+        return;
+    }
     if let Some(path) = v.get(PATH) {
         if let Some(i) = path_position(Some(path), &bin_dir(&env)) {
             let mut parts = split_path(path);

