@@ -141,7 +141,7 @@ fn make_ready(ctx: &Context, t: &Trusted) -> Result<()> {
                 "{} is a virtual environment whose Python interpreter is gone",
                 t.env.display()
             ))
-            .with_hint(format!("autovenv did not make it, so it will not delete it; remove it and autovenv will make a new one")));
+            .with_hint("autovenv did not make it, so it will not delete it; remove it and autovenv will make a new one"));
         }
         EnvState::Foreign(why) => {
             return Err(Error::new(format!("{} {why}; leaving it untouched", t.env.display()))
