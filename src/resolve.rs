@@ -62,7 +62,7 @@ pub fn trusted(ctx: &Context, project: Project) -> Result<Trusted> {
             "cannot activate {}: its path contains ':', which PATH cannot hold",
             crate::fsutil::tilde(&env, ctx.home())
         ))
-        .with_hint("rename the folder, or use `autovenv exec` with a path without ':'"));
+        .with_hint("rename the folder (or the folder above it) that has the ':'"));
     }
     Ok(Trusted { project, settings, env })
 }
