@@ -298,6 +298,15 @@ fn unreadable_or_corrupt_trust_is_untrusted_with_a_message() {
     let (v, _) = json(&sb, p.root(), &[]);
     assert_eq!(active_env(&v), None);
     fs::remove_dir(&record).unwrap();
+    // Unreadable by mode (root reads anyway, hence the folder above).
+    // SAFETY: a plain syscall without arguments.
+    if unsafe { libc::geteuid() } != 0 {
+        fs::write(&record, &good).unwrap();
+        fs::set_permissions(&record, fs::Permissions::from_mode(0o000)).unwrap();
+        let out = export_all(&sb, p.root(), &[], "record mode 000");
+        assert!(stderr(&out).contains("cannot read trust record"), "{}", stderr(&out));
+        fs::remove_file(&record).unwrap();
+    }
 
     // World- or group-writable trust folder: refused, with the fix.
     fs::write(&record, &good).unwrap();
