@@ -15,6 +15,9 @@ use crate::resolve::Trusted;
 use crate::sync::{self, Outcome};
 use crate::venv::{self, EnvState, Maker};
 
+/// In the env while the installer runs; see `ensure`.
+pub const INSTALLING_MARK: &str = ".autovenv-installing";
+
 /// What became of the env: usable or not, and the error to report if any.
 pub struct Report {
     pub usable: bool,
@@ -85,7 +88,15 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
         retry_failed: when == SyncWhen::RetryFailed,
         retry_interrupted: when != SyncWhen::Changed,
     };
-    match sync::sync(&request) {
+    // Marks an install in progress. If it survives (autovenv or the
+    // installer was killed), the package set may be half-replaced: uv then
+    // fails on a dist-info without METADATA at every retry, so the next
+    // entry rebuilds the env instead (found by tests/faults.rs).
+    let installing = t.env.join(INSTALLING_MARK);
+    let _ = std::fs::write(&installing, b"");
+    let result = sync::sync(&request);
+    let _ = std::fs::remove_file(&installing);
+    match result {
         Ok(Outcome::StillFailing(_)) | Ok(Outcome::StillInterrupted) | Ok(Outcome::UpToDate) | Ok(Outcome::Installed) | Ok(Outcome::Nothing) => {
             Report::ok()
         }
@@ -122,6 +133,16 @@ fn sync_is_fresh(t: &Trusted) -> bool {
 fn make_ready(ctx: &Context, t: &Trusted) -> Result<()> {
     let name = rel_name(&t.project.root, &t.env);
     match venv::inspect(&t.env) {
+        EnvState::Ready if t.env.join(INSTALLING_MARK).exists() => {
+            if t.env.join(venv::OWNER_MARK).exists() {
+                msg::info(&format!("rebuilding {name}/: an install into it was interrupted"));
+                venv::remove_owned(&t.env)?;
+            } else {
+                msg::warn(&format!("an install into {name}/ was interrupted; autovenv did not make it, so it retries in place"));
+                let _ = std::fs::remove_file(t.env.join(INSTALLING_MARK));
+                return Ok(());
+            }
+        }
         EnvState::Ready => match version_mismatch(t) {
             None => return Ok(()),
             Some(why) if t.env.join(venv::OWNER_MARK).exists() => {

@@ -54,10 +54,16 @@ pub fn changes(ctx: &Context) -> Vec<Change> {
     }
     let plan = plan::decide(&cur, &target);
     if let Some(root) = &plan.hint {
-        msg::info(&format!(
-            "{} is not allowed; run `autovenv allow` to create and activate its env",
-            crate::fsutil::tilde(root, ctx.home())
-        ));
+        let root = crate::fsutil::tilde(root, ctx.home());
+        if ctx.dirs.trust_dir().is_none() {
+            // `autovenv allow` cannot work without a trust folder: say so
+            // rather than suggest a command that fails (tests/faults.rs).
+            msg::info(&format!(
+                "{root} is not allowed: HOME is not set, so there are no trust records; set HOME or XDG_DATA_HOME"
+            ));
+        } else {
+            msg::info(&format!("{root} is not allowed; run `autovenv allow` to create and activate its env"));
+        }
     }
 
     let mut out = plan.changes;

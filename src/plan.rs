@@ -193,6 +193,21 @@ fn leave(v: &mut Vars) {
         v.remove(AUTOVENV_SAVED_UV);
         return;
     };
+    // autovenv's env is always one folder inside its root, and `/` is never
+    // a root. Bookkeeping that says otherwise was tampered with (or written
+    // by something else): removing `<AUTOVENV_ENV>/bin` from PATH could then
+    // take a system folder with it (AUTOVENV_ENV=/usr strips /usr/bin; found
+    // by tests/faults.rs). Drop such bookkeeping and leave PATH alone.
+    let ours = v.get(AUTOVENV_ROOT).map(Path::new).is_some_and(|root| {
+        root.is_absolute() && root.parent().is_some() && env.parent() == Some(root)
+    });
+    if !ours {
+        v.remove(AUTOVENV_ROOT);
+        v.remove(AUTOVENV_ENV);
+        v.remove(AUTOVENV_SAVED_PYTHONHOME);
+        v.remove(AUTOVENV_SAVED_UV);
+        return;
+    }
     if let Some(path) = v.get(PATH) {
         if let Some(i) = path_position(Some(path), &bin_dir(&env)) {
             let mut parts = split_path(path);
@@ -452,5 +467,182 @@ mod tests {
         let inside = apply(&before, &decide(&before, &active("/p", "p")));
         let plan = decide(&inside, &active("/p", "new"));
         assert_eq!(plan.changes, vec![Change::SetEnv(VIRTUAL_ENV_PROMPT, "new".into())]);
+    }
+
+    /// Issue 6 case 8: fuzz the decision function and the per-shell
+    /// rendering together. Arbitrary bytes as the project path and as every
+    /// variable autovenv reads. CI runs a fixed case count; run longer by
+    /// hand with `AVTEST_FUZZ_CASES=5000 cargo test --bin autovenv fuzz_`.
+    mod fuzz {
+        use super::*;
+        use crate::shell::testkit::{self, Probe, Variant};
+        use crate::shell::Shell;
+        use proptest::prelude::*;
+
+        fn os(b: &[u8]) -> OsString {
+            OsString::from_vec(b.to_vec())
+        }
+
+        /// Bytes without NUL (no environment can hold one).
+        fn bytes() -> impl Strategy<Value = Vec<u8>> {
+            let special: Vec<u8> = b"'\\\"$`!*?[]{}()<>|;&#~%^= \n\t\r-:/.\x01\x7f\xff\xc3".to_vec();
+            prop_oneof![
+                prop::collection::vec(1u8..=255, 0..24),
+                prop::collection::vec(prop::sample::select(special), 0..24),
+                any::<String>().prop_map(|s| s.replace('\0', "").into_bytes()),
+            ]
+        }
+
+        /// An absolute project root: components of arbitrary bytes, no `/`
+        /// inside a component, no ':' (refused before `decide`, see
+        /// resolve.rs), no NUL, not `.`/`..`.
+        fn root() -> impl Strategy<Value = PathBuf> {
+            prop::collection::vec(bytes(), 1..4).prop_map(|parts| {
+                let mut p = PathBuf::from("/");
+                for (i, mut c) in parts.into_iter().enumerate() {
+                    c.retain(|&b| b != b'/' && b != b':');
+                    if c.is_empty() || c == b"." || c == b".." {
+                        c = format!("d{i}").into_bytes();
+                    }
+                    p.push(OsStr::from_bytes(&c));
+                }
+                p
+            })
+        }
+
+        const OTHERS: &[&str] = &[
+            AUTOVENV_ROOT,
+            AUTOVENV_ENV,
+            AUTOVENV_SAVED_PYTHONHOME,
+            AUTOVENV_SAVED_UV,
+            AUTOVENV_HINTED,
+            VIRTUAL_ENV,
+            VIRTUAL_ENV_PROMPT,
+            PYTHONHOME,
+            UV_PROJECT_ENVIRONMENT,
+        ];
+
+        fn entries(p: &[u8]) -> Vec<&[u8]> {
+            p.split(|&b| b == b':').collect()
+        }
+
+        /// Render `plan` for every shell, eval it after the shell's variables
+        /// are set as in `cur` is not possible for arbitrary bytes in
+        /// every shell's startup, so the plan's own values are checked:
+        /// each SetEnv comes back byte for byte (fish: PATH as a list, empty
+        /// entries become `.`), nothing executes (`eval` checks that).
+        fn check_rendered(plan: &Plan) {
+            let probes: Vec<Probe> = plan
+                .changes
+                .iter()
+                .filter_map(|c| match c {
+                    Change::SetEnv(k, _) => Some(Probe::Scalar(k)),
+                    _ => None,
+                })
+                .collect();
+            let want: Vec<Vec<u8>> = plan
+                .changes
+                .iter()
+                .filter_map(|c| match c {
+                    Change::SetEnv(_, v) => Some(v.as_bytes().to_vec()),
+                    _ => None,
+                })
+                .collect();
+            for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+                let Some(got) = testkit::eval(shell, &Variant::PLAIN, &plan.changes, &probes) else { continue };
+                for ((probe, w), g) in probes.iter().zip(&want).zip(&got.values) {
+                    let Probe::Scalar(name) = probe else { unreachable!() };
+                    if shell == Shell::Fish && *name == PATH {
+                        // fish holds PATH as a list; it turns empty entries into `.`.
+                        let list: Vec<Vec<u8>> = if w.is_empty() {
+                            vec![]
+                        } else {
+                            entries(w).iter().map(|e| if e.is_empty() { b".".to_vec() } else { e.to_vec() }).collect()
+                        };
+                        assert_eq!(g, &list, "{shell:?}: {name} round-trips");
+                    } else {
+                        assert_eq!(&g.concat(), w, "{shell:?}: {name} round-trips");
+                    }
+                }
+            }
+        }
+
+        /// 48 in CI; `AVTEST_FUZZ_CASES=N` for a longer run by hand.
+        fn fuzz_cases() -> u32 {
+            std::env::var("AVTEST_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48)
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(fuzz_cases()))]
+
+            /// From a clean shell: entering sets VIRTUAL_ENV to the env byte
+            /// for byte and prepends exactly one PATH entry; leaving restores
+            /// every variable exactly; the rendered code round-trips.
+            #[test]
+            fn fuzz_enter_leave_round_trips(
+                root in root(),
+                prompt in bytes(),
+                path in bytes(),
+                home in proptest::option::of(bytes()),
+                uvp in proptest::option::of(bytes()),
+            ) {
+                let mut before = Current::default();
+                before.vars.insert(PATH, os(&path));
+                if let Some(h) = &home { before.vars.insert(PYTHONHOME, os(h)); }
+                if let Some(u) = &uvp { before.vars.insert(UV_PROJECT_ENVIRONMENT, os(u)); }
+                let env = root.join("env");
+                let target = Target::Active { root: root.clone(), env: env.clone(), prompt: os(&prompt) };
+                let plan = decide(&before, &target);
+                let inside = apply(&before, &plan);
+                prop_assert_eq!(inside.get(VIRTUAL_ENV), Some(env.as_os_str()));
+                let mut want = env.join("bin").into_os_string().into_vec();
+                if !path.is_empty() { want.push(b':'); want.extend_from_slice(&path); }
+                prop_assert_eq!(inside.get(PATH).map(|p| p.as_bytes().to_vec()), Some(want));
+                prop_assert_eq!(decide(&inside, &target), Plan::default());
+                let leave = decide(&inside, &Target::None);
+                let after = apply(&inside, &leave);
+                prop_assert_eq!(&after, &before);
+                check_rendered(&plan);
+                check_rendered(&leave);
+            }
+
+            /// Any garbage in every variable autovenv reads: `decide` never
+            /// panics, never unsets PATH, and leaving keeps every PATH entry
+            /// except the one bin folder autovenv itself added.
+            #[test]
+            fn fuzz_garbage_never_loses_path(
+                root in root(),
+                path in bytes(),
+                garbage in prop::collection::vec(proptest::option::of(bytes()), OTHERS.len()),
+                enter_first in any::<bool>(),
+            ) {
+                let mut cur = Current::default();
+                cur.vars.insert(PATH, os(&path));
+                for (k, v) in OTHERS.iter().zip(&garbage) {
+                    if let Some(v) = v { cur.vars.insert(k, os(v)); }
+                }
+                let env = root.join("env");
+                let target = if enter_first {
+                    Target::Active { root: root.clone(), env: env.clone(), prompt: "p".into() }
+                } else {
+                    Target::Untrusted { root: root.clone() }
+                };
+                for t in [target, Target::None] {
+                    let plan = decide(&cur, &t);
+                    let next = apply(&cur, &plan);
+                    let p = next.get(PATH).map(|p| p.as_bytes().to_vec());
+                    prop_assert!(p.is_some(), "PATH unset");
+                    let p = p.unwrap();
+                    let ours = cur.get(AUTOVENV_ENV).map(|e| Path::new(e).join("bin").into_os_string().into_vec());
+                    for e in entries(&path) {
+                        if e.is_empty() && path.is_empty() { continue; }
+                        if Some(e) == ours.as_deref() { continue; }
+                        prop_assert!(entries(&p).contains(&e), "entry {:?} lost: {:?} -> {:?}", e, path, p);
+                    }
+                    testkit::check_syntax(Shell::Bash, &plan.changes);
+                    check_rendered(&plan);
+                }
+            }
+        }
     }
 }

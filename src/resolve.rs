@@ -4,6 +4,7 @@
 //! `.autovenv.toml` can name an interpreter, and nothing it says may run.
 
 use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, Settings};
@@ -53,6 +54,16 @@ pub fn trusted(ctx: &Context, project: Project) -> Result<Trusted> {
     let settings = config::resolve(&global, &local);
     let configured = settings.env_dir_configured.then_some(settings.env_dir.as_str());
     let env = project::env_dir(&project.root, configured);
+    // PATH entries are separated by ':', so a bin folder with a ':' in its
+    // path cannot be put on PATH: it would be split in two (and entering
+    // prepended it again at every prompt; found by tests/security.rs).
+    if env.as_os_str().as_bytes().contains(&b':') {
+        return Err(Error::new(format!(
+            "cannot activate {}: its path contains ':', which PATH cannot hold",
+            crate::fsutil::tilde(&env, ctx.home())
+        ))
+        .with_hint("rename the folder (or the folder above it) that has the ':'"));
+    }
     Ok(Trusted { project, settings, env })
 }
 

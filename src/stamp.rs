@@ -81,7 +81,7 @@ fn utime_now(p: &Path) -> bool {
     }
     // The kernel's "now", on the same clock as every other file's mtime.
     let Ok(m) = fs::metadata(p) else { return false };
-    let t = (m.mtime() as i64) * 1_000_000_000 + m.mtime_nsec() as i64 - MARGIN_NS;
+    let t = m.mtime() * 1_000_000_000 + m.mtime_nsec() - MARGIN_NS;
     let back = libc::timespec { tv_sec: t.div_euclid(1_000_000_000) as libc::time_t, tv_nsec: t.rem_euclid(1_000_000_000) as _ };
     let times = [back, back];
     // SAFETY: a valid C string and a pointer to two timespecs.

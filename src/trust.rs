@@ -77,14 +77,20 @@ pub fn check(trust_dir: Option<&Path>, canonical_root: &Path, prefixes: &[PathBu
 }
 
 /// Anyone who can write to the trust folder can make us run their code.
+/// So can anyone who can write to a folder above it: they can rename the
+/// trust folder away and put their own in its place (found by
+/// tests/security.rs). Above the trust folder itself a sticky folder (`/tmp`)
+/// is fine: others cannot rename what they do not own there.
 fn check_dir_is_private(dir: &Path) -> Result<()> {
-    let meta = fs::metadata(dir).map_err(|e| Error::io(format!("cannot stat {}", dir.display()), e))?;
-    if meta.permissions().mode() & 0o022 != 0 {
-        return Err(Error::new(format!(
-            "trust folder {} is writable by other users; ignoring it",
-            dir.display()
-        ))
-        .with_hint(format!("run `chmod go-w {}`", dir.display())));
+    for (i, d) in dir.ancestors().enumerate() {
+        let meta = fs::metadata(d).map_err(|e| Error::io(format!("cannot stat {}", d.display()), e))?;
+        let mode = meta.permissions().mode();
+        let sticky_ok = i > 0 && mode & 0o1000 != 0;
+        if mode & 0o022 != 0 && !sticky_ok {
+            let what = if i == 0 { "trust folder" } else { "folder above the trust folder" };
+            return Err(Error::new(format!("{what} {} is writable by other users; ignoring trust records", d.display()))
+                .with_hint(format!("run `chmod go-w {}`", d.display())));
+        }
     }
     Ok(())
 }
