@@ -510,17 +510,10 @@ mod tests {
             })
         }
 
-        const OTHERS: &[&str] = &[
-            AUTOVENV_ROOT,
-            AUTOVENV_ENV,
-            AUTOVENV_SAVED_PYTHONHOME,
-            AUTOVENV_SAVED_UV,
-            AUTOVENV_HINTED,
-            VIRTUAL_ENV,
-            VIRTUAL_ENV_PROMPT,
-            PYTHONHOME,
-            UV_PROJECT_ENVIRONMENT,
-        ];
+        /// Every managed variable but PATH, which the tests set themselves.
+        fn others() -> Vec<&'static str> {
+            MANAGED.iter().copied().filter(|n| *n != PATH).collect()
+        }
 
         fn entries(p: &[u8]) -> Vec<&[u8]> {
             p.split(|&b| b == b':').collect()
@@ -613,12 +606,12 @@ mod tests {
             fn fuzz_garbage_never_loses_path(
                 root in root(),
                 path in bytes(),
-                garbage in prop::collection::vec(proptest::option::of(bytes()), OTHERS.len()),
+                garbage in prop::collection::vec(proptest::option::of(bytes()), others().len()),
                 enter_first in any::<bool>(),
             ) {
                 let mut cur = Current::default();
                 cur.vars.insert(PATH, os(&path));
-                for (k, v) in OTHERS.iter().zip(&garbage) {
+                for (k, v) in others().iter().zip(&garbage) {
                     if let Some(v) = v { cur.vars.insert(k, os(v)); }
                 }
                 let env = root.join("env");

@@ -26,25 +26,6 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn assert_parses(kind: Kind, code: &[u8], when: &str) {
-    let Some(bin) = kind.path() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join("code");
-    fs::write(&f, code).unwrap();
-    let mut cmd = Command::new(bin);
-    if kind == Kind::Fish {
-        cmd.arg("--no-config");
-    }
-    let out = cmd.arg("-n").arg(&f).env_clear().env("PATH", "/usr/bin:/bin").output().unwrap();
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "{when}: {} -n rejects:\n{}\n--- stderr ---\n{}",
-        kind.name(),
-        String::from_utf8_lossy(code),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// Trust everything under the sandbox's `work/` (no `allow` step, so the
 /// first entry is the one that creates the env).
 fn trust_work(sb: &Sandbox) {

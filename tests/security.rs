@@ -32,26 +32,6 @@ fn export(sb: &Sandbox, kind: &str, dir: &Path, extra: &[(&str, &[u8])]) -> Outp
     cmd.output().unwrap()
 }
 
-/// stdout of an export parses in `kind` (`-n`), panicking with the code.
-fn assert_parses(kind: Kind, code: &[u8], when: &str) {
-    let Some(bin) = kind.path() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join("code");
-    fs::write(&f, code).unwrap();
-    let mut cmd = Command::new(bin);
-    if kind == Kind::Fish {
-        cmd.arg("--no-config");
-    }
-    let out = cmd.arg("-n").arg(&f).env_clear().env("PATH", "/usr/bin:/bin").output().unwrap();
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "{when}: {} -n rejects the export:\n{}\n--- stderr ---\n{}",
-        kind.name(),
-        String::from_utf8_lossy(code),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// Export for all three shells; each stdout must parse. Returns the bash
 /// output (stderr of all three must agree in content).
 fn export_all(sb: &Sandbox, dir: &Path, extra: &[(&str, &[u8])], when: &str) -> Output {

@@ -50,3 +50,25 @@ macro_rules! per_shell {
         mod fish { $( #[test] fn $test() { super::$test(super::common::Kind::Fish) } )* }
     };
 }
+
+/// `code` (an export's stdout) parses in `kind`'s own parser (`-n`), with
+/// nothing on stderr; panics with the code otherwise. Skips a missing shell
+/// (callers check `should_skip` first where CI must have it).
+pub fn assert_parses(kind: Kind, code: &[u8], when: &str) {
+    let Some(bin) = kind.path() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("code");
+    std::fs::write(&f, code).unwrap();
+    let mut cmd = std::process::Command::new(bin);
+    if kind == Kind::Fish {
+        cmd.arg("--no-config");
+    }
+    let out = cmd.arg("-n").arg(&f).env_clear().env("PATH", "/usr/bin:/bin").output().unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{when}: {} -n rejects:\n{}\n--- stderr ---\n{}",
+        kind.name(),
+        String::from_utf8_lossy(code),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
