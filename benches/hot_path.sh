@@ -61,6 +61,25 @@ for sh in bash zsh; do
   python3 -c "e,s,e0,s0=map(float,'$e $s $e0 $s0'.split()); print('$sh: %.2f us per idle prompt (loop overhead subtracted)' % (((e-s)-(e0-s0))/$n*1e6))"
 done
 
+if command -v fish >/dev/null; then
+  # fish has no clock variable: its `time` keyword times the whole loop, and
+  # an empty loop of the same length is subtracted.
+  fish_us=$(cd "$shallow" && fish --no-config -c "
+    '$bin' hook fish | source
+    __autovenv_hook 2>/dev/null
+    set -l n (seq $n)
+    time for i in \$n; __autovenv_hook; end
+    time for i in \$n; end" 2>&1 | awk '/Executed in/ {print $3, $4}')
+  python3 - "$n" "$fish_us" <<'PY'
+import sys
+n = int(sys.argv[1])
+vals = sys.argv[2].split()
+def us(v, unit): return float(v) * {"micros": 1, "millis": 1e3, "secs": 1e6}[unit]
+t = us(vals[0], vals[1]) - us(vals[2], vals[3])
+print(f"fish: {t / n:.2f} us per idle prompt (loop overhead subtracted)")
+PY
+fi
+
 echo "## process starts per idle prompt (strace, 200 prompts)"
 for sh in bash zsh; do
   command -v "$sh" >/dev/null || continue
