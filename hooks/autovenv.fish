@@ -5,9 +5,10 @@
 # $VIRTUAL_ENV are what the last run left, this shell's stamp file exists,
 # and no watched path is newer than the stamp. The last run lists what to
 # watch: the current folder and the project root, the requirements files
-# and their includes, the project's config files, the trust folder and the
-# global config. Defining the function again replaces it, so sourcing the
-# config twice registers nothing twice.
+# and their includes, the project's config files and the global config;
+# `allow`, `deny` and `sync` expire every stamp instead of being watched.
+# Defining the function again replaces it, so sourcing the config twice
+# registers nothing twice.
 
 function __autovenv_hook --on-event fish_prompt --on-variable PWD
     set -l __autovenv_status $status

@@ -12,6 +12,7 @@ use crate::msg;
 use crate::project;
 use crate::resolve;
 use crate::shell::{self, Shell};
+use crate::stamp;
 use crate::trust::{self, Trust};
 use crate::cli::Format;
 
@@ -51,6 +52,7 @@ pub fn allow(ctx: &Context, dir: Option<&Path>) -> Result<Vec<u8>> {
     let trust_dir = ctx.dirs.trust_dir().ok_or_else(no_home)?;
     let canonical = trust::canonical(&root)?;
     trust::allow(&trust_dir, &canonical)?;
+    stamp::expire_all(&ctx.dirs.all_stamp_dirs());
     msg::info(&format!("allowed {}", tilde(&root, ctx.home())));
     // Make the env now, in the foreground of the command the person typed,
     // so the next prompt only has to activate it.
@@ -66,6 +68,7 @@ pub fn deny(ctx: &Context, dir: Option<&Path>) -> Result<Vec<u8>> {
         Ok::<_, Error>(resolve::Project { canonical: trust::canonical(&root)?, root: root.clone(), trust: Trust::NotAllowed })
     })?;
     let had = trust::deny(&trust_dir, &p.canonical)?;
+    stamp::expire_all(&ctx.dirs.all_stamp_dirs());
     if let Trust::Prefix(prefix) = &p.trust {
         return Err(Error::new(format!(
             "{} is trusted by the prefix {} in the global config",
@@ -88,6 +91,8 @@ pub fn sync(ctx: &Context, dir: Option<&Path>, force: bool) -> Result<Vec<u8>> {
     // Unlike a prompt, the command retries an install that failed.
     let when = if force { act::SyncWhen::Force } else { act::SyncWhen::RetryFailed };
     let report = act::ensure_with(ctx, &t, when);
+    // The shell this ran in (and any other) catches up at its next prompt.
+    stamp::expire_all(&ctx.dirs.all_stamp_dirs());
     report_result(report)
 }
 

@@ -44,6 +44,14 @@ impl Dirs {
         Dirs { home, data, config, state, stamps }
     }
 
+    /// Every folder a shell of this user may keep its stamp in: one with
+    /// `XDG_RUNTIME_DIR` set (a desktop session) and one without (an ssh
+    /// login, cron) use different ones.
+    pub fn all_stamp_dirs(&self) -> Vec<PathBuf> {
+        let cache = self.home.as_ref().map(|h| h.join(".cache/autovenv/stamps"));
+        self.stamps.iter().cloned().chain(cache).collect()
+    }
+
     pub fn trust_dir(&self) -> Option<PathBuf> {
         self.data.as_ref().map(|d| d.join("trust"))
     }

@@ -104,10 +104,8 @@ fn target_for(
     interrupted: Option<&Path>,
 ) -> Target {
     watch.add(root);
-    // Trust changes (allow, deny) show as the trust folder's mtime.
-    if let Some(dir) = ctx.dirs.trust_dir() {
-        watch.add_nearest(&dir);
-    }
+    // Trust changes are not watched here: `allow` and `deny` expire every
+    // shell's stamp instead (stamp::expire_all).
     // Only an existing global config is watched: watching where it would
     // appear (often $HOME itself, whose mtime moves all day) would cost a
     // run on many idle prompts. A new global config is seen at the next cd.
@@ -183,14 +181,6 @@ impl Watch {
         let p = p.as_os_str().to_owned();
         if !self.0.contains(&p) {
             self.0.push(p);
-        }
-    }
-
-    /// A path that may not exist yet: watch its nearest existing ancestor,
-    /// whose mtime moves when the path (or a folder on the way) is created.
-    fn add_nearest(&mut self, p: &Path) {
-        if let Some(a) = p.ancestors().find(|a| a.exists()) {
-            self.add(a);
         }
     }
 }

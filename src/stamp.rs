@@ -88,6 +88,24 @@ fn utime_now(p: &Path) -> bool {
     unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), times.as_ptr(), 0) == 0 }
 }
 
+/// Make every shell's next prompt run `export`: `allow`, `deny` and `sync`
+/// change what a shell should have without touching anything the hooks
+/// watch, so they date every stamp back to the epoch (a watched path is then
+/// newer than any of them). Cheaper for every idle prompt than watching the
+/// trust folder, which cost two more stats each time.
+pub fn expire_all(dirs: &[PathBuf]) {
+    let epoch = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    for dir in dirs {
+        let Ok(entries) = fs::read_dir(dir) else { continue };
+        for e in entries.flatten() {
+            if let Ok(c) = CString::new(e.path().as_os_str().as_bytes()) {
+                // SAFETY: a valid C string and a pointer to two timespecs.
+                unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), [epoch, epoch].as_ptr(), libc::AT_SYMLINK_NOFOLLOW) };
+            }
+        }
+    }
+}
+
 fn prune(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else { return };
     let now = SystemTime::now();
@@ -135,6 +153,19 @@ mod tests {
         assert_eq!(interrupted(&a).as_deref(), Some(Path::new("/p/app")), "touching keeps the note");
         set_interrupted(&a, None);
         assert_eq!(interrupted(&a), None);
+    }
+
+    #[test]
+    fn expire_all_makes_any_path_newer() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("stamps");
+        let a = touch(Some(&dir), None).unwrap();
+        let watched = t.path().join("old");
+        fs::write(&watched, "").unwrap();
+        fs::File::options().write(true).open(&watched).unwrap().set_modified(SystemTime::now() - Duration::from_secs(3600)).unwrap();
+        assert!(fs::metadata(&watched).unwrap().modified().unwrap() < fs::metadata(&a).unwrap().modified().unwrap());
+        expire_all(&[dir, t.path().join("missing")]);
+        assert!(fs::metadata(&watched).unwrap().modified().unwrap() > fs::metadata(&a).unwrap().modified().unwrap());
     }
 
     #[test]
