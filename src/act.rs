@@ -97,9 +97,11 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
     let result = sync::sync(&request);
     let _ = std::fs::remove_file(&installing);
     match result {
-        Ok(Outcome::StillFailing(_)) | Ok(Outcome::StillInterrupted) | Ok(Outcome::UpToDate) | Ok(Outcome::Installed) | Ok(Outcome::Nothing) => {
-            Report::ok()
-        }
+        Ok(Outcome::StillFailing(_))
+        | Ok(Outcome::StillInterrupted)
+        | Ok(Outcome::UpToDate)
+        | Ok(Outcome::Installed)
+        | Ok(Outcome::Nothing) => Report::ok(),
         Err(e) => Report { usable: true, error: Some(e) },
     }
 }
@@ -113,7 +115,9 @@ fn version_mismatch(t: &Trusted) -> Option<String> {
     if !has_file && t.settings.python.is_none() {
         return None;
     }
-    let (python::Request::Version(want), source) = python::requested(&t.project.root, t.settings.python.as_deref()).ok()?? else {
+    let (python::Request::Version(want), source) =
+        python::requested(&t.project.root, t.settings.python.as_deref()).ok()??
+    else {
         return None;
     };
     let have = venv::version(&t.env)?;
@@ -138,7 +142,9 @@ fn make_ready(ctx: &Context, t: &Trusted) -> Result<()> {
                 msg::info(&format!("rebuilding {name}/: an install into it was interrupted"));
                 venv::remove_owned(&t.env)?;
             } else {
-                msg::warn(&format!("an install into {name}/ was interrupted; autovenv did not make it, so it retries in place"));
+                msg::warn(&format!(
+                    "an install into {name}/ was interrupted; autovenv did not make it, so it retries in place"
+                ));
                 let _ = std::fs::remove_file(t.env.join(INSTALLING_MARK));
                 return Ok(());
             }
@@ -175,7 +181,9 @@ fn make_ready(ctx: &Context, t: &Trusted) -> Result<()> {
                 "{} is a virtual environment whose Python interpreter is gone",
                 t.env.display()
             ))
-            .with_hint("autovenv did not make it, so it will not delete it; remove it and autovenv will make a new one"));
+            .with_hint(
+                "autovenv did not make it, so it will not delete it; remove it and autovenv will make a new one",
+            ));
         }
         EnvState::Foreign(why) => {
             return Err(Error::new(format!("{} {why}; leaving it untouched", t.env.display()))
@@ -187,10 +195,8 @@ fn make_ready(ctx: &Context, t: &Trusted) -> Result<()> {
 
 fn find_interpreter(ctx: &Context, t: &Trusted) -> Result<python::Interpreter> {
     let request = python::requested(&t.project.root, t.settings.python.as_deref())?;
-    let pyenv_root = ctx
-        .var("PYENV_ROOT")
-        .map(std::path::PathBuf::from)
-        .or_else(|| ctx.home().map(|h| h.join(".pyenv")));
+    let pyenv_root =
+        ctx.var("PYENV_ROOT").map(std::path::PathBuf::from).or_else(|| ctx.home().map(|h| h.join(".pyenv")));
     let uv = ctx.find_program("uv");
     python::find(request.as_ref(), &ctx.system_path(), pyenv_root.as_deref(), uv.as_deref())
 }

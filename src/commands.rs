@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::act;
+use crate::cli::Format;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::export;
@@ -14,7 +15,6 @@ use crate::resolve;
 use crate::shell::{self, Shell};
 use crate::stamp;
 use crate::trust::{self, Trust};
-use crate::cli::Format;
 
 pub fn hook(shell: Shell) -> Result<Vec<u8>> {
     let exe = std::env::current_exe().map_err(|e| Error::io("cannot find the autovenv binary", e))?;
@@ -65,7 +65,11 @@ pub fn deny(ctx: &Context, dir: Option<&Path>) -> Result<Vec<u8>> {
     let root = root_for(ctx, dir)?;
     let trust_dir = ctx.dirs.trust_dir().ok_or_else(no_home)?;
     let p = resolve::project(ctx, &root).or_else(|_| {
-        Ok::<_, Error>(resolve::Project { canonical: trust::canonical(&root)?, root: root.clone(), trust: Trust::NotAllowed })
+        Ok::<_, Error>(resolve::Project {
+            canonical: trust::canonical(&root)?,
+            root: root.clone(),
+            trust: Trust::NotAllowed,
+        })
     })?;
     let had = trust::deny(&trust_dir, &p.canonical)?;
     stamp::expire_all(&ctx.dirs.all_stamp_dirs());
@@ -104,6 +108,5 @@ fn report_result(report: act::Report) -> Result<Vec<u8>> {
 }
 
 fn no_home() -> Error {
-    Error::new("HOME is not set, so there is no place for trust records")
-        .with_hint("set HOME or XDG_DATA_HOME")
+    Error::new("HOME is not set, so there is no place for trust records").with_hint("set HOME or XDG_DATA_HOME")
 }

@@ -63,26 +63,11 @@ pub const PROJECT_FILE: &str = ".autovenv.toml";
 pub const PYPROJECT: &str = "pyproject.toml";
 
 /// Keys valid in every file, in the order the hint lists them.
-const KEYS: &[&str] = &[
-    "env_dir",
-    "python",
-    "requirements",
-    "sync",
-    "creator",
-    "prompt",
-    "gitignore",
-];
-const SYNC_VALUES: &[(&str, SyncMode)] = &[
-    ("install", SyncMode::Install),
-    ("exact", SyncMode::Exact),
-    ("off", SyncMode::Off),
-];
-const CREATOR_VALUES: &[(&str, Creator)] = &[
-    ("auto", Creator::Auto),
-    ("uv", Creator::Uv),
-    ("venv", Creator::Venv),
-    ("virtualenv", Creator::Virtualenv),
-];
+const KEYS: &[&str] = &["env_dir", "python", "requirements", "sync", "creator", "prompt", "gitignore"];
+const SYNC_VALUES: &[(&str, SyncMode)] =
+    &[("install", SyncMode::Install), ("exact", SyncMode::Exact), ("off", SyncMode::Off)];
+const CREATOR_VALUES: &[(&str, Creator)] =
+    &[("auto", Creator::Auto), ("uv", Creator::Uv), ("venv", Creator::Venv), ("virtualenv", Creator::Virtualenv)];
 
 /// Loads the global config. A missing file is the normal case and gives an
 /// empty layer; `trust.prefixes` is allowed here and nowhere else.
@@ -91,14 +76,7 @@ pub fn load_global(path: &Path) -> Result<Layer> {
         None => Ok(Layer::default()),
         Some(text) => {
             let doc = parse_toml(path, &text)?;
-            parse_layer(
-                &Ctx {
-                    path,
-                    text: &text,
-                    global: true,
-                },
-                doc.get_ref(),
-            )
+            parse_layer(&Ctx { path, text: &text, global: true }, doc.get_ref())
         }
     }
 }
@@ -110,14 +88,7 @@ pub fn load_project(root: &Path) -> Result<Layer> {
     let own = root.join(PROJECT_FILE);
     if let Some(text) = read_toml_text(&own)? {
         let doc = parse_toml(&own, &text)?;
-        return parse_layer(
-            &Ctx {
-                path: &own,
-                text: &text,
-                global: false,
-            },
-            doc.get_ref(),
-        );
+        return parse_layer(&Ctx { path: &own, text: &text, global: false }, doc.get_ref());
     }
     let pyproject = root.join(PYPROJECT);
     let Some(text) = read_toml_text(&pyproject)? else {
@@ -127,11 +98,7 @@ pub fn load_project(root: &Path) -> Result<Layer> {
     // tell whether it hides a [tool.autovenv] table, and half-read settings
     // could build the env the wrong way.
     let doc = parse_toml(&pyproject, &text)?;
-    let ctx = Ctx {
-        path: &pyproject,
-        text: &text,
-        global: false,
-    };
+    let ctx = Ctx { path: &pyproject, text: &text, global: false };
     let Some((tool_key, tool)) = doc.get_ref().get_key_value("tool") else {
         return Ok(Layer::default());
     };
@@ -155,11 +122,7 @@ pub fn load_project(root: &Path) -> Result<Layer> {
 /// deleting `.autovenv.toml` brings its table back into play.
 /// (`.python-version` is listed by `python::input_files`.)
 pub fn project_config_files(root: &Path) -> Vec<PathBuf> {
-    [PROJECT_FILE, PYPROJECT]
-        .iter()
-        .map(|f| root.join(f))
-        .filter(|p| p.exists())
-        .collect()
+    [PROJECT_FILE, PYPROJECT].iter().map(|f| root.join(f)).filter(|p| p.exists()).collect()
 }
 
 /// Project values win over global ones; then the defaults.
@@ -201,9 +164,9 @@ pub fn expand_prefix(p: &str, home: Option<&Path>) -> Option<PathBuf> {
 /// Reads a TOML file as text. `Ok(None)` when it does not exist.
 pub(crate) fn read_toml_text(path: &Path) -> Result<Option<String>> {
     match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| Error::new(format!("{} is not valid UTF-8", path.display()))),
+        Ok(bytes) => {
+            String::from_utf8(bytes).map(Some).map_err(|_| Error::new(format!("{} is not valid UTF-8", path.display())))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io(format!("cannot read {}", path.display()), e)),
     }
@@ -221,10 +184,7 @@ pub(crate) fn parse_toml<'a>(path: &Path, text: &'a str) -> Result<Spanned<DeTab
                 msg = format!("duplicate key '{key}'");
             }
         }
-        Error::new(format!(
-            "{} line {line}: invalid TOML: {msg}",
-            path.display()
-        ))
+        Error::new(format!("{} line {line}: invalid TOML: {msg}", path.display()))
     })
 }
 
@@ -235,11 +195,7 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     if offset == text.len() && text.ends_with('\n') && offset > 0 {
         offset -= 1;
     }
-    text.as_bytes()[..offset]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 /// "a string", "an integer", … for "(got …)". The type, not the value: the
@@ -268,11 +224,7 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn at(&self, span: Range<usize>) -> String {
-        format!(
-            "{} line {}",
-            self.path.display(),
-            line_of(self.text, span.start)
-        )
+        format!("{} line {}", self.path.display(), line_of(self.text, span.start))
     }
 
     /// `'key' in FILE line N must … (got …)`
@@ -324,22 +276,22 @@ fn parse_layer(ctx: &Ctx<'_>, table: &DeTable<'_>) -> Result<Layer> {
             }
             "sync" => layer.sync = Some(one_of(ctx, span, name, SYNC_VALUES, v)?),
             "creator" => layer.creator = Some(one_of(ctx, span, name, CREATOR_VALUES, v)?),
-            "prompt" => {
-                layer.prompt = Some(string(ctx, key, name, "must be a string", v)?.to_string())
-            }
+            "prompt" => layer.prompt = Some(string(ctx, key, name, "must be a string", v)?.to_string()),
             "gitignore" => match v {
                 DeValue::Boolean(b) => layer.gitignore = Some(*b),
                 other => return Err(ctx.wrong_type(key, name, "must be true or false", other)),
             },
             "trust" if ctx.global => layer.trust_prefixes = trust(ctx, key, v)?,
-            "trust" => return Err(Error::new(format!(
-                "'trust.prefixes' in {} can only be set in the global config",
-                ctx.at(span)
-            ))
-            .with_hint(
-                "a project cannot trust itself; move it to $XDG_CONFIG_HOME/autovenv/config.toml \
+            "trust" => {
+                return Err(Error::new(format!(
+                    "'trust.prefixes' in {} can only be set in the global config",
+                    ctx.at(span)
+                ))
+                .with_hint(
+                    "a project cannot trust itself; move it to $XDG_CONFIG_HOME/autovenv/config.toml \
                      (default ~/.config/autovenv/config.toml), or run `autovenv allow`",
-            )),
+                ))
+            }
             _ => {
                 // `trust_prefixes = …` is a likely slip for the dotted key, so
                 // it is offered as a suggestion in the global file.
@@ -354,13 +306,7 @@ fn parse_layer(ctx: &Ctx<'_>, table: &DeTable<'_>) -> Result<Layer> {
     Ok(layer)
 }
 
-fn string<'v>(
-    ctx: &Ctx<'_>,
-    key: &Key<'_>,
-    name: &str,
-    must: &str,
-    v: &'v DeValue<'_>,
-) -> Result<&'v str> {
+fn string<'v>(ctx: &Ctx<'_>, key: &Key<'_>, name: &str, must: &str, v: &'v DeValue<'_>) -> Result<&'v str> {
     let literal = match v {
         DeValue::String(s) => return Ok(s),
         DeValue::Float(f) => Some(f.as_str()),
@@ -370,25 +316,13 @@ fn string<'v>(
     let err = ctx.wrong_type(key, name, must, v);
     // `python = 3.12` is the classic slip: TOML reads it as a number.
     Err(match literal {
-        Some(n) if name == "python" => {
-            err.with_hint(format!("write it in quotes: python = \"{n}\""))
-        }
+        Some(n) if name == "python" => err.with_hint(format!("write it in quotes: python = \"{n}\"")),
         _ => err,
     })
 }
 
-fn one_of<T: Copy>(
-    ctx: &Ctx<'_>,
-    span: Range<usize>,
-    name: &str,
-    values: &[(&str, T)],
-    v: &DeValue<'_>,
-) -> Result<T> {
-    let list = values
-        .iter()
-        .map(|(s, _)| format!("\"{s}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
+fn one_of<T: Copy>(ctx: &Ctx<'_>, span: Range<usize>, name: &str, values: &[(&str, T)], v: &DeValue<'_>) -> Result<T> {
+    let list = values.iter().map(|(s, _)| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
     let must = format!("must be one of {list}");
     match v {
         DeValue::String(s) => match values.iter().find(|(name, _)| *name == s.as_ref()) {
@@ -433,10 +367,7 @@ fn requirements(ctx: &Ctx<'_>, key: &Key<'_>, v: &DeValue<'_>) -> Result<Vec<Str
     let DeValue::Array(items) = v else {
         let err = ctx.wrong_type(key, "requirements", must, v);
         return Err(match v {
-            DeValue::String(s) => err.with_hint(format!(
-                "write it as a list: requirements = [{:?}]",
-                s.as_ref()
-            )),
+            DeValue::String(s) => err.with_hint(format!("write it as a list: requirements = [{:?}]", s.as_ref())),
             _ => err,
         });
     };
@@ -456,14 +387,7 @@ fn requirements(ctx: &Ctx<'_>, key: &Key<'_>, v: &DeValue<'_>) -> Result<Vec<Str
                 ))
             }
             DeValue::String(s) => out.push(s.to_string()),
-            other => {
-                return Err(ctx.invalid(
-                    span,
-                    "requirements",
-                    must,
-                    &format!("{} in the list", describe(other)),
-                ))
-            }
+            other => return Err(ctx.invalid(span, "requirements", must, &format!("{} in the list", describe(other)))),
         }
     }
     Ok(out)
@@ -479,11 +403,7 @@ fn trust(ctx: &Ctx<'_>, key: &Key<'_>, v: &DeValue<'_>) -> Result<Option<Vec<Str
     let mut prefixes = None;
     for (k, value) in in_file_order(table) {
         if k.get_ref() != "prefixes" {
-            return Err(ctx.unknown(
-                k.span(),
-                &format!("trust.{}", k.get_ref()),
-                &["trust.prefixes"],
-            ));
+            return Err(ctx.unknown(k.span(), &format!("trust.{}", k.get_ref()), &["trust.prefixes"]));
         }
         let must = "must be a list of folders";
         let DeValue::Array(items) = value.get_ref() else {
@@ -543,9 +463,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
         let mut diag = row[0];
         row[0] = i + 1;
         for (j, &cb) in b.iter().enumerate() {
-            let next = (diag + usize::from(ca != cb))
-                .min(row[j] + 1)
-                .min(row[j + 1] + 1);
+            let next = (diag + usize::from(ca != cb)).min(row[j] + 1).min(row[j + 1] + 1);
             diag = row[j + 1];
             row[j + 1] = next;
         }
@@ -615,20 +533,13 @@ gitignore = false
 
     #[test]
     fn enum_values() {
-        for (text, sync) in [
-            ("install", SyncMode::Install),
-            ("exact", SyncMode::Exact),
-            ("off", SyncMode::Off),
-        ] {
+        for (text, sync) in [("install", SyncMode::Install), ("exact", SyncMode::Exact), ("off", SyncMode::Off)] {
             let dir = project(&[(".autovenv.toml", &format!("sync = {text:?}"))]);
             assert_eq!(load_project(dir.path()).unwrap().sync, Some(sync));
         }
-        for (text, c) in [
-            ("auto", Creator::Auto),
-            ("uv", Creator::Uv),
-            ("venv", Creator::Venv),
-            ("virtualenv", Creator::Virtualenv),
-        ] {
+        for (text, c) in
+            [("auto", Creator::Auto), ("uv", Creator::Uv), ("venv", Creator::Venv), ("virtualenv", Creator::Virtualenv)]
+        {
             let dir = project(&[(".autovenv.toml", &format!("creator = {text:?}"))]);
             assert_eq!(load_project(dir.path()).unwrap().creator, Some(c));
         }
@@ -639,19 +550,10 @@ gitignore = false
         let dir = project(&[]);
         assert_eq!(load_project(dir.path()).unwrap(), Layer::default());
         assert!(project_config_files(dir.path()).is_empty());
-        let dir = project(&[(
-            "pyproject.toml",
-            "[project]\nname = \"x\"\n[tool.black]\nx = 1\n",
-        )]);
+        let dir = project(&[("pyproject.toml", "[project]\nname = \"x\"\n[tool.black]\nx = 1\n")]);
         assert_eq!(load_project(dir.path()).unwrap(), Layer::default());
-        assert_eq!(
-            project_config_files(dir.path()),
-            vec![dir.path().join("pyproject.toml")]
-        );
-        assert_eq!(
-            load_global(&dir.path().join("missing/config.toml")).unwrap(),
-            Layer::default()
-        );
+        assert_eq!(project_config_files(dir.path()), vec![dir.path().join("pyproject.toml")]);
+        assert_eq!(load_global(&dir.path().join("missing/config.toml")).unwrap(), Layer::default());
     }
 
     #[test]
@@ -660,27 +562,12 @@ gitignore = false
         // no error either.
         let dir = project(&[
             (".autovenv.toml", "env_dir = \"a\"\n"),
-            (
-                "pyproject.toml",
-                "[tool.autovenv]\nenv_dir = \"b\"\nprompt = \"p\"\nbogus = 1\n",
-            ),
+            ("pyproject.toml", "[tool.autovenv]\nenv_dir = \"b\"\nprompt = \"p\"\nbogus = 1\n"),
         ]);
         let layer = load_project(dir.path()).unwrap();
-        assert_eq!(
-            layer,
-            Layer {
-                env_dir: Some("a".into()),
-                ..Layer::default()
-            }
-        );
+        assert_eq!(layer, Layer { env_dir: Some("a".into()), ..Layer::default() });
         let files = project_config_files(dir.path());
-        assert_eq!(
-            files,
-            vec![
-                dir.path().join(".autovenv.toml"),
-                dir.path().join("pyproject.toml")
-            ]
-        );
+        assert_eq!(files, vec![dir.path().join(".autovenv.toml"), dir.path().join("pyproject.toml")]);
     }
 
     #[test]
@@ -693,11 +580,7 @@ gitignore = false
             trust_prefixes: Some(vec!["~/code".into()]),
             ..Layer::default()
         };
-        let proj = Layer {
-            sync: Some(SyncMode::Exact),
-            prompt: Some("p".into()),
-            ..Layer::default()
-        };
+        let proj = Layer { sync: Some(SyncMode::Exact), prompt: Some("p".into()), ..Layer::default() };
         let s = resolve(&global, &proj);
         assert_eq!(
             s,
@@ -727,52 +610,28 @@ gitignore = false
             }
         );
         // A project list replaces the global one, it does not extend it.
-        let g = Layer {
-            requirements: Some(vec!["a.txt".into()]),
-            ..Layer::default()
-        };
-        let p = Layer {
-            requirements: Some(vec![]),
-            env_dir: Some("env".into()),
-            ..Layer::default()
-        };
+        let g = Layer { requirements: Some(vec!["a.txt".into()]), ..Layer::default() };
+        let p = Layer { requirements: Some(vec![]), env_dir: Some("env".into()), ..Layer::default() };
         let s = resolve(&g, &p);
         assert_eq!(s.requirements, Vec::<String>::new());
-        assert!(
-            s.env_dir_configured,
-            "an explicit env_dir = \"env\" still counts as configured"
-        );
+        assert!(s.env_dir_configured, "an explicit env_dir = \"env\" still counts as configured");
     }
 
     #[test]
     fn global_file_with_trust() {
-        let dir = project(&[(
-            "config.toml",
-            "sync = \"off\"\n[trust]\nprefixes = [\"~/code\", \"/srv/work\"]\n",
-        )]);
+        let dir = project(&[("config.toml", "sync = \"off\"\n[trust]\nprefixes = [\"~/code\", \"/srv/work\"]\n")]);
         let layer = load_global(&dir.path().join("config.toml")).unwrap();
         assert_eq!(layer.sync, Some(SyncMode::Off));
-        assert_eq!(
-            layer.trust_prefixes,
-            Some(vec!["~/code".into(), "/srv/work".into()])
-        );
+        assert_eq!(layer.trust_prefixes, Some(vec!["~/code".into(), "/srv/work".into()]));
         // The dotted form is the same table.
         let dir = project(&[("config.toml", "trust.prefixes = []\n")]);
-        assert_eq!(
-            load_global(&dir.path().join("config.toml"))
-                .unwrap()
-                .trust_prefixes,
-            Some(vec![])
-        );
+        assert_eq!(load_global(&dir.path().join("config.toml")).unwrap().trust_prefixes, Some(vec![]));
     }
 
     #[test]
     fn expand_prefixes() {
         let home = Some(Path::new("/home/u"));
-        assert_eq!(
-            expand_prefix("~/code", home),
-            Some(PathBuf::from("/home/u/code"))
-        );
+        assert_eq!(expand_prefix("~/code", home), Some(PathBuf::from("/home/u/code")));
         assert_eq!(expand_prefix("~", home), Some(PathBuf::from("/home/u")));
         assert_eq!(expand_prefix("/srv", home), Some(PathBuf::from("/srv")));
         assert_eq!(expand_prefix("~/code", None), None);
@@ -784,10 +643,7 @@ gitignore = false
     fn unknown_key_suggests_nearest() {
         let dir = project(&[(".autovenv.toml", "envdir = \"x\"\n")]);
         let (msg, hint) = err(&dir, load_project(dir.path()));
-        assert_eq!(
-            msg,
-            "unknown key 'envdir' in /p/.autovenv.toml line 1; did you mean 'env_dir'?"
-        );
+        assert_eq!(msg, "unknown key 'envdir' in /p/.autovenv.toml line 1; did you mean 'env_dir'?");
         assert_eq!(
             hint.as_deref(),
             Some("valid keys: env_dir, python, requirements, sync, creator, prompt, gitignore")
@@ -798,39 +654,24 @@ gitignore = false
         assert_eq!(msg, "unknown key 'reqs' in /p/.autovenv.toml line 3");
         assert!(hint.unwrap().starts_with("valid keys: "));
         // In pyproject.toml, line numbers count from the top of the file.
-        let dir = project(&[(
-            "pyproject.toml",
-            "[project]\nname = 'x'\n\n[tool.autovenv]\nPyhton = '3'\n",
-        )]);
+        let dir = project(&[("pyproject.toml", "[project]\nname = 'x'\n\n[tool.autovenv]\nPyhton = '3'\n")]);
         let (msg, _) = err(&dir, load_project(dir.path()));
-        assert_eq!(
-            msg,
-            "unknown key 'Pyhton' in /p/pyproject.toml line 5; did you mean 'python'?"
-        );
+        assert_eq!(msg, "unknown key 'Pyhton' in /p/pyproject.toml line 5; did you mean 'python'?");
         // Global: the trust key is offered too.
         let dir = project(&[("config.toml", "trust_prefixes = []\n")]);
         let (msg, hint) = err(&dir, load_global(&dir.path().join("config.toml")));
-        assert_eq!(
-            msg,
-            "unknown key 'trust_prefixes' in /p/config.toml line 1; did you mean 'trust.prefixes'?"
-        );
+        assert_eq!(msg, "unknown key 'trust_prefixes' in /p/config.toml line 1; did you mean 'trust.prefixes'?");
         assert!(hint.unwrap().ends_with(", gitignore, trust.prefixes"));
         let dir = project(&[("config.toml", "[trust]\nprefix = []\n")]);
         let (msg, _) = err(&dir, load_global(&dir.path().join("config.toml")));
-        assert_eq!(
-            msg,
-            "unknown key 'trust.prefix' in /p/config.toml line 2; did you mean 'trust.prefixes'?"
-        );
+        assert_eq!(msg, "unknown key 'trust.prefix' in /p/config.toml line 2; did you mean 'trust.prefixes'?");
     }
 
     #[test]
     fn first_error_in_file_order_is_reported() {
         // "zzz" sorts after "sync" but comes first in the file.
         let dir = project(&[(".autovenv.toml", "zzz = 1\nsync = \"fast\"\n")]);
-        assert_eq!(
-            err(&dir, load_project(dir.path())).0,
-            "unknown key 'zzz' in /p/.autovenv.toml line 1"
-        );
+        assert_eq!(err(&dir, load_project(dir.path())).0, "unknown key 'zzz' in /p/.autovenv.toml line 1");
     }
 
     #[test]
@@ -855,17 +696,10 @@ gitignore = false
         ];
         for (text, expected) in cases {
             let dir = project(&[(".autovenv.toml", text)]);
-            assert_eq!(
-                &err(&dir, load_project(dir.path())).0,
-                expected,
-                "for {text:?}"
-            );
+            assert_eq!(&err(&dir, load_project(dir.path())).0, expected, "for {text:?}");
         }
         // The same checks apply inside pyproject.toml, with its own line numbers.
-        let dir = project(&[(
-            "pyproject.toml",
-            "[project]\nname = \"x\"\n\n[tool.autovenv]\nrequirements = 12\n",
-        )]);
+        let dir = project(&[("pyproject.toml", "[project]\nname = \"x\"\n\n[tool.autovenv]\nrequirements = 12\n")]);
         assert_eq!(
             err(&dir, load_project(dir.path())).0,
             "'requirements' in /p/pyproject.toml line 5 must be a list of file names (got an integer)"
@@ -882,36 +716,27 @@ gitignore = false
         let dir = project(&[(".autovenv.toml", "python = 3.12\n")]);
         let (msg, hint) = err(&dir, load_project(dir.path()));
         assert!(msg.ends_with("(got a float)"), "{msg}");
-        assert_eq!(
-            hint.as_deref(),
-            Some("write it in quotes: python = \"3.12\"")
-        );
+        assert_eq!(hint.as_deref(), Some("write it in quotes: python = \"3.12\""));
         let dir = project(&[(".autovenv.toml", "requirements = \"dev.txt\"\n")]);
         let (_, hint) = err(&dir, load_project(dir.path()));
-        assert_eq!(
-            hint.as_deref(),
-            Some("write it as a list: requirements = [\"dev.txt\"]")
-        );
+        assert_eq!(hint.as_deref(), Some("write it as a list: requirements = [\"dev.txt\"]"));
     }
 
     #[test]
     fn invalid_toml_names_file_and_line() {
         let dir = project(&[(".autovenv.toml", "sync = \"off\"\nenv_dir = \n")]);
         let (msg, _) = err(&dir, load_project(dir.path()));
-        assert_eq!(msg, "/p/.autovenv.toml line 2: invalid TOML: string values must be quoted, expected literal string");
-        let dir = project(&[(".autovenv.toml", "sync = \"off\"\nsync = \"exact\"\n")]);
-        let (msg, _) = err(&dir, load_project(dir.path()));
         assert_eq!(
             msg,
-            "/p/.autovenv.toml line 2: invalid TOML: duplicate key 'sync'"
+            "/p/.autovenv.toml line 2: invalid TOML: string values must be quoted, expected literal string"
         );
+        let dir = project(&[(".autovenv.toml", "sync = \"off\"\nsync = \"exact\"\n")]);
+        let (msg, _) = err(&dir, load_project(dir.path()));
+        assert_eq!(msg, "/p/.autovenv.toml line 2: invalid TOML: duplicate key 'sync'");
         // Even when .autovenv.toml is absent, a broken pyproject.toml is an error.
         let dir = project(&[("pyproject.toml", "[project]\nname = \"x\n")]);
         let (msg, _) = err(&dir, load_project(dir.path()));
-        assert!(
-            msg.starts_with("/p/pyproject.toml line 2: invalid TOML: "),
-            "{msg}"
-        );
+        assert!(msg.starts_with("/p/pyproject.toml line 2: invalid TOML: "), "{msg}");
         assert!(!msg.contains('\n'));
     }
 
@@ -919,10 +744,7 @@ gitignore = false
     fn non_utf8_and_unreadable_files() {
         let dir = project(&[]);
         fs::write(dir.path().join(".autovenv.toml"), b"prompt = \"caf\xe9\"\n").unwrap();
-        assert_eq!(
-            err(&dir, load_project(dir.path())).0,
-            "/p/.autovenv.toml is not valid UTF-8"
-        );
+        assert_eq!(err(&dir, load_project(dir.path())).0, "/p/.autovenv.toml is not valid UTF-8");
         // A directory where the file should be: named, with the io error.
         let dir = project(&[]);
         fs::create_dir(dir.path().join(".autovenv.toml")).unwrap();
@@ -932,20 +754,11 @@ gitignore = false
 
     #[test]
     fn trust_only_in_global() {
-        let dir = project(&[(
-            ".autovenv.toml",
-            "sync = \"off\"\n[trust]\nprefixes = [\"/\"]\n",
-        )]);
+        let dir = project(&[(".autovenv.toml", "sync = \"off\"\n[trust]\nprefixes = [\"/\"]\n")]);
         let (msg, hint) = err(&dir, load_project(dir.path()));
-        assert_eq!(
-            msg,
-            "'trust.prefixes' in /p/.autovenv.toml line 2 can only be set in the global config"
-        );
+        assert_eq!(msg, "'trust.prefixes' in /p/.autovenv.toml line 2 can only be set in the global config");
         assert!(hint.unwrap().contains("~/.config/autovenv/config.toml"));
-        let dir = project(&[(
-            "pyproject.toml",
-            "[tool.autovenv]\ntrust.prefixes = [\"/\"]\n",
-        )]);
+        let dir = project(&[("pyproject.toml", "[tool.autovenv]\ntrust.prefixes = [\"/\"]\n")]);
         assert_eq!(
             err(&dir, load_project(dir.path())).0,
             "'trust.prefixes' in /p/pyproject.toml line 2 can only be set in the global config"
@@ -989,11 +802,7 @@ gitignore = false
     fn line_numbers() {
         assert_eq!(line_of("a\nb\n", 0), 1);
         assert_eq!(line_of("a\nb\n", 2), 2);
-        assert_eq!(
-            line_of("a\nb\n", 4),
-            2,
-            "EOF after a final newline is the last line"
-        );
+        assert_eq!(line_of("a\nb\n", 4), 2, "EOF after a final newline is the last line");
         assert_eq!(line_of("a\nb", 3), 2);
     }
 }

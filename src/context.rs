@@ -48,9 +48,8 @@ impl Context {
             .filter_map(|v| self.var(v))
             .map(|e| plan::bin_dir(Path::new(&e)))
             .collect();
-        let kept: Vec<PathBuf> = std::env::split_paths(&path)
-            .filter(|p| !p.as_os_str().is_empty() && !skip.contains(p))
-            .collect();
+        let kept: Vec<PathBuf> =
+            std::env::split_paths(&path).filter(|p| !p.as_os_str().is_empty() && !skip.contains(p)).collect();
         std::env::join_paths(kept).unwrap_or_default()
     }
 

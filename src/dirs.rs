@@ -24,15 +24,9 @@ pub struct Dirs {
 impl Dirs {
     pub fn from_env(env: EnvLookup) -> Dirs {
         // An empty or relative value is ignored, as the XDG spec asks.
-        let abs = |name: &str| {
-            env(name)
-                .map(PathBuf::from)
-                .filter(|p| p.is_absolute())
-        };
+        let abs = |name: &str| env(name).map(PathBuf::from).filter(|p| p.is_absolute());
         let home = abs("HOME");
-        let base = |var: &str, fallback: &str| {
-            abs(var).or_else(|| home.as_ref().map(|h| h.join(fallback)))
-        };
+        let base = |var: &str, fallback: &str| abs(var).or_else(|| home.as_ref().map(|h| h.join(fallback)));
         let data = base("XDG_DATA_HOME", ".local/share").map(|p| p.join("autovenv"));
         let config = base("XDG_CONFIG_HOME", ".config").map(|p| p.join("autovenv"));
         let state = base("XDG_STATE_HOME", ".local/state").map(|p| p.join("autovenv"));
@@ -84,7 +78,12 @@ mod tests {
 
     #[test]
     fn xdg_wins_and_relative_values_are_ignored() {
-        let env = lookup(&[("HOME", "/h"), ("XDG_DATA_HOME", "/d"), ("XDG_CONFIG_HOME", "rel"), ("XDG_RUNTIME_DIR", "/run/u")]);
+        let env = lookup(&[
+            ("HOME", "/h"),
+            ("XDG_DATA_HOME", "/d"),
+            ("XDG_CONFIG_HOME", "rel"),
+            ("XDG_RUNTIME_DIR", "/run/u"),
+        ]);
         let d = Dirs::from_env(&env);
         assert_eq!(d.trust_dir().unwrap(), PathBuf::from("/d/autovenv/trust"));
         assert_eq!(d.config.unwrap(), PathBuf::from("/h/.config/autovenv"));

@@ -169,7 +169,11 @@ fn target_for(
             watch.add(&root.join(&s.path));
         }
     }
-    if report.usable { target } else { Target::None }
+    if report.usable {
+        target
+    } else {
+        Target::None
+    }
 }
 
 /// Paths whose mtime the hook compares with the stamp.

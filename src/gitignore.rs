@@ -10,9 +10,7 @@ use crate::error::{Error, Result};
 
 /// The work tree `root` is in, if any: the nearest folder with a `.git`.
 pub fn work_tree(root: &Path) -> Option<PathBuf> {
-    root.ancestors()
-        .find(|d| d.join(".git").symlink_metadata().is_ok())
-        .map(Path::to_path_buf)
+    root.ancestors().find(|d| d.join(".git").symlink_metadata().is_ok()).map(Path::to_path_buf)
 }
 
 /// Returns the `.gitignore` written, if one was.
@@ -44,9 +42,7 @@ fn is_ignored(tree: &Path, rel: &Path) -> Result<bool> {
     let mut excludes = repo
         .excludes(&index, None, gix::worktree::stack::state::ignore::Source::WorktreeThenIdMappingIfNotSkipped)
         .map_err(|e| fail(&e))?;
-    let platform = excludes
-        .at_path(rel, Some(gix::index::entry::Mode::DIR))
-        .map_err(|e| fail(&e))?;
+    let platform = excludes.at_path(rel, Some(gix::index::entry::Mode::DIR)).map_err(|e| fail(&e))?;
     Ok(platform.is_excluded())
 }
 

@@ -109,8 +109,14 @@ pub enum Foreign {
 pub enum Target {
     /// Not in a project, or in one that cannot be activated (an error was shown).
     None,
-    Untrusted { root: PathBuf },
-    Active { root: PathBuf, env: PathBuf, prompt: OsString },
+    Untrusted {
+        root: PathBuf,
+    },
+    Active {
+        root: PathBuf,
+        env: PathBuf,
+        prompt: OsString,
+    },
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -198,9 +204,10 @@ fn leave(v: &mut Vars) {
     // by something else): removing `<AUTOVENV_ENV>/bin` from PATH could then
     // take a system folder with it (AUTOVENV_ENV=/usr strips /usr/bin; found
     // by tests/faults.rs). Drop such bookkeeping and leave PATH alone.
-    let ours = v.get(AUTOVENV_ROOT).map(Path::new).is_some_and(|root| {
-        root.is_absolute() && root.parent().is_some() && env.parent() == Some(root)
-    });
+    let ours = v
+        .get(AUTOVENV_ROOT)
+        .map(Path::new)
+        .is_some_and(|root| root.is_absolute() && root.parent().is_some() && env.parent() == Some(root));
     if !ours {
         v.remove(AUTOVENV_ROOT);
         v.remove(AUTOVENV_ENV);
@@ -281,11 +288,7 @@ mod tests {
     const P0: &str = "/usr/local/bin:/usr/bin:/bin";
 
     fn active(root: &str, prompt: &str) -> Target {
-        Target::Active {
-            root: root.into(),
-            env: Path::new(root).join("env"),
-            prompt: prompt.into(),
-        }
+        Target::Active { root: root.into(), env: Path::new(root).join("env"), prompt: prompt.into() }
     }
 
     /// Apply a plan's changes to `cur`, as the shell would.
@@ -354,10 +357,7 @@ mod tests {
 
     #[test]
     fn pythonhome_and_uv_env_are_saved_and_restored() {
-        let before = Current::default()
-            .with(PATH, P0)
-            .with(PYTHONHOME, "")
-            .with(UV_PROJECT_ENVIRONMENT, "/elsewhere");
+        let before = Current::default().with(PATH, P0).with(PYTHONHOME, "").with(UV_PROJECT_ENVIRONMENT, "/elsewhere");
         let inside = apply(&before, &decide(&before, &active("/p", "p")));
         assert_eq!(inside.get(PYTHONHOME), None);
         assert_eq!(inside.get(AUTOVENV_SAVED_PYTHONHOME), Some(OsStr::new("")));

@@ -4,14 +4,8 @@
 use std::path::{Path, PathBuf};
 
 /// Files whose presence makes a directory a Python project.
-pub const MARKERS: &[&str] = &[
-    ".autovenv.toml",
-    "requirements.txt",
-    "pyproject.toml",
-    "setup.py",
-    "setup.cfg",
-    ".python-version",
-];
+pub const MARKERS: &[&str] =
+    &[".autovenv.toml", "requirements.txt", "pyproject.toml", "setup.py", "setup.cfg", ".python-version"];
 
 /// Env folders that make a directory a project when they hold a `pyvenv.cfg`,
 /// in the order they are adopted.
@@ -39,8 +33,7 @@ pub fn discover(dir: &Path, home: Option<&Path>) -> Option<PathBuf> {
 }
 
 fn is_root(d: &Path) -> bool {
-    MARKERS.iter().any(|m| d.join(m).exists())
-        || ENV_DIRS.iter().any(|e| d.join(e).join("pyvenv.cfg").exists())
+    MARKERS.iter().any(|m| d.join(m).exists()) || ENV_DIRS.iter().any(|e| d.join(e).join("pyvenv.cfg").exists())
 }
 
 /// The env folder of a project: the configured one, else an existing
@@ -54,11 +47,7 @@ pub fn env_dir(root: &Path, configured: Option<&str>) -> PathBuf {
     if default.symlink_metadata().is_ok() {
         return default;
     }
-    ENV_DIRS[1..]
-        .iter()
-        .map(|e| root.join(e))
-        .find(|p| p.join("pyvenv.cfg").exists())
-        .unwrap_or(default)
+    ENV_DIRS[1..].iter().map(|e| root.join(e)).find(|p| p.join("pyvenv.cfg").exists()).unwrap_or(default)
 }
 
 #[cfg(test)]

@@ -57,11 +57,7 @@ const PYTHON_VERSION_FILE: &str = ".python-version";
 /// The files that can change which Python a project asks for (for change
 /// detection), those that exist.
 pub fn input_files(root: &Path) -> Vec<PathBuf> {
-    [PYTHON_VERSION_FILE, config::PYPROJECT]
-        .iter()
-        .map(|f| root.join(f))
-        .filter(|p| p.exists())
-        .collect()
+    [PYTHON_VERSION_FILE, config::PYPROJECT].iter().map(|f| root.join(f)).filter(|p| p.exists()).collect()
 }
 
 /// What the project asks for, and where that came from. `None`: nothing
@@ -83,8 +79,9 @@ pub fn requested(root: &Path, settings_python: Option<&str>) -> Result<Option<(R
 fn from_python_version_file(root: &Path) -> Result<Option<(Request, String)>> {
     let path = root.join(PYTHON_VERSION_FILE);
     let text = match std::fs::read(&path) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map_err(|_| Error::new(format!("{} is not valid UTF-8", path.display())))?,
+        Ok(bytes) => {
+            String::from_utf8(bytes).map_err(|_| Error::new(format!("{} is not valid UTF-8", path.display())))?
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
     };
@@ -99,25 +96,15 @@ fn from_python_version_file(root: &Path) -> Result<Option<(Request, String)>> {
     let source = PYTHON_VERSION_FILE.to_string();
     if word == "system" {
         // pyenv's "system": the python3 on PATH that is not a pyenv shim.
-        return Ok(Some((
-            Request::Name("python3".into()),
-            format!("{source} (system)"),
-        )));
+        return Ok(Some((Request::Name("python3".into()), format!("{source} (system)"))));
     }
     // pyenv refuses paths here (a version is a folder name under
     // versions/); so do we, rather than run a file the repo points at.
     if word.contains('/') || word == "." || word == ".." {
-        return Err(Error::new(format!(
-            "{} line {line}: {word:?} is not a Python version or name",
-            path.display()
-        ))
-        .with_hint("write a version such as 3.12, as `pyenv local` or `uv python pin` would"));
+        return Err(Error::new(format!("{} line {line}: {word:?} is not a Python version or name", path.display()))
+            .with_hint("write a version such as 3.12, as `pyenv local` or `uv python pin` would"));
     }
-    let req = if is_version(word) {
-        Request::Version(word.into())
-    } else {
-        Request::Name(word.into())
-    };
+    let req = if is_version(word) { Request::Version(word.into()) } else { Request::Name(word.into()) };
     Ok(Some((req, source)))
 }
 
@@ -139,23 +126,18 @@ fn from_config(root: &Path, value: &str, source: &str) -> Result<Request> {
     }
     if value.starts_with(['<', '>', '=', '!', '~']) {
         parse_specifiers(value).map_err(|why| {
-            Error::new(format!(
-                "{source} is not a version specifier autovenv understands: {why}"
-            ))
-            .with_hint(SPECIFIER_HINT)
+            Error::new(format!("{source} is not a version specifier autovenv understands: {why}"))
+                .with_hint(SPECIFIER_HINT)
         })?;
         return Ok(Request::Specifier(value.into()));
     }
     if value.is_empty() || value == "." || value == ".." {
-        return Err(Error::new(format!(
-            "{source} is not a Python version, name or path"
-        )));
+        return Err(Error::new(format!("{source} is not a Python version, name or path")));
     }
     Ok(Request::Name(value.into()))
 }
 
-const SPECIFIER_HINT: &str =
-    "write it like \">=3.10\", \">=3.10,<3.13\", \"==3.12.*\" or \"~=3.11\"";
+const SPECIFIER_HINT: &str = "write it like \">=3.10\", \">=3.10,<3.13\", \"==3.12.*\" or \"~=3.11\"";
 
 /// `project.requires-python` from pyproject.toml. The rest of the file is
 /// none of our business, but a syntax error is still an error (see config).
@@ -171,11 +153,7 @@ fn from_requires_python(root: &Path) -> Result<Option<(Request, String)>> {
     let Some((key, value)) = project.get_key_value("requires-python") else {
         return Ok(None);
     };
-    let at = format!(
-        "{} line {}",
-        path.display(),
-        line_of(&text, key.span().start)
-    );
+    let at = format!("{} line {}", path.display(), line_of(&text, key.span().start));
     let DeValue::String(spec) = value.get_ref() else {
         return Err(Error::new(format!(
             "'requires-python' in {at} must be a string (got {})",
@@ -185,24 +163,16 @@ fn from_requires_python(root: &Path) -> Result<Option<(Request, String)>> {
     };
     let spec = spec.trim();
     parse_specifiers(spec).map_err(|why| {
-        Error::new(format!(
-            "'requires-python' in {at} is not a version specifier autovenv understands: {why}"
-        ))
-        .with_hint(SPECIFIER_HINT)
+        Error::new(format!("'requires-python' in {at} is not a version specifier autovenv understands: {why}"))
+            .with_hint(SPECIFIER_HINT)
     })?;
-    Ok(Some((
-        Request::Specifier(spec.into()),
-        format!("requires-python {spec} in pyproject.toml"),
-    )))
+    Ok(Some((Request::Specifier(spec.into()), format!("requires-python {spec} in pyproject.toml"))))
 }
 
 /// "3", "3.12", "3.12.1".
 fn is_version(s: &str) -> bool {
     let parts: Vec<&str> = s.split('.').collect();
-    parts.len() <= 3
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    parts.len() <= 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 // ---------------------------------------------------------------------------
@@ -254,13 +224,9 @@ fn parse_clause(c: &str) -> Result<Clause, String> {
         ("<", Op::Lt),
         (">", Op::Gt),
     ];
-    let Some((op_text, op, rest)) = OPS
-        .iter()
-        .find_map(|(t, op)| c.strip_prefix(t).map(|r| (*t, *op, r.trim())))
+    let Some((op_text, op, rest)) = OPS.iter().find_map(|(t, op)| c.strip_prefix(t).map(|r| (*t, *op, r.trim())))
     else {
-        return Err(format!(
-            "'{c}' does not start with an operator (>=, >, <=, <, ==, !=, ~=)"
-        ));
+        return Err(format!("'{c}' does not start with an operator (>=, >, <=, <, ==, !=, ~=)"));
     };
     let (number, wildcard) = match rest.strip_suffix(".*") {
         Some(n) => (n, true),
@@ -269,29 +235,15 @@ fn parse_clause(c: &str) -> Result<Clause, String> {
     if wildcard && !matches!(op, Op::Eq | Op::Ne) {
         return Err(format!("'{c}': .* only goes with == and !="));
     }
-    let version: Option<Vec<u64>> = number
-        .split('.')
-        .map(|p| {
-            if p.bytes().all(|b| b.is_ascii_digit()) {
-                p.parse().ok()
-            } else {
-                None
-            }
-        })
-        .collect();
+    let version: Option<Vec<u64>> =
+        number.split('.').map(|p| if p.bytes().all(|b| b.is_ascii_digit()) { p.parse().ok() } else { None }).collect();
     let Some(version) = version.filter(|v| !v.is_empty()) else {
-        return Err(format!(
-            "'{rest}' after {op_text} is not a version like 3.10 (pre-releases are not supported)"
-        ));
+        return Err(format!("'{rest}' after {op_text} is not a version like 3.10 (pre-releases are not supported)"));
     };
     if op == Op::Compatible && version.len() < 2 {
         return Err(format!("'{c}': ~= needs at least two numbers, like ~=3.10"));
     }
-    Ok(Clause {
-        op,
-        version,
-        wildcard,
-    })
+    Ok(Clause { op, version, wildcard })
 }
 
 /// Compare release numbers, the shorter padded with `pad` (0 for real
@@ -299,22 +251,14 @@ fn parse_clause(c: &str) -> Result<Clause, String> {
 fn cmp_padded(a: &[u64], b: &[u64], pad_a: u64, pad_b: u64) -> std::cmp::Ordering {
     let n = a.len().max(b.len());
     (0..n)
-        .map(|i| {
-            a.get(i)
-                .copied()
-                .unwrap_or(pad_a)
-                .cmp(&b.get(i).copied().unwrap_or(pad_b))
-        })
+        .map(|i| a.get(i).copied().unwrap_or(pad_a).cmp(&b.get(i).copied().unwrap_or(pad_b)))
         .find(|o| o.is_ne())
         .unwrap_or(std::cmp::Ordering::Equal)
 }
 
 /// The first `prefix.len()` numbers of `v` (zero-padded) equal `prefix`.
 fn has_prefix(v: &[u64], prefix: &[u64]) -> bool {
-    prefix
-        .iter()
-        .enumerate()
-        .all(|(i, p)| v.get(i).copied().unwrap_or(0) == *p)
+    prefix.iter().enumerate().all(|(i, p)| v.get(i).copied().unwrap_or(0) == *p)
 }
 
 impl Clause {
@@ -331,9 +275,7 @@ impl Clause {
             (Op::Le, _) => ord != Greater,
             (Op::Lt, _) => ord == Less,
             // ~=3.10.2 means >=3.10.2, ==3.10.*
-            (Op::Compatible, _) => {
-                ord != Less && has_prefix(v, &self.version[..self.version.len() - 1])
-            }
+            (Op::Compatible, _) => ord != Less && has_prefix(v, &self.version[..self.version.len() - 1]),
         }
     }
 
@@ -384,49 +326,32 @@ pub fn find(
     match req {
         Request::Path(path) => {
             if !path.exists() {
-                return Err(Error::new(format!(
-                    "{} was requested by {source} but it does not exist",
-                    path.display()
-                ))
-                .with_hint(format!(
-                    "install it there, or change {}",
-                    what_to_change(source)
-                )));
+                return Err(Error::new(format!("{} was requested by {source} but it does not exist", path.display()))
+                    .with_hint(format!("install it there, or change {}", what_to_change(source))));
             }
-            let probe = probe(path).map_err(|e| {
-                Error::new(format!(
-                    "{} was requested by {source} but {}",
-                    path.display(),
-                    e.message
-                ))
-            })?;
+            let probe = probe(path)
+                .map_err(|e| Error::new(format!("{} was requested by {source} but {}", path.display(), e.message)))?;
             Ok(probe.into_interpreter(source))
         }
         Request::Version(v) => {
             // "3.12" is "==3.12.*": any 3.12.x, the newest wins.
-            let clauses = parse_specifiers(&format!("=={v}.*")).map_err(|why| {
-                Error::new(format!("{source}: {v:?} is not a Python version: {why}"))
-            })?;
+            let clauses = parse_specifiers(&format!("=={v}.*"))
+                .map_err(|why| Error::new(format!("{source}: {v:?} is not a Python version: {why}")))?;
             search.newest(&clauses, Some(v)).map(|p| p.into_interpreter(source)).ok_or_else(|| {
-                search.not_found(&format!("Python {v} was requested by {source} but no such interpreter was found"), source, v)
+                search.not_found(
+                    &format!("Python {v} was requested by {source} but no such interpreter was found"),
+                    source,
+                    v,
+                )
             })
         }
         Request::Specifier(s) => {
             let clauses = parse_specifiers(s).map_err(|why| {
-                Error::new(format!(
-                    "{source} is not a version specifier autovenv understands: {why}"
-                ))
+                Error::new(format!("{source} is not a version specifier autovenv understands: {why}"))
             })?;
-            search
-                .newest(&clauses, Some(s))
-                .map(|p| p.into_interpreter(source))
-                .ok_or_else(|| {
-                    search.not_found(
-                        &format!("no installed Python satisfies {source}"),
-                        source,
-                        &format!("'{s}'"),
-                    )
-                })
+            search.newest(&clauses, Some(s)).map(|p| p.into_interpreter(source)).ok_or_else(|| {
+                search.not_found(&format!("no installed Python satisfies {source}"), source, &format!("'{s}'"))
+            })
         }
         Request::Name(name) => search.by_name(name, source),
     }
@@ -456,11 +381,7 @@ struct Probe {
 
 impl Probe {
     fn into_interpreter(self, source: &str) -> Interpreter {
-        Interpreter {
-            path: self.executable,
-            version: self.version_text,
-            source: source.to_string(),
-        }
+        Interpreter { path: self.executable, version: self.version_text, source: source.to_string() }
     }
 }
 
@@ -473,9 +394,7 @@ struct Candidate {
 
 impl<'a> Search<'a> {
     fn new(path_var: &OsStr, pyenv_root: Option<&Path>, uv: Option<&'a Path>) -> Self {
-        let dirs: Vec<PathBuf> = std::env::split_paths(path_var)
-            .filter(|d| d.is_absolute())
-            .collect();
+        let dirs: Vec<PathBuf> = std::env::split_paths(path_var).filter(|d| d.is_absolute()).collect();
         let shims = pyenv_root.map(|r| r.join("shims"));
         let shims_real = shims.as_ref().and_then(|s| s.canonicalize().ok());
         let dirs_no_shims = dirs
@@ -487,12 +406,7 @@ impl<'a> Search<'a> {
             })
             .cloned()
             .collect();
-        Search {
-            dirs,
-            dirs_no_shims,
-            pyenv_versions: pyenv_root.map(|r| r.join("versions")),
-            uv,
-        }
+        Search { dirs, dirs_no_shims, pyenv_versions: pyenv_root.map(|r| r.join("versions")), uv }
     }
 
     /// No request: the first python3 on PATH, shims included (a shim is how
@@ -504,13 +418,7 @@ impl<'a> Search<'a> {
             // another Python than the one the user gets in this shell.
             return probe(&path)
                 .map(|p| p.into_interpreter("python3 on PATH"))
-                .map_err(|e| {
-                    Error::new(format!(
-                        "python3 on PATH ({}) {}",
-                        path.display(),
-                        e.message
-                    ))
-                });
+                .map_err(|e| Error::new(format!("python3 on PATH ({}) {}", path.display(), e.message)));
         }
         let source = "newest Python found (no python3 on PATH)";
         self.newest(&[], None).map(|p| p.into_interpreter(source)).ok_or_else(|| {
@@ -523,27 +431,16 @@ impl<'a> Search<'a> {
         // A pyenv version folder ("3.12-dev", "pypy3.10-7.3.15", "miniconda3-latest").
         // Only a plain folder name, so the join stays inside versions/.
         let plain = !name.contains('/') && name != "." && name != "..";
-        let in_pyenv = self
-            .pyenv_versions
-            .as_ref()
-            .filter(|_| plain)
-            .and_then(|v| pyenv_exe(&v.join(name)));
+        let in_pyenv = self.pyenv_versions.as_ref().filter(|_| plain).and_then(|v| pyenv_exe(&v.join(name)));
         let on_path = || first_on(&self.dirs_no_shims, name);
         if let Some(path) = in_pyenv.or_else(on_path) {
             let probe = probe(&path).map_err(|e| {
-                Error::new(format!(
-                    "{name} was requested by {source}, but {} {}",
-                    path.display(),
-                    e.message
-                ))
+                Error::new(format!("{name} was requested by {source}, but {} {}", path.display(), e.message))
             })?;
             return Ok(probe.into_interpreter(source));
         }
         // "python3.12" can also be met by pyenv's or uv's 3.12.
-        if let Some(v) = name
-            .strip_prefix("python")
-            .filter(|v| is_version(v) && v.contains('.'))
-        {
+        if let Some(v) = name.strip_prefix("python").filter(|v| is_version(v) && v.contains('.')) {
             let clauses = parse_specifiers(&format!("=={v}.*")).unwrap_or_default();
             if let Some(p) = self.newest(&clauses, Some(v)) {
                 return Ok(p.into_interpreter(source));
@@ -575,17 +472,11 @@ impl<'a> Search<'a> {
             for minor in 0..=40u64 {
                 if may(&[3, minor]) {
                     let path = dir.join(format!("python3.{minor}"));
-                    cands.push(Candidate {
-                        path,
-                        known: vec![3, minor],
-                    });
+                    cands.push(Candidate { path, known: vec![3, minor] });
                 }
             }
             if may(&[3]) {
-                cands.push(Candidate {
-                    path: dir.join("python3"),
-                    known: vec![3],
-                });
+                cands.push(Candidate { path: dir.join("python3"), known: vec![3] });
             }
         }
         // Only folders named by a version: pyenv's "3.12.1", "3.13t", uv's
@@ -625,19 +516,14 @@ impl<'a> Search<'a> {
                     break;
                 }
             }
-            let real = cand
-                .path
-                .canonicalize()
-                .unwrap_or_else(|_| cand.path.clone());
+            let real = cand.path.canonicalize().unwrap_or_else(|_| cand.path.clone());
             if !seen.insert(real) {
                 continue;
             }
             // A candidate that does not run (a broken install) is skipped:
             // it is not the one asked for, and others may be.
             let Ok(p) = probe(&cand.path) else { continue };
-            let newer = best
-                .as_ref()
-                .is_none_or(|b| cmp_padded(&p.version, &b.version, 0, 0).is_gt());
+            let newer = best.as_ref().is_none_or(|b| cmp_padded(&p.version, &b.version, 0, 0).is_gt());
             if fits(&p) && newer {
                 best = Some(p);
             }
@@ -676,10 +562,8 @@ impl<'a> Search<'a> {
         } else {
             format!("`uv python install {install}` or `pyenv install {install}`")
         };
-        Error::new(format!("{what} ({})", self.looked())).with_hint(format!(
-            "install it (e.g. {how}), or change {}",
-            what_to_change(source)
-        ))
+        Error::new(format!("{what} ({})", self.looked()))
+            .with_hint(format!("install it (e.g. {how}), or change {}", what_to_change(source)))
     }
 }
 
@@ -714,10 +598,7 @@ fn leading_version(name: &str) -> Vec<u64> {
 
 /// A pyenv version folder's interpreter: bin/python3, else bin/python.
 fn pyenv_exe(version_dir: &Path) -> Option<PathBuf> {
-    ["python3", "python"]
-        .iter()
-        .map(|n| version_dir.join("bin").join(n))
-        .find(|p| is_executable(p))
+    ["python3", "python"].iter().map(|n| version_dir.join("bin").join(n)).find(|p| is_executable(p))
 }
 
 fn first_on(dirs: &[PathBuf], name: &str) -> Option<PathBuf> {
@@ -744,18 +625,11 @@ fn uv_python_dir(uv: &Path) -> Option<PathBuf> {
 /// (cwd is `/`, `--no-project --no-config`) nor at an active env.
 fn uv_find(uv: &Path, request: Option<&str>) -> Option<PathBuf> {
     let mut cmd = Command::new(uv);
-    cmd.args([
-        "python",
-        "find",
-        "--no-python-downloads",
-        "--no-project",
-        "--no-config",
-        "--quiet",
-    ])
-    .env("UV_PYTHON_DOWNLOADS", "never")
-    .env_remove("VIRTUAL_ENV")
-    .env_remove("CONDA_PREFIX")
-    .current_dir("/");
+    cmd.args(["python", "find", "--no-python-downloads", "--no-project", "--no-config", "--quiet"])
+        .env("UV_PYTHON_DOWNLOADS", "never")
+        .env_remove("VIRTUAL_ENV")
+        .env_remove("CONDA_PREFIX")
+        .current_dir("/");
     if let Some(r) = request {
         cmd.arg("--").arg(r);
     }
@@ -802,39 +676,21 @@ fn probe(python: &Path) -> Result<Probe> {
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.success {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let why = stderr
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("no error output");
-        return Err(Error::new(format!(
-            "did not run as Python ({}): {}",
-            out.status,
-            why.trim()
-        )));
+        let why = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no error output");
+        return Err(Error::new(format!("did not run as Python ({}): {}", out.status, why.trim())));
     }
     let mut lines = stdout.lines();
     let version_text = lines.next().unwrap_or("").trim().to_string();
     let executable = PathBuf::from(lines.next().unwrap_or("").trim());
     let version = leading_version(&version_text);
     if version.len() != 3 || !is_version(&version_text) {
-        return Err(Error::new(format!(
-            "did not answer like Python (printed {:?})",
-            stdout.trim()
-        )));
+        return Err(Error::new(format!("did not answer like Python (printed {:?})", stdout.trim())));
     }
     // An interpreter that cannot tell its own path (embedded, odd builds):
     // the file we ran is the best we know.
-    let executable = if executable.is_absolute() {
-        executable
-    } else {
-        std::path::absolute(python).unwrap_or(python.into())
-    };
-    Ok(Probe {
-        version,
-        version_text,
-        executable,
-    })
+    let executable =
+        if executable.is_absolute() { executable } else { std::path::absolute(python).unwrap_or(python.into()) };
+    Ok(Probe { version, version_text, executable })
 }
 
 struct Output {
@@ -850,17 +706,9 @@ struct Output {
 /// timeout the child (still unreaped, so its pid is still ours) is killed.
 fn run(mut cmd: Command, limit: Duration) -> std::io::Result<Output> {
     let deadline = Instant::now() + limit;
-    let timed_out = || {
-        std::io::Error::new(
-            std::io::ErrorKind::TimedOut,
-            format!("no answer within {} s", limit.as_secs()),
-        )
-    };
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
+    let timed_out =
+        || std::io::Error::new(std::io::ErrorKind::TimedOut, format!("no answer within {} s", limit.as_secs()));
+    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
     let drain = |pipe: Option<Box<dyn Read + Send>>| {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -872,18 +720,8 @@ fn run(mut cmd: Command, limit: Duration) -> std::io::Result<Output> {
         });
         rx
     };
-    let stdout = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let stderr = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
     let mut nap = Duration::from_millis(1);
     let status = loop {
         if let Some(status) = child.try_wait()? {
@@ -899,19 +737,12 @@ fn run(mut cmd: Command, limit: Duration) -> std::io::Result<Output> {
     };
     let collect = |rx: std::sync::mpsc::Receiver<Vec<u8>>| {
         // A short grace period: the child has exited, its pipes are closing.
-        let left = deadline
-            .saturating_duration_since(Instant::now())
-            .max(Duration::from_millis(200));
+        let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(200));
         rx.recv_timeout(left).map_err(|_| timed_out())
     };
     let stdout = collect(stdout)?;
     let stderr = collect(stderr)?;
-    Ok(Output {
-        success: status.success(),
-        status: status.to_string(),
-        stdout,
-        stderr,
-    })
+    Ok(Output { success: status.success(), status: status.to_string(), stdout, stderr })
 }
 
 #[cfg(test)]
@@ -938,12 +769,7 @@ mod tests {
         let src = dir.join(format!(".{name}.src"));
         fs::write(&src, body).unwrap();
         let dst = dir.join(name);
-        assert!(Command::new("cp")
-            .arg(&src)
-            .arg(&dst)
-            .status()
-            .unwrap()
-            .success());
+        assert!(Command::new("cp").arg(&src).arg(&dst).status().unwrap().success());
         fs::set_permissions(&dst, fs::Permissions::from_mode(0o755)).unwrap();
         fs::remove_file(src).unwrap();
         dst
@@ -960,9 +786,7 @@ mod tests {
     }
 
     fn real_uv() -> Option<PathBuf> {
-        std::env::split_paths(&std::env::var_os("PATH")?)
-            .map(|d| d.join("uv"))
-            .find(|p| is_executable(p))
+        std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join("uv")).find(|p| is_executable(p))
     }
 
     #[test]
@@ -1007,29 +831,14 @@ mod tests {
     #[test]
     fn specifier_parse_errors() {
         let cases: &[(&str, &str)] = &[
-            (
-                "=>3.10",
-                "'=>3.10' does not start with an operator (>=, >, <=, <, ==, !=, ~=)",
-            ),
-            (
-                "3.10",
-                "'3.10' does not start with an operator (>=, >, <=, <, ==, !=, ~=)",
-            ),
+            ("=>3.10", "'=>3.10' does not start with an operator (>=, >, <=, <, ==, !=, ~=)"),
+            ("3.10", "'3.10' does not start with an operator (>=, >, <=, <, ==, !=, ~=)"),
             (">=3.10,", "empty clause between commas"),
             (">=3.*", "'>=3.*': .* only goes with == and !="),
             ("~=3", "'~=3': ~= needs at least two numbers, like ~=3.10"),
-            (
-                ">=3.10rc1",
-                "'3.10rc1' after >= is not a version like 3.10 (pre-releases are not supported)",
-            ),
-            (
-                ">=",
-                "'' after >= is not a version like 3.10 (pre-releases are not supported)",
-            ),
-            (
-                "===3.10",
-                "'===3.10': arbitrary equality (===) is not supported",
-            ),
+            (">=3.10rc1", "'3.10rc1' after >= is not a version like 3.10 (pre-releases are not supported)"),
+            (">=", "'' after >= is not a version like 3.10 (pre-releases are not supported)"),
+            ("===3.10", "'===3.10': arbitrary equality (===) is not supported"),
         ];
         for (spec, want) in cases {
             assert_eq!(parse_specifiers(spec).unwrap_err(), *want, "{spec}");
@@ -1038,12 +847,7 @@ mod tests {
 
     #[test]
     fn may_match_prunes_only_impossible_ranges() {
-        let may = |spec: &str, known: &[u64]| {
-            parse_specifiers(spec)
-                .unwrap()
-                .iter()
-                .all(|c| c.may_match(known))
-        };
+        let may = |spec: &str, known: &[u64]| parse_specifiers(spec).unwrap().iter().all(|c| c.may_match(known));
         assert!(may(">=3.10", &[3]));
         assert!(may(">=3.10", &[3, 10]));
         assert!(!may(">=3.10", &[3, 9]));
@@ -1071,9 +875,7 @@ mod tests {
         assert_eq!(leading_version("3.12-dev"), vec![3, 12]);
         assert_eq!(leading_version("pypy3.10-7.3.15"), Vec::<u64>::new());
         assert!(is_version("3") && is_version("3.12") && is_version("3.12.1"));
-        assert!(
-            !is_version("3.12.1.1") && !is_version("3.") && !is_version("3.x") && !is_version("")
-        );
+        assert!(!is_version("3.12.1.1") && !is_version("3.") && !is_version("3.x") && !is_version(""));
     }
 
     #[test]
@@ -1083,41 +885,23 @@ mod tests {
         let write = |text: &str| fs::write(root.join(".python-version"), text).unwrap();
         let get = || requested(root, Some("3.9")).unwrap().unwrap();
         write("# pinned for CI\n\n  3.12.1  # a comment\n3.11\n");
-        assert_eq!(
-            get(),
-            req(Request::Version("3.12.1".into()), ".python-version")
-        );
+        assert_eq!(get(), req(Request::Version("3.12.1".into()), ".python-version"));
         write("pypy3.10-7.3.15\r\n");
-        assert_eq!(
-            get(),
-            req(Request::Name("pypy3.10-7.3.15".into()), ".python-version")
-        );
+        assert_eq!(get(), req(Request::Name("pypy3.10-7.3.15".into()), ".python-version"));
         write("system\n");
-        assert_eq!(
-            get(),
-            req(Request::Name("python3".into()), ".python-version (system)")
-        );
+        assert_eq!(get(), req(Request::Name("python3".into()), ".python-version (system)"));
         // Empty or comments only: ignored, as pyenv does; the config is next.
         write("\n# nothing\n");
-        assert_eq!(
-            get(),
-            req(Request::Version("3.9".into()), "config python = \"3.9\"")
-        );
+        assert_eq!(get(), req(Request::Version("3.9".into()), "config python = \"3.9\""));
         write("\n../../bin/evil\n");
         let e = requested(root, None).unwrap_err();
         assert_eq!(
             e.message,
-            format!(
-                "{}/.python-version line 2: \"../../bin/evil\" is not a Python version or name",
-                root.display()
-            )
+            format!("{}/.python-version line 2: \"../../bin/evil\" is not a Python version or name", root.display())
         );
         fs::write(root.join(".python-version"), b"3.1\xff\n").unwrap();
         let e = requested(root, None).unwrap_err();
-        assert_eq!(
-            e.message,
-            format!("{}/.python-version is not valid UTF-8", root.display())
-        );
+        assert_eq!(e.message, format!("{}/.python-version is not valid UTF-8", root.display()));
     }
 
     #[test]
@@ -1125,17 +909,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         assert_eq!(requested(root, None).unwrap(), None);
-        fs::write(
-            root.join("pyproject.toml"),
-            "[project]\nname = \"x\"\nrequires-python = \">=3.10\"\n",
-        )
-        .unwrap();
+        fs::write(root.join("pyproject.toml"), "[project]\nname = \"x\"\nrequires-python = \">=3.10\"\n").unwrap();
         assert_eq!(
             requested(root, None).unwrap().unwrap(),
-            req(
-                Request::Specifier(">=3.10".into()),
-                "requires-python >=3.10 in pyproject.toml"
-            )
+            req(Request::Specifier(">=3.10".into()), "requires-python >=3.10 in pyproject.toml")
         );
         assert_eq!(
             requested(root, Some("3.12")).unwrap().unwrap(),
@@ -1146,10 +923,7 @@ mod tests {
             requested(root, Some("3.12")).unwrap().unwrap(),
             req(Request::Version("3.11".into()), ".python-version")
         );
-        assert_eq!(
-            input_files(root),
-            vec![root.join(".python-version"), root.join("pyproject.toml")]
-        );
+        assert_eq!(input_files(root), vec![root.join(".python-version"), root.join("pyproject.toml")]);
     }
 
     #[test]
@@ -1158,30 +932,15 @@ mod tests {
         let get = |v: &str| requested(root, Some(v)).map(|r| r.unwrap().0);
         assert_eq!(get("3").unwrap(), Request::Version("3".into()));
         assert_eq!(get("pypy3").unwrap(), Request::Name("pypy3".into()));
-        assert_eq!(
-            get("python3.12").unwrap(),
-            Request::Name("python3.12".into())
-        );
-        assert_eq!(
-            get("/opt/py/bin/python3").unwrap(),
-            Request::Path("/opt/py/bin/python3".into())
-        );
-        assert_eq!(
-            get("tools/python").unwrap(),
-            Request::Path("/p/tools/python".into())
-        );
-        assert_eq!(
-            get(">=3.10,<3.13").unwrap(),
-            Request::Specifier(">=3.10,<3.13".into())
-        );
+        assert_eq!(get("python3.12").unwrap(), Request::Name("python3.12".into()));
+        assert_eq!(get("/opt/py/bin/python3").unwrap(), Request::Path("/opt/py/bin/python3".into()));
+        assert_eq!(get("tools/python").unwrap(), Request::Path("/p/tools/python".into()));
+        assert_eq!(get(">=3.10,<3.13").unwrap(), Request::Specifier(">=3.10,<3.13".into()));
         assert_eq!(
             get(">=3.1x").unwrap_err().message,
             "config python = \">=3.1x\" is not a version specifier autovenv understands: '3.1x' after >= is not a version like 3.10 (pre-releases are not supported)"
         );
-        assert_eq!(
-            get("..").unwrap_err().message,
-            "config python = \"..\" is not a Python version, name or path"
-        );
+        assert_eq!(get("..").unwrap_err().message, "config python = \"..\" is not a Python version, name or path");
         assert_eq!(
             get("~/py/bin/python3").unwrap_err().message,
             "config python = \"~/py/bin/python3\": ~ is not expanded here"
@@ -1193,11 +952,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let pyproject = root.join("pyproject.toml");
-        fs::write(
-            &pyproject,
-            "[project]\nname = \"x\"\nrequires-python = \"=>3.10\"\n",
-        )
-        .unwrap();
+        fs::write(&pyproject, "[project]\nname = \"x\"\nrequires-python = \"=>3.10\"\n").unwrap();
         assert_eq!(
             requested(root, None).unwrap_err().message,
             format!("'requires-python' in {} line 3 is not a version specifier autovenv understands: '=>3.10' does not start with an operator (>=, >, <=, <, ==, !=, ~=)", pyproject.display())
@@ -1205,17 +960,10 @@ mod tests {
         fs::write(&pyproject, "[project]\nrequires-python = 3.10\n").unwrap();
         assert_eq!(
             requested(root, None).unwrap_err().message,
-            format!(
-                "'requires-python' in {} line 2 must be a string (got a float)",
-                pyproject.display()
-            )
+            format!("'requires-python' in {} line 2 must be a string (got a float)", pyproject.display())
         );
         // Other tools' tables, and a pyproject without [project], are fine.
-        fs::write(
-            &pyproject,
-            "[tool.poetry]\nname = 1\n[build-system]\nrequires = []\n",
-        )
-        .unwrap();
+        fs::write(&pyproject, "[tool.poetry]\nname = 1\n[build-system]\nrequires = []\n").unwrap();
         assert_eq!(requested(root, None).unwrap(), None);
     }
 
@@ -1235,26 +983,13 @@ mod tests {
         fake(&bin, "python3.13", "3.13.1");
         fake(&pyenv.join("versions/3.12.5/bin"), "python3", "3.12.5");
         fake(&pyenv.join("versions/3.9.18/bin"), "python3", "3.9.18");
-        fake(
-            &pyenv.join("versions/pypy3.10-7.3.15/bin"),
-            "python",
-            "3.10.13",
-        );
-        Zoo {
-            bin,
-            pyenv,
-            _dir: dir,
-        }
+        fake(&pyenv.join("versions/pypy3.10-7.3.15/bin"), "python", "3.10.13");
+        Zoo { bin, pyenv, _dir: dir }
     }
 
     impl Zoo {
         fn find(&self, r: Request, source: &str) -> Result<Interpreter> {
-            find(
-                Some(&req(r, source)),
-                self.bin.as_os_str(),
-                Some(&self.pyenv),
-                None,
-            )
+            find(Some(&req(r, source)), self.bin.as_os_str(), Some(&self.pyenv), None)
         }
     }
 
@@ -1263,33 +998,16 @@ mod tests {
         let z = zoo();
         let src = "requires-python >=3.10 in pyproject.toml";
         let got = z.find(Request::Specifier(">=3.10".into()), src).unwrap();
-        assert_eq!(
-            got,
-            Interpreter {
-                path: z.bin.join("python3.13"),
-                version: "3.13.1".into(),
-                source: src.into()
-            }
-        );
+        assert_eq!(got, Interpreter { path: z.bin.join("python3.13"), version: "3.13.1".into(), source: src.into() });
         // Below 3.13 the pyenv 3.12.5 beats PATH's 3.12.2.
-        let got = z
-            .find(Request::Specifier(">=3.10,<3.13".into()), "s")
-            .unwrap();
-        assert_eq!(
-            (got.path, got.version),
-            (z.pyenv.join("versions/3.12.5/bin/python3"), "3.12.5".into())
-        );
+        let got = z.find(Request::Specifier(">=3.10,<3.13".into()), "s").unwrap();
+        assert_eq!((got.path, got.version), (z.pyenv.join("versions/3.12.5/bin/python3"), "3.12.5".into()));
         let got = z.find(Request::Specifier("<3.10".into()), "s").unwrap();
         assert_eq!(got.version, "3.9.18");
-        let e = z
-            .find(Request::Specifier(">=3.14".into()), src)
-            .unwrap_err();
+        let e = z.find(Request::Specifier(">=3.14".into()), src).unwrap_err();
         assert_eq!(
             e.message,
-            format!(
-                "no installed Python satisfies {src} (looked on PATH and in {}/versions)",
-                z.pyenv.display()
-            )
+            format!("no installed Python satisfies {src} (looked on PATH and in {}/versions)", z.pyenv.display())
         );
         assert_eq!(
             e.hint.as_deref(),
@@ -1302,21 +1020,10 @@ mod tests {
         let z = zoo();
         // A python3.14 that is really 3.9: its name is not believed.
         fake(&z.bin, "python3.14", "3.9.1");
-        let e = z
-            .find(Request::Version("3.14".into()), ".python-version")
-            .unwrap_err();
-        assert!(
-            e.message
-                .starts_with("Python 3.14 was requested by .python-version but no such"),
-            "{}",
-            e.message
-        );
+        let e = z.find(Request::Version("3.14".into()), ".python-version").unwrap_err();
+        assert!(e.message.starts_with("Python 3.14 was requested by .python-version but no such"), "{}", e.message);
         // A broken newest candidate is skipped, not fatal.
-        script(
-            &z.bin,
-            "python3.15",
-            "#!/bin/sh\necho 'No module named encodings' >&2\nexit 1\n",
-        );
+        script(&z.bin, "python3.15", "#!/bin/sh\necho 'No module named encodings' >&2\nexit 1\n");
         let got = z.find(Request::Specifier(">=3.12".into()), "s").unwrap();
         assert_eq!(got.version, "3.13.1");
     }
@@ -1324,29 +1031,18 @@ mod tests {
     #[test]
     fn version_requests_take_the_newest_patch() {
         let z = zoo();
-        let got = z
-            .find(Request::Version("3.12".into()), ".python-version")
-            .unwrap();
-        assert_eq!(
-            (got.version.as_str(), got.source.as_str()),
-            ("3.12.5", ".python-version")
-        );
-        let got = z
-            .find(Request::Version("3.12.2".into()), ".python-version")
-            .unwrap();
+        let got = z.find(Request::Version("3.12".into()), ".python-version").unwrap();
+        assert_eq!((got.version.as_str(), got.source.as_str()), ("3.12.5", ".python-version"));
+        let got = z.find(Request::Version("3.12.2".into()), ".python-version").unwrap();
         assert_eq!(got.path, z.bin.join("python3.12"));
-        let got = z
-            .find(Request::Version("3".into()), "config python = \"3\"")
-            .unwrap();
+        let got = z.find(Request::Version("3".into()), "config python = \"3\"").unwrap();
         assert_eq!(got.version, "3.13.1");
     }
 
     #[test]
     fn unmet_version_error_text() {
         let z = zoo();
-        let e = z
-            .find(Request::Version("3.99".into()), ".python-version")
-            .unwrap_err();
+        let e = z.find(Request::Version("3.99".into()), ".python-version").unwrap_err();
         assert_eq!(
             e.message,
             format!(
@@ -1358,21 +1054,14 @@ mod tests {
             e.hint.as_deref(),
             Some("install it (e.g. `uv python install 3.99` or `pyenv install 3.99`), or change .python-version")
         );
-        let e = find(
-            Some(&req(
-                Request::Version("3.99".into()),
-                "config python = \"3.99\"",
-            )),
-            OsStr::new(""),
-            None,
-            None,
-        )
-        .unwrap_err();
-        assert_eq!(e.message, "Python 3.99 was requested by config python = \"3.99\" but no such interpreter was found (looked on PATH)");
-        assert!(e
-            .hint
-            .unwrap()
-            .ends_with("or change `python` in the autovenv config"));
+        let e =
+            find(Some(&req(Request::Version("3.99".into()), "config python = \"3.99\"")), OsStr::new(""), None, None)
+                .unwrap_err();
+        assert_eq!(
+            e.message,
+            "Python 3.99 was requested by config python = \"3.99\" but no such interpreter was found (looked on PATH)"
+        );
+        assert!(e.hint.unwrap().ends_with("or change `python` in the autovenv config"));
     }
 
     #[test]
@@ -1383,17 +1072,11 @@ mod tests {
         let r = req(Request::Version("3.99".into()), ".python-version");
         let e = find(Some(&r), z.bin.as_os_str(), Some(&z.pyenv), Some(&uv)).unwrap_err();
         assert!(
-            e.message.ends_with(&format!(
-                "(looked on PATH, in {}/versions, and with uv)",
-                z.pyenv.display()
-            )),
+            e.message.ends_with(&format!("(looked on PATH, in {}/versions, and with uv)", z.pyenv.display())),
             "{}",
             e.message
         );
-        assert!(
-            start.elapsed() < Duration::from_secs(8),
-            "uv must not have tried a download"
-        );
+        assert!(start.elapsed() < Duration::from_secs(8), "uv must not have tried a download");
     }
 
     /// A fake uv: `python dir` names a folder of managed installs, `python
@@ -1406,10 +1089,7 @@ mod tests {
             managed = managed.display()
         );
         for (req, path) in finds {
-            body.push_str(&format!(
-                "  *'-- {req}') echo {} ; exit 0 ;;\n",
-                path.display()
-            ));
+            body.push_str(&format!("  *'-- {req}') echo {} ; exit 0 ;;\n", path.display()));
         }
         body.push_str("esac\necho 'error: No interpreter found' >&2\nexit 2\n");
         script(dir, "uv", &body)
@@ -1420,104 +1100,39 @@ mod tests {
         let z = zoo();
         let dir = tempfile::tempdir().unwrap();
         let managed = dir.path().join("managed");
-        fake(
-            &managed.join("cpython-3.14.2-linux-x86_64-gnu/bin"),
-            "python3",
-            "3.14.2",
-        );
-        fake(
-            &managed.join("pypy-3.15.0-linux-x86_64-gnu/bin"),
-            "python3",
-            "3.15.0",
-        );
+        fake(&managed.join("cpython-3.14.2-linux-x86_64-gnu/bin"), "python3", "3.14.2");
+        fake(&managed.join("pypy-3.15.0-linux-x86_64-gnu/bin"), "python3", "3.15.0");
         let elsewhere = fake(&dir.path().join("elsewhere"), "python3", "3.16.1");
-        let uv = fake_uv(
-            dir.path(),
-            &managed,
-            &[("3.16", &elsewhere), ("3.17", &elsewhere)],
-        );
-        let find_with_uv = |r: Request| {
-            find(
-                Some(&req(r, "s")),
-                z.bin.as_os_str(),
-                Some(&z.pyenv),
-                Some(&uv),
-            )
-        };
+        let uv = fake_uv(dir.path(), &managed, &[("3.16", &elsewhere), ("3.17", &elsewhere)]);
+        let find_with_uv = |r: Request| find(Some(&req(r, "s")), z.bin.as_os_str(), Some(&z.pyenv), Some(&uv));
         // The managed 3.14 is the newest; pypy is not picked up by version.
         let got = find_with_uv(Request::Specifier(">=3.10".into())).unwrap();
-        assert_eq!(
-            got.path,
-            managed.join("cpython-3.14.2-linux-x86_64-gnu/bin/python3")
-        );
+        assert_eq!(got.path, managed.join("cpython-3.14.2-linux-x86_64-gnu/bin/python3"));
         let log = fs::read_to_string(dir.path().join("uv.log")).unwrap();
-        assert!(
-            !log.contains("find"),
-            "uv python find is only a last resort: {log}"
-        );
+        assert!(!log.contains("find"), "uv python find is only a last resort: {log}");
         // Nothing else has 3.16: uv python find does, without downloading.
         let got = find_with_uv(Request::Version("3.16".into())).unwrap();
         assert_eq!((got.path, got.version), (elsewhere, "3.16.1".into()));
         let log = fs::read_to_string(dir.path().join("uv.log")).unwrap();
-        assert!(
-            log.contains(
-                "python find --no-python-downloads --no-project --no-config --quiet -- 3.16"
-            ),
-            "{log}"
-        );
+        assert!(log.contains("python find --no-python-downloads --no-project --no-config --quiet -- 3.16"), "{log}");
         // uv's answer is verified too: a 3.16 offered for 3.17 is refused.
         let e = find_with_uv(Request::Version("3.17".into())).unwrap_err();
-        assert!(
-            e.message
-                .starts_with("Python 3.17 was requested by s but no such"),
-            "{}",
-            e.message
-        );
-        assert!(fs::read_to_string(dir.path().join("uv.log"))
-            .unwrap()
-            .contains("-- 3.17"));
+        assert!(e.message.starts_with("Python 3.17 was requested by s but no such"), "{}", e.message);
+        assert!(fs::read_to_string(dir.path().join("uv.log")).unwrap().contains("-- 3.17"));
     }
 
     #[test]
     fn names_paths_and_pyenv_folders() {
         let z = zoo();
-        let got = z
-            .find(Request::Name("pypy3.10-7.3.15".into()), ".python-version")
-            .unwrap();
-        assert_eq!(
-            (got.path, got.version),
-            (
-                z.pyenv.join("versions/pypy3.10-7.3.15/bin/python"),
-                "3.10.13".into()
-            )
-        );
+        let got = z.find(Request::Name("pypy3.10-7.3.15".into()), ".python-version").unwrap();
+        assert_eq!((got.path, got.version), (z.pyenv.join("versions/pypy3.10-7.3.15/bin/python"), "3.10.13".into()));
         // python3.12 exists on PATH: that file, not a newer 3.12 elsewhere.
-        assert_eq!(
-            z.find(Request::Name("python3.12".into()), "s")
-                .unwrap()
-                .version,
-            "3.12.2"
-        );
+        assert_eq!(z.find(Request::Name("python3.12".into()), "s").unwrap().version, "3.12.2");
         fs::remove_file(z.bin.join("python3.12")).unwrap();
-        assert_eq!(
-            z.find(Request::Name("python3.12".into()), "s")
-                .unwrap()
-                .version,
-            "3.12.5"
-        );
+        assert_eq!(z.find(Request::Name("python3.12".into()), "s").unwrap().version, "3.12.5");
         let p = z.bin.join("python3.10");
-        assert_eq!(
-            z.find(Request::Path(p.clone()), "config python = \"x\"")
-                .unwrap()
-                .path,
-            p
-        );
-        let e = z
-            .find(
-                Request::Path(z.bin.join("nope")),
-                "config python = \"bin/nope\"",
-            )
-            .unwrap_err();
+        assert_eq!(z.find(Request::Path(p.clone()), "config python = \"x\"").unwrap().path, p);
+        let e = z.find(Request::Path(z.bin.join("nope")), "config python = \"bin/nope\"").unwrap_err();
         assert_eq!(
             e.message,
             format!(
@@ -1525,12 +1140,8 @@ mod tests {
                 z.bin.join("nope").display()
             )
         );
-        let e = z
-            .find(Request::Name("pypy3".into()), ".python-version")
-            .unwrap_err();
-        assert!(e.message.starts_with(
-            "pypy3 was requested by .python-version but no such interpreter was found"
-        ));
+        let e = z.find(Request::Name("pypy3".into()), ".python-version").unwrap_err();
+        assert!(e.message.starts_with("pypy3 was requested by .python-version but no such interpreter was found"));
     }
 
     #[test]
@@ -1538,22 +1149,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let marker = root.join("pwned");
-        fs::write(
-            root.join(".python-version"),
-            format!("$(touch {m});touch {m}`touch {m}`\n", m = marker.display()),
-        )
-        .unwrap();
+        fs::write(root.join(".python-version"), format!("$(touch {m});touch {m}`touch {m}`\n", m = marker.display()))
+            .unwrap();
         let r = requested(root, None).unwrap().unwrap();
         assert!(matches!(&r.0, Request::Name(n) if n.starts_with("$(touch")));
         let z = zoo();
         let uv = real_uv();
         let e = find(Some(&r), z.bin.as_os_str(), Some(&z.pyenv), uv.as_deref()).unwrap_err();
-        assert!(
-            e.message
-                .contains("was requested by .python-version but no such interpreter"),
-            "{}",
-            e.message
-        );
+        assert!(e.message.contains("was requested by .python-version but no such interpreter"), "{}", e.message);
         assert!(!marker.exists());
     }
 
@@ -1568,24 +1171,13 @@ mod tests {
         script(&shims, "python3", &body);
         fake(&shims, "python3.13", "3.13.1");
         let got = find(None, shims.as_os_str(), Some(&pyenv), None).unwrap();
-        assert_eq!(
-            got.path, real.path,
-            "the shim resolves to the interpreter behind it"
-        );
-        assert_eq!(
-            (got.version, got.source.as_str()),
-            (real.version.clone(), "python3 on PATH")
-        );
+        assert_eq!(got.path, real.path, "the shim resolves to the interpreter behind it");
+        assert_eq!((got.version, got.source.as_str()), (real.version.clone(), "python3 on PATH"));
         // For a version, a shim's name says nothing: not used.
         let r = req(Request::Version("3.13".into()), ".python-version");
         assert!(find(Some(&r), shims.as_os_str(), Some(&pyenv), None).is_err());
         // Without knowing pyenv's root it is an ordinary PATH entry.
-        assert_eq!(
-            find(Some(&r), shims.as_os_str(), None, None)
-                .unwrap()
-                .version,
-            "3.13.1"
-        );
+        assert_eq!(find(Some(&r), shims.as_os_str(), None, None).unwrap().version, "3.13.1");
     }
 
     #[test]
@@ -1594,11 +1186,7 @@ mod tests {
         // Here python3 on PATH is a pyenv shim script; what we record must
         // be the interpreter itself.
         let head = fs::read(&real.path).unwrap();
-        assert!(
-            !head.starts_with(b"#!"),
-            "{} is a script, not an interpreter",
-            real.path.display()
-        );
+        assert!(!head.starts_with(b"#!"), "{} is a script, not an interpreter", real.path.display());
         let mm: Vec<&str> = real.version.split('.').take(2).collect();
         let mm = mm.join(".");
         let dir = tempfile::tempdir().unwrap();
@@ -1609,10 +1197,7 @@ mod tests {
         std::os::unix::fs::symlink(&real.path, bin.join(format!("python{mm}"))).unwrap();
         let r = requested(root, None).unwrap();
         let got = find(r.as_ref(), bin.as_os_str(), None, None).unwrap();
-        assert_eq!(
-            (got.version.as_str(), got.source.as_str()),
-            (real.version.as_str(), ".python-version")
-        );
+        assert_eq!((got.version.as_str(), got.source.as_str()), (real.version.as_str(), ".python-version"));
         assert_eq!(probe(&got.path).unwrap().version_text, real.version);
         let r = req(Request::Version("3.99".into()), ".python-version");
         assert!(find(Some(&r), bin.as_os_str(), None, None).is_err());
@@ -1623,18 +1208,10 @@ mod tests {
         let real = real_python();
         let dir = tempfile::tempdir().unwrap();
         let venv = dir.path().join("v");
-        let ok = Command::new(&real.path)
-            .args(["-m", "venv", "--without-pip"])
-            .arg(&venv)
-            .status()
-            .unwrap();
+        let ok = Command::new(&real.path).args(["-m", "venv", "--without-pip"]).arg(&venv).status().unwrap();
         assert!(ok.success());
         let p = probe(&venv.join("bin/python3")).unwrap();
-        assert!(
-            !p.executable.starts_with(&venv),
-            "{} is inside the venv",
-            p.executable.display()
-        );
+        assert!(!p.executable.starts_with(&venv), "{} is inside the venv", p.executable.display());
         assert_eq!(p.version_text, real.version);
     }
 
@@ -1643,27 +1220,20 @@ mod tests {
         let z = zoo();
         fake(&z.bin, "python3", "3.11.9");
         let got = find(None, z.bin.as_os_str(), Some(&z.pyenv), None).unwrap();
-        assert_eq!(
-            (got.version.as_str(), got.source.as_str()),
-            ("3.11.9", "python3 on PATH")
-        );
+        assert_eq!((got.version.as_str(), got.source.as_str()), ("3.11.9", "python3 on PATH"));
         // No python3: the newest found anywhere, said as such.
         fs::remove_file(z.bin.join("python3")).unwrap();
         let got = find(None, z.bin.as_os_str(), Some(&z.pyenv), None).unwrap();
-        assert_eq!(
-            (got.version.as_str(), got.source.as_str()),
-            ("3.13.1", "newest Python found (no python3 on PATH)")
-        );
+        assert_eq!((got.version.as_str(), got.source.as_str()), ("3.13.1", "newest Python found (no python3 on PATH)"));
         // A python3 that does not run is an error, not a silent substitute.
-        script(
-            &z.bin,
-            "python3",
-            "#!/bin/sh\necho 'pyenv: version `3.99'\"'\"' is not installed' >&2\nexit 1\n",
-        );
+        script(&z.bin, "python3", "#!/bin/sh\necho 'pyenv: version `3.99'\"'\"' is not installed' >&2\nexit 1\n");
         let e = find(None, z.bin.as_os_str(), Some(&z.pyenv), None).unwrap_err();
         assert_eq!(
             e.message,
-            format!("python3 on PATH ({}) did not run as Python (exit status: 1): pyenv: version `3.99' is not installed", z.bin.join("python3").display())
+            format!(
+                "python3 on PATH ({}) did not run as Python (exit status: 1): pyenv: version `3.99' is not installed",
+                z.bin.join("python3").display()
+            )
         );
         let e = find(None, OsStr::new(""), None, None).unwrap_err();
         assert_eq!(e.message, "no Python was found (looked on PATH)");

@@ -53,8 +53,7 @@ pub fn set_interrupted(stamp: &Path, root: Option<&Path>) {
 }
 
 fn create(p: &Path) -> bool {
-    fs::OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).open(p).is_ok()
-        && utime_now(p)
+    fs::OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).open(p).is_ok() && utime_now(p)
 }
 
 /// How far before "now" the stamp is dated. File times come from the
@@ -82,7 +81,10 @@ fn utime_now(p: &Path) -> bool {
     // The kernel's "now", on the same clock as every other file's mtime.
     let Ok(m) = fs::metadata(p) else { return false };
     let t = m.mtime() * 1_000_000_000 + m.mtime_nsec() - MARGIN_NS;
-    let back = libc::timespec { tv_sec: t.div_euclid(1_000_000_000) as libc::time_t, tv_nsec: t.rem_euclid(1_000_000_000) as _ };
+    let back = libc::timespec {
+        tv_sec: t.div_euclid(1_000_000_000) as libc::time_t,
+        tv_nsec: t.rem_euclid(1_000_000_000) as _,
+    };
     let times = [back, back];
     // SAFETY: a valid C string and a pointer to two timespecs.
     unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), times.as_ptr(), 0) == 0 }
@@ -100,7 +102,9 @@ pub fn expire_all(dirs: &[PathBuf]) {
         for e in entries.flatten() {
             if let Ok(c) = CString::new(e.path().as_os_str().as_bytes()) {
                 // SAFETY: a valid C string and a pointer to two timespecs.
-                unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), [epoch, epoch].as_ptr(), libc::AT_SYMLINK_NOFOLLOW) };
+                unsafe {
+                    libc::utimensat(libc::AT_FDCWD, c.as_ptr(), [epoch, epoch].as_ptr(), libc::AT_SYMLINK_NOFOLLOW)
+                };
             }
         }
     }
@@ -162,7 +166,12 @@ mod tests {
         let a = touch(Some(&dir), None).unwrap();
         let watched = t.path().join("old");
         fs::write(&watched, "").unwrap();
-        fs::File::options().write(true).open(&watched).unwrap().set_modified(SystemTime::now() - Duration::from_secs(3600)).unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&watched)
+            .unwrap()
+            .set_modified(SystemTime::now() - Duration::from_secs(3600))
+            .unwrap();
         assert!(fs::metadata(&watched).unwrap().modified().unwrap() < fs::metadata(&a).unwrap().modified().unwrap());
         expire_all(&[dir, t.path().join("missing")]);
         assert!(fs::metadata(&watched).unwrap().modified().unwrap() > fs::metadata(&a).unwrap().modified().unwrap());

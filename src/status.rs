@@ -88,7 +88,8 @@ pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
     s.sync = s.exists.then(|| sync_state(&t, &s.python, &mut s.sync_error));
 
     let cur = Current::from_env(ctx.lookup());
-    s.active = cur.get(plan::AUTOVENV_ENV) == Some(t.env.as_os_str()) && cur.get(plan::VIRTUAL_ENV) == Some(t.env.as_os_str());
+    s.active =
+        cur.get(plan::AUTOVENV_ENV) == Some(t.env.as_os_str()) && cur.get(plan::VIRTUAL_ENV) == Some(t.env.as_os_str());
     if !s.active {
         s.reason = Some(match cur.foreign_env() {
             Some(Foreign::Venv(v)) => format!("another venv is active ({}); autovenv leaves it alone", v.display()),
@@ -159,12 +160,16 @@ pub fn render_human(ctx: &Context, s: &Status) -> Vec<u8> {
         return table(&rows);
     };
     rows.push(("project", tilde(root, home)));
-    rows.push(("allowed", match &s.trusted_by {
-        Some(by) => good(true, &format!("yes ({by})")),
-        None => good(false, "no; run `autovenv allow`"),
-    }));
+    rows.push((
+        "allowed",
+        match &s.trusted_by {
+            Some(by) => good(true, &format!("yes ({by})")),
+            None => good(false, "no; run `autovenv allow`"),
+        },
+    ));
     if let Some(env) = &s.env {
-        let what = if s.exists { format!("Python {}", s.python.as_deref().unwrap_or("?")) } else { "not created yet".into() };
+        let what =
+            if s.exists { format!("Python {}", s.python.as_deref().unwrap_or("?")) } else { "not created yet".into() };
         rows.push(("env", format!("{} ({what})", tilde(env, home))));
         rows.push(("requirements", if s.requirements.is_empty() { "none".into() } else { s.requirements.join(", ") }));
     }
@@ -175,7 +180,10 @@ pub fn render_human(ctx: &Context, s: &Status) -> Vec<u8> {
         };
         rows.push(("sync", good(sync == "ok" || sync == "off", &text)));
     }
-    rows.push(("active", if s.active { good(true, "yes") } else { good(false, &format!("no: {}", s.reason.as_deref().unwrap_or(""))) }));
+    rows.push((
+        "active",
+        if s.active { good(true, "yes") } else { good(false, &format!("no: {}", s.reason.as_deref().unwrap_or(""))) },
+    ));
     if let Some(p) = &s.problem {
         rows.push(("problem", paint(p, "31")));
     }

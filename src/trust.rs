@@ -88,8 +88,11 @@ fn check_dir_is_private(dir: &Path) -> Result<()> {
         let sticky_ok = i > 0 && mode & 0o1000 != 0;
         if mode & 0o022 != 0 && !sticky_ok {
             let what = if i == 0 { "trust folder" } else { "folder above the trust folder" };
-            return Err(Error::new(format!("{what} {} is writable by other users; ignoring trust records", d.display()))
-                .with_hint(format!("run `chmod go-w {}`", d.display())));
+            return Err(Error::new(format!(
+                "{what} {} is writable by other users; ignoring trust records",
+                d.display()
+            ))
+            .with_hint(format!("run `chmod go-w {}`", d.display())));
         }
     }
     Ok(())

@@ -24,7 +24,9 @@ pub enum EnvState {
     Incomplete,
     /// A venv whose interpreter is gone (e.g. the Python it linked to was
     /// upgraded away). `owned` says whether autovenv may rebuild it.
-    Broken { owned: bool },
+    Broken {
+        owned: bool,
+    },
     /// Something that is not a venv: a file, or a folder without `pyvenv.cfg`.
     Foreign(&'static str),
 }
@@ -102,8 +104,7 @@ pub fn remove_owned(env: &Path) -> Result<()> {
 /// The maker's output goes to stderr: stdout belongs to the shell.
 pub fn create(env: &Path, interpreter: &Path, maker: &Maker) -> Result<()> {
     fs::create_dir(env).map_err(|e| Error::io(format!("cannot create {}", env.display()), e))?;
-    fs::write(env.join(CREATING_MARK), b"")
-        .map_err(|e| Error::io(format!("cannot write in {}", env.display()), e))?;
+    fs::write(env.join(CREATING_MARK), b"").map_err(|e| Error::io(format!("cannot write in {}", env.display()), e))?;
     let mut cmd = match maker {
         Maker::Uv(uv) => {
             let mut c = Command::new(uv);

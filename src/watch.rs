@@ -76,11 +76,8 @@ fn wanted_dirs(p: &Watched) -> BTreeSet<PathBuf> {
     let root = &p.trusted.project.root;
     let files = sync::watched_files(root, &p.trusted.settings.requirements)
         .unwrap_or_else(|_| p.trusted.settings.requirements.clone());
-    let mut dirs: BTreeSet<PathBuf> = files
-        .iter()
-        .filter_map(|f| root.join(f).parent().map(Path::to_path_buf))
-        .filter(|d| d.is_dir())
-        .collect();
+    let mut dirs: BTreeSet<PathBuf> =
+        files.iter().filter_map(|f| root.join(f).parent().map(Path::to_path_buf)).filter(|d| d.is_dir()).collect();
     dirs.insert(root.clone());
     dirs
 }

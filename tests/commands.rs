@@ -137,7 +137,9 @@ fn every_key(place: Where) {
         .git();
     let b = match place {
         Where::AutovenvToml => b.file(".autovenv.toml", ALL_KEYS),
-        Where::Pyproject => b.file("pyproject.toml", &format!("[project]\nname = \"x\"\n\n[tool.autovenv]\n{ALL_KEYS}")),
+        Where::Pyproject => {
+            b.file("pyproject.toml", &format!("[project]\nname = \"x\"\n\n[tool.autovenv]\n{ALL_KEYS}"))
+        }
         Where::Global => b,
     };
     let proj = b.create();
@@ -294,7 +296,8 @@ fn env_dir_gitignore_adoption_and_shared_requirements() {
     let Some(sb) = sandbox(Uv::Yes) else { return };
     let shared = sb.work().join("mono/shared");
     fs::create_dir_all(&shared).unwrap();
-    fs::write(shared.join("req.txt"), format!("--no-index\n--find-links {}\nmypkg==1.0\n", sb.wheels().display())).unwrap();
+    fs::write(shared.join("req.txt"), format!("--no-index\n--find-links {}\nmypkg==1.0\n", sb.wheels().display()))
+        .unwrap();
     let proj = sb
         .project("mono/api")
         .no_requirements()
@@ -338,13 +341,43 @@ fn trust_prefixes_respect_tilde_and_boundaries() {
 fn config_errors_name_file_line_and_key() {
     let Some(sb) = sandbox(Uv::Yes) else { return };
     let cases: &[(&str, &str, &str, &str)] = &[
-        ("unknown", ".autovenv.toml", "envdir = \"x\"\n", "unknown key 'envdir' in {f} line 1; did you mean 'env_dir'?"),
-        ("type", ".autovenv.toml", "prompt = \"p\"\ngitignore = \"yes\"\n", "'gitignore' in {f} line 2 must be true or false (got a string)"),
-        ("enum", ".autovenv.toml", "\n\nsync = \"fast\"\n", "'sync' in {f} line 3 must be one of \"install\", \"exact\", \"off\" (got \"fast\")"),
-        ("creator", ".autovenv.toml", "creator = \"pip\"\n", "'creator' in {f} line 1 must be one of \"auto\", \"uv\", \"venv\", \"virtualenv\" (got \"pip\")"),
+        (
+            "unknown",
+            ".autovenv.toml",
+            "envdir = \"x\"\n",
+            "unknown key 'envdir' in {f} line 1; did you mean 'env_dir'?",
+        ),
+        (
+            "type",
+            ".autovenv.toml",
+            "prompt = \"p\"\ngitignore = \"yes\"\n",
+            "'gitignore' in {f} line 2 must be true or false (got a string)",
+        ),
+        (
+            "enum",
+            ".autovenv.toml",
+            "\n\nsync = \"fast\"\n",
+            "'sync' in {f} line 3 must be one of \"install\", \"exact\", \"off\" (got \"fast\")",
+        ),
+        (
+            "creator",
+            ".autovenv.toml",
+            "creator = \"pip\"\n",
+            "'creator' in {f} line 1 must be one of \"auto\", \"uv\", \"venv\", \"virtualenv\" (got \"pip\")",
+        ),
         ("toml", ".autovenv.toml", "sync = \"install\"\nprompt = x\n", "{f} line 2: invalid TOML: "),
-        ("pyproject", "pyproject.toml", "[project]\nname = \"x\"\n\n[tool.autovenv]\nPyhton = \"3.11\"\n", "unknown key 'Pyhton' in {f} line 5; did you mean 'python'?"),
-        ("prefixes", ".autovenv.toml", "sync = \"off\"\n[trust]\nprefixes = [\"/\"]\n", "'trust.prefixes' in {f} line 2 can only be set in the global config"),
+        (
+            "pyproject",
+            "pyproject.toml",
+            "[project]\nname = \"x\"\n\n[tool.autovenv]\nPyhton = \"3.11\"\n",
+            "unknown key 'Pyhton' in {f} line 5; did you mean 'python'?",
+        ),
+        (
+            "prefixes",
+            ".autovenv.toml",
+            "sync = \"off\"\n[trust]\nprefixes = [\"/\"]\n",
+            "'trust.prefixes' in {f} line 2 can only be set in the global config",
+        ),
     ];
     for (name, file, body, want) in cases {
         let proj = sb.project(name).require("mypkg==1.0").file(file, body).create();
@@ -462,16 +495,21 @@ fn python_version_file_met_and_unmet() {
 fn requires_python_met_and_unmet() {
     let Some(sb) = sandbox(Uv::Yes) else { return };
     let ver = &common::tools().python_version;
-    let good = sb.project("good").file("pyproject.toml", "[project]\nname = \"g\"\nrequires-python = \">=3.8\"\n").create();
+    let good =
+        sb.project("good").file("pyproject.toml", "[project]\nname = \"g\"\nrequires-python = \">=3.8\"\n").create();
     let out = av(&sb, good.root(), &["allow"]);
     ok(&out, "allow");
     assert!(text(&out.stderr).contains(&format!("with Python {ver}.")));
 
-    let bad = sb.project("bad").file("pyproject.toml", "[project]\nname = \"b\"\nrequires-python = \">=3.99\"\n").create();
+    let bad =
+        sb.project("bad").file("pyproject.toml", "[project]\nname = \"b\"\nrequires-python = \">=3.99\"\n").create();
     let out = av(&sb, bad.root(), &["allow"]);
     assert!(!out.status.success());
     let err = text(&out.stderr);
-    assert!(err.contains("autovenv: error: no installed Python satisfies requires-python >=3.99 in pyproject.toml"), "{err}");
+    assert!(
+        err.contains("autovenv: error: no installed Python satisfies requires-python >=3.99 in pyproject.toml"),
+        "{err}"
+    );
     assert!(!bad.env_dir().exists());
 }
 
@@ -490,7 +528,10 @@ fn status_json_in_every_state() {
     // Not a project.
     let st = status_json(&sb, &sb.work(), &[]);
     check_keys(&st);
-    assert_eq!((st["root"].clone(), st["allowed"].clone(), st["active"].clone()), (Value::Null, false.into(), false.into()));
+    assert_eq!(
+        (st["root"].clone(), st["allowed"].clone(), st["active"].clone()),
+        (Value::Null, false.into(), false.into())
+    );
     assert_eq!(st["exists"], false);
 
     // Untrusted.
@@ -516,24 +557,30 @@ fn status_json_in_every_state() {
 
     // Active in a shell: the variables `export` gives, as a shell has them.
     let (vars, _) = export_json(&sb, proj.root());
-    let env: Vec<(String, String)> = vars
-        .iter()
-        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
-        .collect();
+    let env: Vec<(String, String)> =
+        vars.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect();
     let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let st = status_json(&sb, proj.root(), &env_ref);
     assert_eq!(st["active"], true, "{st}");
     assert_eq!(st["reason"], Value::Null);
 
     // Failed sync.
-    fs::write(proj.path("requirements.txt"), format!("--no-index\n--find-links {}\nmissing==1.0\n", sb.wheels().display())).unwrap();
+    fs::write(
+        proj.path("requirements.txt"),
+        format!("--no-index\n--find-links {}\nmissing==1.0\n", sb.wheels().display()),
+    )
+    .unwrap();
     let out = av(&sb, proj.root(), &["sync"]);
     assert!(!out.status.success());
     let st = status_json(&sb, proj.root(), &[]);
     assert_eq!(st["sync"], "failed", "{st}");
     assert!(st["sync_error"].as_str().is_some_and(|e| !e.is_empty()), "{st}");
     // Stale: edited since.
-    fs::write(proj.path("requirements.txt"), format!("--no-index\n--find-links {}\nmypkg==1.0\nother==1.0\n", sb.wheels().display())).unwrap();
+    fs::write(
+        proj.path("requirements.txt"),
+        format!("--no-index\n--find-links {}\nmypkg==1.0\nother==1.0\n", sb.wheels().display()),
+    )
+    .unwrap();
     let st = status_json(&sb, proj.root(), &[]);
     assert_eq!(st["sync"], "stale", "edited since the failure: the next prompt retries");
     assert!(st["sync_error"].is_string(), "the last error is still shown");
@@ -568,7 +615,11 @@ fn status_has_no_escape_codes_without_a_tty_or_with_no_color() {
     let plain = on_tty(true);
     assert!(!plain.contains(&0x1b), "NO_COLOR on a tty: {:?}", String::from_utf8_lossy(&plain));
     let coloured = on_tty(false);
-    assert!(coloured.contains(&0x1b), "a tty without NO_COLOR is coloured (so the test can fail): {:?}", String::from_utf8_lossy(&coloured));
+    assert!(
+        coloured.contains(&0x1b),
+        "a tty without NO_COLOR is coloured (so the test can fail): {:?}",
+        String::from_utf8_lossy(&coloured)
+    );
 }
 
 // ------------------------------------------------------------ exec
@@ -590,7 +641,11 @@ fn exec_inside_and_outside_trust() {
     // syncs and runs inside the env.
     ok(&av(&sb, &sb.work(), &["allow", proj.root().to_str().unwrap()]), "allow");
     fs::remove_dir_all(proj.env_dir()).unwrap();
-    let out = av(&sb, &sb.work(), &["exec", "--dir", proj.root().to_str().unwrap(), "--", "python", "-c", "import sys, mypkg; print(sys.prefix)"]);
+    let out = av(
+        &sb,
+        &sb.work(),
+        &["exec", "--dir", proj.root().to_str().unwrap(), "--", "python", "-c", "import sys, mypkg; print(sys.prefix)"],
+    );
     assert_eq!(ok(&out, "exec"), format!("{}\n", proj.env_str()));
     let out = av(&sb, proj.root(), &["exec", "--", "python", "-c", "import sys; sys.exit(7)"]);
     assert_eq!(out.status.code(), Some(7), "exit status is the command's");
@@ -642,7 +697,11 @@ fn watch_syncs_an_edit_saved_by_rename() {
     let wait = |what: &str, cond: &dyn Fn() -> bool| {
         let t0 = Instant::now();
         while !cond() {
-            assert!(t0.elapsed() < Duration::from_secs(30), "{what}; watch said:\n{}", fs::read_to_string(&log).unwrap_or_default());
+            assert!(
+                t0.elapsed() < Duration::from_secs(30),
+                "{what}; watch said:\n{}",
+                fs::read_to_string(&log).unwrap_or_default()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     };
@@ -708,7 +767,11 @@ fn watch_stops_installing_after_deny() {
     .unwrap();
     wait("watch notices the edit and says the project is not allowed", &|| said().contains("is not allowed"));
     std::thread::sleep(Duration::from_millis(500));
-    assert!(!python_imports(&proj.env_dir().join("bin/python"), "other"), "a denied project is not synced:\n{}", said());
+    assert!(
+        !python_imports(&proj.env_dir().join("bin/python"), "other"),
+        "a denied project is not synced:\n{}",
+        said()
+    );
 }
 
 // ------------------------------------------------------------ completions, --version, --help

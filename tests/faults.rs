@@ -88,7 +88,6 @@ fn check_fault(sb: &Sandbox, what: &str, dir: &Path, remove: &[&str], set: &[(&s
         assert!(out.status.success(), "{what} ({}): export exits 0: {}", kind.name(), stderr(&out));
         assert_parses(kind, &out.stdout, &format!("{what} ({})", kind.name()));
         assert!(!stderr(&out).contains("panicked"), "{what}: {}", stderr(&out));
-
     }
     let mut cmd = export_cmd(sb, "bash", dir, remove, set);
     let before: Option<Vec<u8>> = if remove.contains(&"PATH") {
@@ -128,11 +127,7 @@ fn eight_processes_enter_one_new_project() {
     let p = b.create();
     let children: Vec<_> = (0..8)
         .map(|_| {
-            export_cmd(&sb, "bash", p.root(), &[], &[])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
+            export_cmd(&sb, "bash", p.root(), &[], &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
         })
         .collect();
     let outs: Vec<Output> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
@@ -278,7 +273,9 @@ fn kill_9_at_twenty_points_then_heal() {
             .env_clear()
             .output()
             .unwrap();
-        assert_eq!(String::from_utf8_lossy(&ver.stdout).trim(), format!("{want} {want}"),
+        assert_eq!(
+            String::from_utf8_lossy(&ver.stdout).trim(),
+            format!("{want} {want}"),
             "kill #{k} after {delay:?}: synced to the file; python: {}\nheal: {}",
             String::from_utf8_lossy(&ver.stderr),
             stderr(&out)

@@ -7,7 +7,8 @@ use std::path::Path;
 use std::process::Command;
 
 fn have(tool: &str) -> bool {
-    let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success());
+    let found =
+        Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success());
     if !found && std::env::var("CI").as_deref() == Ok("true") {
         panic!("{tool} not found; CI must install it");
     }

@@ -230,8 +230,12 @@ fn idle_process_starts(kind: Kind, rc_extra: &str, idle: usize) -> Option<usize>
     let wrapper = sb.root().join(format!("traced-{}", kind.name()));
     fs::write(
         &wrapper,
-        format!("#!/bin/sh\nexec {} -f -qq -e trace=execve,fork,vfork,clone,clone3 -o {} {} \"$@\"\n",
-            strace.display(), trace.display(), real.display()),
+        format!(
+            "#!/bin/sh\nexec {} -f -qq -e trace=execve,fork,vfork,clone,clone3 -o {} {} \"$@\"\n",
+            strace.display(),
+            trace.display(),
+            real.display()
+        ),
     )
     .unwrap();
     fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();

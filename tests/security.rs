@@ -76,10 +76,8 @@ fn pwned_dir(sb: &Sandbox) -> PathBuf {
 }
 
 fn marks(sb: &Sandbox) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(pwned_dir(sb))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let mut v: Vec<String> =
+        fs::read_dir(pwned_dir(sb)).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     v.sort();
     v
 }
@@ -104,7 +102,10 @@ fn plant_trojans(sb: &Sandbox, root: &Path) {
     fs::create_dir_all(&sdist).unwrap();
     fs::write(
         sdist.join("setup.py"),
-        format!("open('{}/setup-py', 'w').write('x')\nfrom setuptools import setup\nsetup(name='evil')\n", pw.display()),
+        format!(
+            "open('{}/setup-py', 'w').write('x')\nfrom setuptools import setup\nsetup(name='evil')\n",
+            pw.display()
+        ),
     )
     .unwrap();
     fs::write(root.join("setup.py"), format!("open('{}/root-setup-py', 'w').write('x')\n", pw.display())).unwrap();
@@ -168,7 +169,6 @@ fn untrusted_repo_runs_nothing(kind: Kind) {
     assert_eq!(sh.var("VIRTUAL_ENV"), None);
     sh.exit();
 }
-
 
 /// The non-interactive commands refuse too: `status` and `exec` in the
 /// trojan repo run nothing (`exec` must refuse, 125).
@@ -427,7 +427,8 @@ fn hostile_names_round_trip(kind: Kind) {
             let quoted = quote_bytes(kind, &[b"./", step].concat());
             out = sh.run(&format!("cd {quoted}"));
         }
-        let [venv, pwd, prompt] = <[Option<Vec<u8>>; 3]>::try_from(sh.vars(&["VIRTUAL_ENV", "PWD", "VIRTUAL_ENV_PROMPT"])).unwrap();
+        let [venv, pwd, prompt] =
+            <[Option<Vec<u8>>; 3]>::try_from(sh.vars(&["VIRTUAL_ENV", "PWD", "VIRTUAL_ENV_PROMPT"])).unwrap();
         assert_eq!(pwd.as_deref(), Some(r.as_os_str().as_bytes()), "{show:?}: cd worked; {out}");
         let env = r.join("env");
         if std::str::from_utf8(&name).is_err() {
@@ -514,8 +515,17 @@ fn malformed_input_names_the_file() {
     let req = p.path("requirements.txt");
     let good_req = fs::read(&req).unwrap();
     type Setup = Box<dyn Fn()>;
-    let (c1, c2, c3, c4, r1, r2, r3, r4, r5) =
-        (cfg.clone(), cfg.clone(), cfg.clone(), cfg.clone(), req.clone(), req.clone(), req.clone(), req.clone(), req.clone());
+    let (c1, c2, c3, c4, r1, r2, r3, r4, r5) = (
+        cfg.clone(),
+        cfg.clone(),
+        cfg.clone(),
+        cfg.clone(),
+        req.clone(),
+        req.clone(),
+        req.clone(),
+        req.clone(),
+        req.clone(),
+    );
     let pr = p.root().to_path_buf();
     let cases: Vec<(&str, Setup, PathBuf)> = vec![
         ("malformed toml", Box::new(move || fs::write(&c1, "env_dir = \n[[[").unwrap()), cfg.clone()),
@@ -550,11 +560,7 @@ fn malformed_input_names_the_file() {
             }),
             req.clone(),
         ),
-        (
-            "missing include",
-            Box::new(move || fs::write(&r5, "-r nowhere.txt\n").unwrap()),
-            req.clone(),
-        ),
+        ("missing include", Box::new(move || fs::write(&r5, "-r nowhere.txt\n").unwrap()), req.clone()),
     ];
     for (what, setup, file) in cases {
         // Start from a good state each time.

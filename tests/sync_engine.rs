@@ -61,8 +61,7 @@ fn tools_uv() -> PathBuf {
         })
         .filter(|p| p.exists())
         .or_else(|| {
-            std::env::var_os("PATH")
-                .and_then(|p| std::env::split_paths(&p).map(|d| d.join("uv")).find(|p| p.exists()))
+            std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join("uv")).find(|p| p.exists()))
         })
         .expect("a real uv")
 }
@@ -90,10 +89,12 @@ fn installed(env: &Path, name: &str) -> bool {
 /// Log every start of `env`'s Python (pip path: the installer is
 /// `<env>/bin/python -m pip`) to the returned file.
 fn python_logger(env: &Path) -> PathBuf {
-    let log = env.parent().unwrap().parent().unwrap().join(format!(
-        "python-starts-{}.log",
-        env.parent().unwrap().file_name().unwrap().to_string_lossy()
-    ));
+    let log = env
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join(format!("python-starts-{}.log", env.parent().unwrap().file_name().unwrap().to_string_lossy()));
     fs::write(
         site_packages(env).join("avt_count_starts.pth"),
         format!("import sys; open({:?}, 'a').write(' '.join(sys.argv) + '\\n')\n", log.display().to_string()),
@@ -213,7 +214,6 @@ fn include_edit_installs_at_next_prompt(kind: Kind) {
     let out = sh.run("true");
     assert!(installed(&p.env_dir(), "third"), "{out}");
 }
-
 
 /// A requirement that cannot be installed: the installer's error and one
 /// retry hint, once; later prompts (and re-entry) do not retry; the env

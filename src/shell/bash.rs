@@ -75,21 +75,9 @@ mod tests {
     /// Settings users have that break careless quoting.
     const VARIANTS: &[Variant] = &[
         Variant::PLAIN,
-        Variant {
-            args: &[],
-            prelude: "set -u; set -H; set -o history; shopt -s extglob nullglob failglob",
-            env: &[],
-        },
-        Variant {
-            args: &["--posix"],
-            prelude: "set -u",
-            env: &[],
-        },
-        Variant {
-            args: &[],
-            prelude: "",
-            env: &[("LC_ALL", "C")],
-        },
+        Variant { args: &[], prelude: "set -u; set -H; set -o history; shopt -s extglob nullglob failglob", env: &[] },
+        Variant { args: &["--posix"], prelude: "set -u", env: &[] },
+        Variant { args: &[], prelude: "", env: &[("LC_ALL", "C")] },
     ];
 
     #[test]
@@ -102,10 +90,7 @@ mod tests {
             Change::SetLocalList("e", vec![]),
         ];
         let want = "export A='x y'\nunset -v B\nc='it'\\''s'\nd=( 'a' '' )\ne=( )\n";
-        assert_eq!(
-            String::from_utf8(render(Shell::Bash, &changes)).unwrap(),
-            want
-        );
+        assert_eq!(String::from_utf8(render(Shell::Bash, &changes)).unwrap(), want);
     }
 
     #[test]
@@ -119,10 +104,7 @@ mod tests {
 
     #[test]
     fn unset_of_missing_variable_is_silent() {
-        let changes = [
-            Change::UnsetEnv("AUTOVENV_NEVER"),
-            Change::UnsetEnv("AUTOVENV_GONE"),
-        ];
+        let changes = [Change::UnsetEnv("AUTOVENV_NEVER"), Change::UnsetEnv("AUTOVENV_GONE")];
         let Some(got) = testkit::eval(Shell::Bash, &VARIANTS[1], &changes, &[]) else {
             return;
         };

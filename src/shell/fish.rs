@@ -93,14 +93,7 @@ mod tests {
     use super::super::{render, Change, Shell};
     use proptest::prelude::*;
 
-    const VARIANTS: &[Variant] = &[
-        Variant::PLAIN,
-        Variant {
-            args: &[],
-            prelude: "",
-            env: &[("LC_ALL", "C")],
-        },
-    ];
+    const VARIANTS: &[Variant] = &[Variant::PLAIN, Variant { args: &[], prelude: "", env: &[("LC_ALL", "C")] }];
 
     #[test]
     fn renders_one_statement_per_change() {
@@ -115,10 +108,7 @@ mod tests {
         ];
         let want = "set -gx A 'x\\\\y'\nset -gx PATH '/a' '' '/b'\nset -gx PATH\nset -e -g B\n\
                     set -g c 'it\\'s'\nset -g d 'a' ''\nset -g e\n";
-        assert_eq!(
-            String::from_utf8(render(Shell::Fish, &changes)).unwrap(),
-            want
-        );
+        assert_eq!(String::from_utf8(render(Shell::Fish, &changes)).unwrap(), want);
     }
 
     #[test]
@@ -134,46 +124,22 @@ mod tests {
     /// for an empty entry of PATH (and only PATH/CDPATH).
     #[test]
     fn path_lists_export_as_the_original_string() {
-        for (value, path) in [
-            ("", ""),
-            (":", ".:."),
-            ("/a::/b", "/a:.:/b"),
-            ("/x:", "/x:."),
-            ("/x", "/x"),
-        ] {
-            let changes = [
-                Change::SetEnv("PATH", value.into()),
-                Change::SetEnv("AUTOVENV_XPATH", value.into()),
-            ];
+        for (value, path) in [("", ""), (":", ".:."), ("/a::/b", "/a:.:/b"), ("/x:", "/x:."), ("/x", "/x")] {
+            let changes = [Change::SetEnv("PATH", value.into()), Change::SetEnv("AUTOVENV_XPATH", value.into())];
             let probes = [Probe::List("AUTOVENV_XPATH")];
             let Some(got) = testkit::eval(Shell::Fish, &Variant::PLAIN, &changes, &probes) else {
                 return;
             };
             assert_eq!(got.env[&b"PATH"[..]], path.as_bytes(), "PATH={value:?}");
-            assert_eq!(
-                got.env[&b"AUTOVENV_XPATH"[..]],
-                value.as_bytes(),
-                "AUTOVENV_XPATH={value:?}"
-            );
-            let entries = if value.is_empty() {
-                0
-            } else {
-                value.split(':').count()
-            };
-            assert_eq!(
-                got.values[0].len(),
-                entries,
-                "fish should hold {value:?} as a list"
-            );
+            assert_eq!(got.env[&b"AUTOVENV_XPATH"[..]], value.as_bytes(), "AUTOVENV_XPATH={value:?}");
+            let entries = if value.is_empty() { 0 } else { value.split(':').count() };
+            assert_eq!(got.values[0].len(), entries, "fish should hold {value:?} as a list");
         }
     }
 
     #[test]
     fn unset_of_missing_variable_is_silent() {
-        let changes = [
-            Change::UnsetEnv("AUTOVENV_NEVER"),
-            Change::UnsetEnv("AUTOVENV_GONE"),
-        ];
+        let changes = [Change::UnsetEnv("AUTOVENV_NEVER"), Change::UnsetEnv("AUTOVENV_GONE")];
         let Some(got) = testkit::eval(Shell::Fish, &Variant::PLAIN, &changes, &[]) else {
             return;
         };

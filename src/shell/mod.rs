@@ -76,9 +76,7 @@ impl Change {
 /// panic before anything reaches stdout.
 fn check_name(name: &str) {
     let mut bytes = name.bytes();
-    let ok = bytes
-        .next()
-        .is_some_and(|b| b == b'_' || b.is_ascii_alphabetic())
+    let ok = bytes.next().is_some_and(|b| b == b'_' || b.is_ascii_alphabetic())
         && bytes.all(|b| b == b'_' || b.is_ascii_alphanumeric());
     assert!(ok, "autovenv bug: {name:?} is not a valid variable name");
 }
@@ -110,9 +108,7 @@ pub(crate) mod testkit {
             Shell::Fish => "fish",
         };
         let path = std::env::var_os("PATH").unwrap_or_default();
-        let found = std::env::split_paths(&path)
-            .map(|dir| dir.join(name))
-            .find(|p| p.is_file());
+        let found = std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file());
         if found.is_none() {
             assert!(
                 std::env::var("CI").as_deref() != Ok("true"),
@@ -132,11 +128,7 @@ pub(crate) mod testkit {
     }
 
     impl Variant {
-        pub const PLAIN: Variant = Variant {
-            args: &[],
-            prelude: "",
-            env: &[],
-        };
+        pub const PLAIN: Variant = Variant { args: &[], prelude: "", env: &[] };
     }
 
     /// A variable to print after the eval: a scalar, or all elements of a list.
@@ -156,12 +148,7 @@ pub(crate) mod testkit {
     /// the hook does, then print `probes` and the environment of a child.
     /// Panics unless the shell exits 0 with empty stderr and no file appeared
     /// in its working directory (where injected `touch` would land).
-    pub fn eval(
-        shell: Shell,
-        variant: &Variant,
-        changes: &[Change],
-        probes: &[Probe],
-    ) -> Option<Outcome> {
+    pub fn eval(shell: Shell, variant: &Variant, changes: &[Change], probes: &[Probe]) -> Option<Outcome> {
         let bin = binary(shell)?;
         let dir = tempfile::tempdir().unwrap();
         let (work, home) = (dir.path().join("work"), dir.path().join("home"));
@@ -178,13 +165,8 @@ pub(crate) mod testkit {
             Shell::Zsh => cmd.arg("-f"),
             Shell::Fish => cmd.arg("--no-config"),
         };
-        cmd.args(variant.args)
-            .arg(&driver)
-            .current_dir(&work)
-            .env_clear();
-        cmd.env("PATH", "/usr/bin:/bin")
-            .env("LANG", "C.UTF-8")
-            .env("HOME", &home);
+        cmd.args(variant.args).arg(&driver).current_dir(&work).env_clear();
+        cmd.env("PATH", "/usr/bin:/bin").env("LANG", "C.UTF-8").env("HOME", &home);
         for xdg in ["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"] {
             cmd.env(xdg, &home);
         }
@@ -202,20 +184,9 @@ pub(crate) mod testkit {
                 String::from_utf8_lossy(&out.stderr)
             )
         };
-        let created: Vec<_> = std::fs::read_dir(&work)
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert!(
-            created.is_empty(),
-            "the code created {created:?}: {}",
-            context()
-        );
-        assert!(
-            out.status.success() && out.stderr.is_empty(),
-            "shell failed or was noisy: {}",
-            context()
-        );
+        let created: Vec<_> = std::fs::read_dir(&work).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(created.is_empty(), "the code created {created:?}: {}", context());
+        assert!(out.status.success() && out.stderr.is_empty(), "shell failed or was noisy: {}", context());
         Some(parse_output(&out.stdout, probes.len()))
     }
 
@@ -246,15 +217,8 @@ pub(crate) mod testkit {
         let mut tokens = stdout.split(|&b| b == 0);
         let mut values = Vec::new();
         for _ in 0..probes {
-            let count: usize = std::str::from_utf8(tokens.next().unwrap())
-                .unwrap()
-                .parse()
-                .unwrap();
-            values.push(
-                (0..count)
-                    .map(|_| tokens.next().unwrap().to_vec())
-                    .collect(),
-            );
+            let count: usize = std::str::from_utf8(tokens.next().unwrap()).unwrap().parse().unwrap();
+            values.push((0..count).map(|_| tokens.next().unwrap().to_vec()).collect());
         }
         let env = tokens
             .filter(|entry| !entry.is_empty())
@@ -271,11 +235,7 @@ pub(crate) mod testkit {
         let Some(bin) = binary(shell) else { return };
         let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), render(shell, changes)).unwrap();
-        let out = Command::new(bin)
-            .arg("-n")
-            .arg(file.path())
-            .output()
-            .unwrap();
+        let out = Command::new(bin).arg("-n").arg(file.path()).output().unwrap();
         assert!(
             out.status.success() && out.stderr.is_empty(),
             "{shell:?} -n rejected the code: {}",
@@ -316,15 +276,8 @@ pub(crate) mod testkit {
     /// from `shell` and from a child's environment; locals stay unexported;
     /// unset variables are gone.
     pub fn check_roundtrip(shell: Shell, variant: &Variant, values: &[Vec<u8>]) {
-        assert!(
-            values.iter().all(|v| !v.contains(&0)),
-            "NUL cannot round-trip anywhere"
-        );
-        let mut probes = vec![
-            Probe::List("autovenv_list"),
-            Probe::List("autovenv_empty"),
-            Probe::List("PATH"),
-        ];
+        assert!(values.iter().all(|v| !v.contains(&0)), "NUL cannot round-trip anywhere");
+        let mut probes = vec![Probe::List("autovenv_list"), Probe::List("autovenv_empty"), Probe::List("PATH")];
         for i in 0..values.len() {
             probes.push(Probe::Scalar(leak(format!("AUTOVENV_T{i}"))));
             probes.push(Probe::Scalar(leak(format!("autovenv_s{i}"))));
@@ -340,16 +293,9 @@ pub(crate) mod testkit {
         // Fish turns empty PATH entries into `.` (see fish.rs); elsewhere PATH is exact.
         let path_entries: Vec<Vec<u8>> = match shell {
             Shell::Fish if joined.is_empty() => vec![],
-            Shell::Fish => joined
-                .split(|&b| b == b':')
-                .map(|e| {
-                    if e.is_empty() {
-                        b".".to_vec()
-                    } else {
-                        e.to_vec()
-                    }
-                })
-                .collect(),
+            Shell::Fish => {
+                joined.split(|&b| b == b':').map(|e| if e.is_empty() { b".".to_vec() } else { e.to_vec() }).collect()
+            }
             _ => vec![joined.clone()],
         };
         let mut expected: Vec<Vec<Vec<u8>>> = vec![values.to_vec(), vec![], path_entries.clone()];
@@ -357,11 +303,7 @@ pub(crate) mod testkit {
             expected.extend([vec![v.clone()], vec![v.clone()]]);
         }
         for (i, (got, want)) in got.values.iter().zip(&expected).enumerate() {
-            assert_eq!(
-                got, want,
-                "{shell:?}: probe #{i} differs ({} {:?})",
-                variant.prelude, variant.args
-            );
+            assert_eq!(got, want, "{shell:?}: probe #{i} differs ({} {:?})", variant.prelude, variant.args);
         }
 
         let mut want_env: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
@@ -370,23 +312,14 @@ pub(crate) mod testkit {
         }
         want_env.insert(b"PATH".to_vec(), path_entries.join(&b':'));
         want_env.insert(b"AUTOVENV_XPATH".to_vec(), joined);
-        want_env.insert(
-            b"AUTOVENV_OLD".to_vec(),
-            values.first().cloned().unwrap_or_default(),
-        );
+        want_env.insert(b"AUTOVENV_OLD".to_vec(), values.first().cloned().unwrap_or_default());
         // Everything the child saw that we set or should have removed.
         let seen: BTreeMap<_, _> = got
             .env
             .into_iter()
-            .filter(|(k, _)| {
-                k.starts_with(b"AUTOVENV_") || k.starts_with(b"autovenv_") || k == b"PATH"
-            })
+            .filter(|(k, _)| k.starts_with(b"AUTOVENV_") || k.starts_with(b"autovenv_") || k == b"PATH")
             .collect();
-        assert_eq!(
-            seen, want_env,
-            "{shell:?}: child environment differs ({} {:?})",
-            variant.prelude, variant.args
-        );
+        assert_eq!(seen, want_env, "{shell:?}: child environment differs ({} {:?})", variant.prelude, variant.args);
     }
 
     /// Values chosen to break quoting: expansions, globs, quotes, history,

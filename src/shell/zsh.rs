@@ -55,7 +55,8 @@ mod tests {
         Variant::PLAIN,
         Variant {
             args: &[],
-            prelude: "setopt RC_QUOTES KSH_ARRAYS SH_WORD_SPLIT NO_UNSET EXTENDED_GLOB WARN_CREATE_GLOBAL WARN_NESTED_VAR",
+            prelude:
+                "setopt RC_QUOTES KSH_ARRAYS SH_WORD_SPLIT NO_UNSET EXTENDED_GLOB WARN_CREATE_GLOBAL WARN_NESTED_VAR",
             env: &[],
         },
         Variant { args: &[], prelude: "emulate sh; setopt NO_GLOB RC_QUOTES", env: &[] },
@@ -70,12 +71,8 @@ mod tests {
             Change::SetLocal("c", "it's".into()),
             Change::SetLocalList("d", vec!["a".into(), "".into()]),
         ];
-        let want =
-            "export A='x y'\nunset -v B\ntypeset -g c='it'\\''s'\ntypeset -ga d=( 'a' '' )\n";
-        assert_eq!(
-            String::from_utf8(render(Shell::Zsh, &changes)).unwrap(),
-            want
-        );
+        let want = "export A='x y'\nunset -v B\ntypeset -g c='it'\\''s'\ntypeset -ga d=( 'a' '' )\n";
+        assert_eq!(String::from_utf8(render(Shell::Zsh, &changes)).unwrap(), want);
     }
 
     #[test]
@@ -89,10 +86,7 @@ mod tests {
 
     #[test]
     fn unset_of_missing_variable_is_silent() {
-        let changes = [
-            Change::UnsetEnv("AUTOVENV_NEVER"),
-            Change::UnsetEnv("AUTOVENV_GONE"),
-        ];
+        let changes = [Change::UnsetEnv("AUTOVENV_NEVER"), Change::UnsetEnv("AUTOVENV_GONE")];
         let Some(got) = testkit::eval(Shell::Zsh, &VARIANTS[1], &changes, &[]) else {
             return;
         };

@@ -170,8 +170,7 @@ fn read_requirements(path: &Path) -> Result<String> {
     let bytes = fs::read(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
     String::from_utf8(bytes).map_err(|e| {
         let line = e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
-        Error::new(format!("{} line {line} is not valid UTF-8", path.display()))
-            .with_hint("save the file as UTF-8")
+        Error::new(format!("{} line {line} is not valid UTF-8", path.display())).with_hint("save the file as UTF-8")
     })
 }
 
@@ -182,7 +181,8 @@ fn include_of(line: &str) -> Option<&str> {
         if let Some(rest) = line.strip_prefix(flag) {
             let rest = rest.strip_prefix('=').unwrap_or(rest);
             // `-rfile` is valid for the short flags; `--requirementx` is not.
-            if flag.starts_with("--") && !(line.len() == flag.len() || line[flag.len()..].starts_with([' ', '\t', '='])) {
+            if flag.starts_with("--") && !(line.len() == flag.len() || line[flag.len()..].starts_with([' ', '\t', '=']))
+            {
                 continue;
             }
             let name = rest.trim();
@@ -289,15 +289,21 @@ pub fn sync(req: &Request) -> Result<Outcome> {
             // empty digest matches no content: the fix always installs.
             let stats = watched_files_lenient(req.root, req.top).iter().map(|f| stat_of(req.root, f)).collect();
             let mode = mode_name(req.mode).into();
-            let bad = State { digest: String::new(), error: Some(e.message.clone()), mode, files: stats, interrupted: false };
+            let bad =
+                State { digest: String::new(), error: Some(e.message.clone()), mode, files: stats, interrupted: false };
             write_state(req.env, &bad)?;
             return Err(e);
         }
     };
     let digest = digest(req.root, req.python_version, req.mode, &files)?;
     let stats: Vec<Stat> = files.iter().map(|f| stat_of(req.root, f)).collect();
-    let mut state =
-        State { digest: digest.clone(), error: None, mode: mode_name(req.mode).into(), files: stats, interrupted: false };
+    let mut state = State {
+        digest: digest.clone(),
+        error: None,
+        mode: mode_name(req.mode).into(),
+        files: stats,
+        interrupted: false,
+    };
     if let Some(s) = old.as_ref().filter(|s| s.digest == digest && keep(s)) {
         // Touched but not changed (or changed back to what is installed):
         // remember the new stats, install nothing.
@@ -347,7 +353,11 @@ pub fn sync(req: &Request) -> Result<Outcome> {
 }
 
 fn plural(n: usize, what: &str) -> String {
-    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }
 
 /// Requirement lines (editable ones included), not options or comments:
@@ -359,7 +369,9 @@ fn count_requirements(root: &Path, files: &[&String]) -> usize {
         .map(|t| {
             t.lines()
                 .map(|l| l.split('#').next().unwrap_or("").trim())
-                .filter(|l| !l.is_empty() && (!l.starts_with('-') || l.starts_with("-e") || l.starts_with("--editable")))
+                .filter(|l| {
+                    !l.is_empty() && (!l.starts_with('-') || l.starts_with("-e") || l.starts_with("--editable"))
+                })
                 .count()
         })
         .sum()
@@ -444,7 +456,11 @@ fn remove_unlisted(req: &Request, top: &[&String]) -> std::result::Result<(), Fa
         .stdout(venv::stderr_stdio())
         .status()
         .map_err(|e| failed(format!("cannot run pip uninstall: {e}")))?;
-    if status.success() { Ok(()) } else { Err(failed(format!("pip uninstall {}", venv::exit_text(status)))) }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(failed(format!("pip uninstall {}", venv::exit_text(status))))
+    }
 }
 
 /// The package names the files list, following `-r` (not `-c`: a
@@ -556,7 +572,10 @@ mod tests {
         let r = t.path();
         write(r, "requirements.txt", "-r a.txt\n-r sub/missing.txt\n");
         write(r, "a.txt", "-r requirements.txt\nsix\n");
-        assert_eq!(watched_files_lenient(r, &["requirements.txt".into()]), ["requirements.txt", "a.txt", "sub/missing.txt"]);
+        assert_eq!(
+            watched_files_lenient(r, &["requirements.txt".into()]),
+            ["requirements.txt", "a.txt", "sub/missing.txt"]
+        );
     }
 
     #[test]
