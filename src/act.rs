@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::config::{Creator, Settings};
+use crate::config::{Creator, Settings, SyncMode};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::gitignore;
@@ -22,14 +22,16 @@ pub const INSTALLING_MARK: &str = ".autovenv-installing";
 pub struct Report {
     pub usable: bool,
     pub error: Option<Error>,
+    /// The sync state as this left it, so callers need not read it again.
+    pub state: Option<sync::State>,
 }
 
 impl Report {
-    fn ok() -> Report {
-        Report { usable: true, error: None }
+    fn ok(state: Option<sync::State>) -> Report {
+        Report { usable: true, error: None, state }
     }
     fn unusable(e: Error) -> Report {
-        Report { usable: false, error: Some(e) }
+        Report { usable: false, error: Some(e), state: None }
     }
 }
 
@@ -53,16 +55,21 @@ pub fn ensure(ctx: &Context, t: &Trusted, force_sync: bool) -> Report {
 }
 
 pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
-    let fresh = match when {
-        SyncWhen::Changed => sync_is_fresh(t),
-        SyncWhen::Entering => sync_is_fresh(t) && sync::read_state(&t.env).is_none_or(|s| !s.interrupted),
-        SyncWhen::RetryFailed => {
-            sync_is_fresh(t) && sync::read_state(&t.env).is_none_or(|s| s.error.is_none() && !s.interrupted)
-        }
-        SyncWhen::Force => false,
-    };
+    // Read once: this is the per-prompt path.
+    let state = sync::read_state(&t.env);
+    let stats_fresh = t.settings.sync == SyncMode::Off
+        || state
+            .as_ref()
+            .is_some_and(|s| sync::stats_unchanged(&t.project.root, s, &t.settings.requirements, t.settings.sync));
+    let fresh = stats_fresh
+        && match when {
+            SyncWhen::Changed => true,
+            SyncWhen::Entering => state.as_ref().is_none_or(|s| !s.interrupted),
+            SyncWhen::RetryFailed => state.as_ref().is_none_or(|s| s.error.is_none() && !s.interrupted),
+            SyncWhen::Force => false,
+        };
     if fresh && venv::inspect(&t.env) == EnvState::Ready && version_mismatch(t).is_none() {
-        return Report::ok();
+        return Report::ok(state);
     }
     let _lock = match ctx.dirs.lock_dir() {
         Some(dir) => match lock::acquire(&dir, &t.project.key(), &t.project.display(ctx)) {
@@ -101,8 +108,8 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
         | Ok(Outcome::StillInterrupted)
         | Ok(Outcome::UpToDate)
         | Ok(Outcome::Installed)
-        | Ok(Outcome::Nothing) => Report::ok(),
-        Err(e) => Report { usable: true, error: Some(e) },
+        | Ok(Outcome::Nothing) => Report::ok(sync::read_state(&t.env)),
+        Err(e) => Report { usable: true, error: Some(e), state: sync::read_state(&t.env) },
     }
 }
 
@@ -123,13 +130,6 @@ fn version_mismatch(t: &Trusted) -> Option<String> {
     let have = venv::version(&t.env)?;
     let matches = have == want || have.starts_with(&format!("{want}."));
     (!matches).then(|| format!("it has Python {have} but {source} asks for {want}"))
-}
-
-fn sync_is_fresh(t: &Trusted) -> bool {
-    use crate::config::SyncMode;
-    t.settings.sync == SyncMode::Off
-        || sync::read_state(&t.env)
-            .is_some_and(|s| sync::stats_unchanged(&t.project.root, &s, &t.settings.requirements, t.settings.sync))
 }
 
 /// Under the lock: look again (another shell may have just made it), then

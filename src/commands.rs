@@ -69,6 +69,7 @@ pub fn deny(ctx: &Context, dir: Option<&Path>) -> Result<Vec<u8>> {
             canonical: trust::canonical(&root)?,
             root: root.clone(),
             trust: Trust::NotAllowed,
+            global: Default::default(),
         })
     })?;
     let had = trust::deny(&trust_dir, &p.canonical)?;

@@ -15,7 +15,6 @@ use crate::project;
 use crate::resolve;
 use crate::shell::Change;
 use crate::stamp;
-use crate::sync;
 
 /// Hook bookkeeping, shell variables that are not exported: a child shell
 /// starts without them and so runs `export` once at its first prompt.
@@ -164,7 +163,7 @@ fn target_for(
             stamp::set_interrupted(s, Some(root));
         }
     }
-    if let Some(state) = sync::read_state(&t.env) {
+    if let Some(state) = &report.state {
         for s in &state.files {
             watch.add(&root.join(&s.path));
         }

@@ -7,7 +7,7 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::config::{self, Settings};
+use crate::config::{self, Layer, Settings};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::project;
@@ -17,6 +17,8 @@ pub struct Project {
     pub root: PathBuf,
     pub canonical: PathBuf,
     pub trust: Trust,
+    /// The global config, read once for trust and kept for the settings.
+    pub global: Layer,
 }
 
 pub struct Trusted {
@@ -41,7 +43,7 @@ pub fn project(ctx: &Context, root: &Path) -> Result<Project> {
     let canonical = trust::canonical(root)?;
     let global = ctx.global_config()?;
     let trust = trust::check(ctx.dirs.trust_dir().as_deref(), &canonical, &ctx.trust_prefixes(&global))?;
-    Ok(Project { root: root.to_path_buf(), canonical, trust })
+    Ok(Project { root: root.to_path_buf(), canonical, trust, global })
 }
 
 /// Settings and env of a trusted project; `Err` for an untrusted one.
@@ -49,9 +51,8 @@ pub fn trusted(ctx: &Context, project: Project) -> Result<Trusted> {
     if !project.trust.is_trusted() {
         return Err(not_allowed(ctx, &project.root));
     }
-    let global = ctx.global_config()?;
     let local = config::load_project(&project.root)?;
-    let settings = config::resolve(&global, &local);
+    let settings = config::resolve(&project.global, &local);
     let configured = settings.env_dir_configured.then_some(settings.env_dir.as_str());
     let env = project::env_dir(&project.root, configured);
     // PATH entries are separated by ':', so a bin folder with a ':' in its
