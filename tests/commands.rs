@@ -19,18 +19,7 @@ use common::*;
 use serde_json::Value;
 
 fn sandbox(uv: Uv) -> Option<Sandbox> {
-    let mut needs = vec![Need::Git];
-    if uv == Uv::Yes {
-        needs.push(Need::Uv);
-    }
-    if should_skip(&needs) {
-        return None;
-    }
-    let sb = Sandbox::new(uv);
-    sb.wheel("mypkg", "1.0", &[]);
-    sb.wheel("other", "1.0", &[]);
-    sb.wheel("third", "1.0", &[]);
-    Some(sb)
+    sandbox_with(&[Need::Git], uv, &["mypkg", "other", "third"])
 }
 
 /// `autovenv ARGS` run in `dir`, with extra environment.

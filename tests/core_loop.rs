@@ -20,15 +20,7 @@ const RESTORED: &[&str] = &["PATH", "VIRTUAL_ENV", "VIRTUAL_ENV_PROMPT", "PYTHON
 /// Sandbox (with `mypkg 1.0` built) and a shell in `work/` with the hook,
 /// or `None` when the test must be skipped.
 fn setup(kind: Kind, uv: Uv) -> Option<(Sandbox, Shell)> {
-    let mut needs = vec![Need::Shell(kind), Need::Git];
-    if uv == Uv::Yes {
-        needs.push(Need::Uv);
-    }
-    if should_skip(&needs) {
-        return None;
-    }
-    let sb = Sandbox::new(uv);
-    sb.wheel("mypkg", "1.0", &[]);
+    let sb = sandbox_with(&[Need::Shell(kind), Need::Git], uv, &["mypkg"])?;
     let sh = Shell::start(kind, &sb, "", &sb.work());
     Some((sb, sh))
 }

@@ -126,17 +126,7 @@ fn edit(path: &Path, text: &str) {
 }
 
 fn setup(kind: Kind, uv: Uv) -> Option<Sandbox> {
-    let mut needs = vec![Need::Shell(kind)];
-    if uv == Uv::Yes {
-        needs.push(Need::Uv);
-    }
-    if should_skip(&needs) {
-        return None;
-    }
-    let sb = Sandbox::new(uv);
-    sb.wheel("mypkg", "1.0", &[]);
-    sb.wheel("other", "1.0", &[]);
-    Some(sb)
+    sandbox_with(&[Need::Shell(kind)], uv, &["mypkg", "other"])
 }
 
 fn active(sh: &mut Shell, p: &Project) -> bool {

@@ -72,3 +72,21 @@ pub fn assert_parses(kind: Kind, code: &[u8], when: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The usual start of a test: skip (or, under `CI=true`, fail) unless
+/// `needs` are present (plus uv for `Uv::Yes`), then a sandbox with a
+/// `NAME 1.0` wheel built for each of `wheels`.
+pub fn sandbox_with(needs: &[Need], uv: Uv, wheels: &[&str]) -> Option<Sandbox> {
+    let mut needs = needs.to_vec();
+    if uv == Uv::Yes {
+        needs.push(Need::Uv);
+    }
+    if should_skip(&needs) {
+        return None;
+    }
+    let sb = Sandbox::new(uv);
+    for name in wheels {
+        sb.wheel(name, "1.0", &[]);
+    }
+    Some(sb)
+}
