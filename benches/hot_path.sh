@@ -29,6 +29,23 @@ shallow=$work/p
 deep=$work$(printf '/d%02d' $(seq 1 60))
 make_project "$shallow"
 make_project "$deep"
+# Projects that watch more: the root, .autovenv.toml, pyproject.toml,
+# requirements.txt and n includes. The hooks test eight paths inline, in two
+# groups of four, and loop over the rest.
+make_busy() { # dir n
+  mkdir -p "$1"
+  printf '[project]\nname = "busy"\n' >"$1/pyproject.toml"
+  echo 'prompt = "busy"' >"$1/.autovenv.toml"
+  : >"$1/requirements.txt"
+  for i in $(seq 1 "$2"); do
+    : >"$1/i$i.txt"
+    echo "-r i$i.txt" >>"$1/requirements.txt"
+  done
+  "$py" -m venv --without-pip "$1/env"
+  (cd "$1" && "$bin" allow >/dev/null 2>&1)
+}
+make_busy "$work/busy6" 2
+make_busy "$work/busy10" 6
 # The hook's stamp is dated a few ms back (src/stamp.rs), so right after
 # the projects were made their folders still count as changed and the hook
 # runs the binary; wait that out, or the idle figures measure the wrong path.
@@ -42,43 +59,66 @@ state_for() { # dir -> exports for hyperfine
       "$1" "$AUTOVENV_ROOT" "$AUTOVENV_ENV" "$VIRTUAL_ENV" "$PATH" "$__autovenv_stamp" "$UV_PROJECT_ENVIRONMENT" "$VIRTUAL_ENV_PROMPT")
 }
 
-echo "## idle prompt (hook function, no process): microseconds per prompt"
-n=20000
-for sh in bash zsh; do
-  command -v "$sh" >/dev/null || { echo "$sh: not installed"; continue; }
-  us=$(cd "$shallow" && "$sh" -c "
-    $( [ "$sh" = zsh ] && echo 'zmodload zsh/datetime' )
-    eval \"\$('$bin' hook $sh)\"
-    __autovenv_hook 2>/dev/null
-    s=\$EPOCHREALTIME; i=0
-    while (( i < $n )); do __autovenv_hook; i=\$((i+1)); done
-    e=\$EPOCHREALTIME
-    s0=\$EPOCHREALTIME; i=0
-    while (( i < $n )); do i=\$((i+1)); done
-    e0=\$EPOCHREALTIME
-    echo \"\$e \$s \$e0 \$s0\"")
-  read -r e s e0 s0 <<<"$us"
-  python3 -c "e,s,e0,s0=map(float,'$e $s $e0 $s0'.split()); print('$sh: %.2f us per idle prompt (loop overhead subtracted)' % (((e-s)-(e0-s0))/$n*1e6))"
-done
+# One timing of `sh`'s hook in `dir`: the hook called n times in a loop,
+# and the same loop calling nothing: four clock readings (start, end of
+# each loop), or from fish two durations with their units.
+n=10000
+idle_run() { # sh dir
+  if [ "$1" = fish ]; then
+    # fish has no clock variable: its `time` keyword times the whole loop.
+    (cd "$2" && fish --no-config -c "
+      '$bin' hook fish | source
+      __autovenv_hook 2>/dev/null
+      set -l n (seq $n)
+      time for i in \$n; __autovenv_hook; end
+      time for i in \$n; end" 2>&1 | awk '/Executed in/ {printf "%s %s ", $3, $4}')
+  else
+    (cd "$2" && "$1" -c "
+      $( [ "$1" = zsh ] && echo 'zmodload zsh/datetime' )
+      eval \"\$('$bin' hook $1)\"
+      __autovenv_hook 2>/dev/null
+      s=\$EPOCHREALTIME; i=0
+      while (( i < $n )); do __autovenv_hook; i=\$((i+1)); done
+      e=\$EPOCHREALTIME
+      s0=\$EPOCHREALTIME; i=0
+      while (( i < $n )); do i=\$((i+1)); done
+      e0=\$EPOCHREALTIME
+      echo \"\$s \$e \$s0 \$e0\"")
+  fi
+}
 
-if command -v fish >/dev/null; then
-  # fish has no clock variable: its `time` keyword times the whole loop, and
-  # an empty loop of the same length is subtracted.
-  fish_us=$(cd "$shallow" && fish --no-config -c "
-    '$bin' hook fish | source
-    __autovenv_hook 2>/dev/null
-    set -l n (seq $n)
-    time for i in \$n; __autovenv_hook; end
-    time for i in \$n; end" 2>&1 | awk '/Executed in/ {print $3, $4}')
-  python3 - "$n" "$fish_us" <<'PY'
-import sys
-n = int(sys.argv[1])
-vals = sys.argv[2].split()
-def us(v, unit): return float(v) * {"micros": 1, "millis": 1e3, "secs": 1e6}[unit]
-t = us(vals[0], vals[1]) - us(vals[2], vals[3])
-print(f"fish: {t / n:.2f} us per idle prompt (loop overhead subtracted)")
+# Microseconds per idle prompt, the median of `rounds` runs, each in a fresh
+# shell. The rounds go round every shell and project in turn, so a burst of
+# load on the machine lands in one round of each, not in every round of one.
+rounds=11
+shells=()
+for sh in bash zsh fish; do
+  if command -v "$sh" >/dev/null; then shells+=("$sh"); else echo "$sh: not installed"; fi
+done
+projects=("$shallow" "$work/busy6" "$work/busy10")
+for ((r = 0; r < rounds; r++)); do
+  for sh in "${shells[@]}"; do
+    for p in 0 1 2; do
+      echo "$(idle_run "$sh" "${projects[$p]}")" >>"$work/idle.$sh.$p"
+    done
+  done
+done
+echo "## idle prompt (hook function, no process): microseconds per prompt, median of $rounds runs"
+for sh in "${shells[@]}"; do
+  python3 - "$n" "$sh" "$work/idle.$sh".{0,1,2} <<'PY'
+import statistics, sys
+n, sh, files = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+unit = {"micros": 1, "millis": 1e3, "secs": 1e6}
+def per_prompt(line):
+    f = line.split()
+    if f[1] in unit:  # fish: loop with the hook, empty loop
+        return (float(f[0]) * unit[f[1]] - float(f[2]) * unit[f[3]]) / n
+    s, e, s0, e0 = map(float, f)
+    return ((e - s) - (e0 - s0)) * 1e6 / n
+med = [statistics.median(per_prompt(l) for l in open(f) if l.strip()) for f in files]
+print(f"{sh}: {med[0]:.1f} us (2 watched paths), {med[1]:.1f} us (6), {med[2]:.1f} us (10)")
 PY
-fi
+done
 
 echo "## process starts per idle prompt (strace, 200 prompts)"
 for sh in bash zsh; do

@@ -2,28 +2,44 @@
 # Installed with: autovenv hook fish | source
 #
 # The idle rule, decided with builtins: nothing to do when $PWD and
-# $VIRTUAL_ENV are what the last run left, this shell's stamp file exists,
-# and no watched path is newer than the stamp. The last run lists what to
-# watch: the current folder and the project root, the requirements files
-# and their includes, the project's config files and the global config;
-# `allow`, `deny` and `sync` expire every stamp instead of being watched.
+# $VIRTUAL_ENV are what the last run left and this shell's stamp is newer
+# than every watched path. The last run lists what to watch: the current
+# folder and the project root, the requirements files and their includes,
+# the project's config files and the global config; `allow`, `deny` and
+# `sync` expire every stamp instead of being watched. "Stamp newer than
+# path" makes a missing stamp, or an mtime equal to the stamp's, mean "run".
 # Defining the function again replaces it, so sourcing the config twice
 # registers nothing twice.
 
+set -g __autovenv_pwd ''
+set -g __autovenv_venv ''
+set -g __autovenv_stamp ''
+for __autovenv_i in 1 2 3 4 5 6 7 8
+    set -g __autovenv_watch$__autovenv_i ''
+end
+set -e __autovenv_i
+set -g __autovenv_watch_rest
+
+# fish keeps $status across event handlers, so there is none to save.
 function __autovenv_hook --on-event fish_prompt --on-variable PWD
-    set -l __autovenv_status $status
-    if test "$PWD" = "$__autovenv_pwd"; and test "$VIRTUAL_ENV" = "$__autovenv_venv"; and test -n "$__autovenv_stamp"; and test -e "$__autovenv_stamp"
-        set -l __autovenv_stale
-        for __autovenv_f in $__autovenv_watch
-            if test "$__autovenv_f" -nt "$__autovenv_stamp"
-                set __autovenv_stale 1
-                break
+    # One `test` per group of four watched paths (most projects need only
+    # the first): each builtin call, and each grouping parenthesis, costs
+    # more here than a stat. So an unused slot is not skipped: fish's -nt
+    # calls a missing path (or "") older than the stamp, which also makes a
+    # missing include count as unchanged until it appears.
+    if test "$PWD" = "$__autovenv_pwd" -a "$VIRTUAL_ENV" = "$__autovenv_venv" \
+            -a "$__autovenv_stamp" -nt "$__autovenv_watch1" -a "$__autovenv_stamp" -nt "$__autovenv_watch2" \
+            -a "$__autovenv_stamp" -nt "$__autovenv_watch3" -a "$__autovenv_stamp" -nt "$__autovenv_watch4"
+        test -z "$__autovenv_watch5"; and return 0
+        if test "$__autovenv_stamp" -nt "$__autovenv_watch5" -a "$__autovenv_stamp" -nt "$__autovenv_watch6" \
+                -a "$__autovenv_stamp" -nt "$__autovenv_watch7" -a "$__autovenv_stamp" -nt "$__autovenv_watch8"
+            set -q __autovenv_watch_rest[1]; or return 0
+            for __autovenv_f in $__autovenv_watch_rest
+                test "$__autovenv_stamp" -nt "$__autovenv_f"; or break
+                set __autovenv_f
             end
-        end
-        if test -z "$__autovenv_stale"
-            return $__autovenv_status
+            test -z "$__autovenv_f"; and return 0
         end
     end
     AUTOVENV_STAMP="$__autovenv_stamp" @AUTOVENV@ export fish | source
-    return $__autovenv_status
 end

@@ -3,47 +3,63 @@
 #
 # The idle rule, decided with builtins only (no fork, no exec, no command
 # substitution), so a prompt where nothing changed costs microseconds:
-# nothing to do when $PWD and $VIRTUAL_ENV are what the last run left, this
-# shell has a stamp, and no watched path is newer than the stamp.
+# nothing to do when $PWD and $VIRTUAL_ENV are what the last run left and
+# this shell's stamp is newer than every watched path.
 # The last run lists what to watch: the current folder and the project root
 # (a marker, .autovenv.toml or env/ created or removed), the requirements
 # files and their -r/-c includes, the project's config files and the global
 # config file. `allow`, `deny` and `sync` expire every stamp instead of
 # being watched. Any other change needs a cd.
+#
+# "Stamp newer than path", not "path not newer than stamp": a missing stamp
+# then means "run" with no test of its own, and so does an mtime equal to
+# the stamp's (a coarse clock cannot tell which came first). A watched path
+# that is missing (an include not written yet) counts as unchanged until it
+# appears; zsh's -nt is false when either path is missing, hence the `! -e`, which costs
+# nothing on an idle prompt.
 
-# Defined before the first prompt so the hook needs no `${x-}` defaults
-# (each costs time at every prompt) and still works under `set -u`.
-__autovenv_pwd=${__autovenv_pwd-} __autovenv_venv=${__autovenv_venv-} __autovenv_stamp=${__autovenv_stamp-} __autovenv_status=0
+# Set before the first prompt so the hook needs no `${x-}` defaults (each
+# costs time at every prompt) and works under NO_UNSET. The first run fills
+# them in.
+typeset -g __autovenv_pwd='' __autovenv_venv='' __autovenv_stamp=''
+typeset -g __autovenv_watch1='' __autovenv_watch2='' __autovenv_watch3='' __autovenv_watch4=''
+typeset -g __autovenv_watch5='' __autovenv_watch6='' __autovenv_watch7='' __autovenv_watch8=''
+typeset -ga __autovenv_watch_rest=()
 
+# zsh runs hook functions without letting them change $?, so unlike bash
+# there is no status to keep.
 __autovenv_hook() {
-  # A global, not a local: one less builtin on every prompt.
-  __autovenv_status=$?
-  # Our own option set, whatever the user's (KSH_ARRAYS, SH_WORD_SPLIT, …).
-  emulate -L zsh
-  # The first four watched paths are tested inline (a loop costs more than
-  # the tests). zsh's -nt is false when the stamp is missing (bash's is
-  # true), so the stamp's existence is tested first. An absent entry is
+  # The idle test comes before `emulate -L zsh`, which costs as much as two
+  # stats, so it uses only what no option changes: scalars (no KSH_ARRAYS
+  # subscripts) inside [[ ]] (no splitting or globbing). The first eight
+  # watched paths live in scalars, filled in order, and are tested inline
+  # in two groups of four, since most projects need only the first: a loop
+  # over an array costs several stats' worth per path. An unused slot is
   # skipped by a string test instead of a failing stat.
-  if [[ $PWD == "$__autovenv_pwd" && "${VIRTUAL_ENV-}" == "$__autovenv_venv"
-        && -n $__autovenv_stamp && -e $__autovenv_stamp
-        && ! "${__autovenv_watch[1]-}" -nt "$__autovenv_stamp"
-        && ( -z "${__autovenv_watch[2]-}" || ! "${__autovenv_watch[2]}" -nt "$__autovenv_stamp" )
-        && ( -z "${__autovenv_watch[3]-}" || ! "${__autovenv_watch[3]}" -nt "$__autovenv_stamp" )
-        && ( -z "${__autovenv_watch[4]-}" || ! "${__autovenv_watch[4]}" -nt "$__autovenv_stamp" ) ]]; then
-    if (( ${#__autovenv_watch} <= 4 )); then
-      return "$__autovenv_status"
-    fi
-    local __autovenv_f
-    for __autovenv_f in "${(@)__autovenv_watch[5,-1]}"; do
-      [[ "$__autovenv_f" -nt "$__autovenv_stamp" ]] && break
-      __autovenv_f=
-    done
-    if [[ -z "$__autovenv_f" ]]; then
-      return "$__autovenv_status"
+  if [[ $PWD == "$__autovenv_pwd" && ${VIRTUAL_ENV-} == "$__autovenv_venv"
+        && ( -z $__autovenv_watch1 || $__autovenv_stamp -nt $__autovenv_watch1 || ! -e $__autovenv_watch1 )
+        && ( -z $__autovenv_watch2 || $__autovenv_stamp -nt $__autovenv_watch2 || ! -e $__autovenv_watch2 )
+        && ( -z $__autovenv_watch3 || $__autovenv_stamp -nt $__autovenv_watch3 || ! -e $__autovenv_watch3 )
+        && ( -z $__autovenv_watch4 || $__autovenv_stamp -nt $__autovenv_watch4 || ! -e $__autovenv_watch4 ) ]]; then
+    [[ -z $__autovenv_watch5 ]] && return
+    if [[ ( $__autovenv_stamp -nt $__autovenv_watch5 || ! -e $__autovenv_watch5 )
+          && ( -z $__autovenv_watch6 || $__autovenv_stamp -nt $__autovenv_watch6 || ! -e $__autovenv_watch6 )
+          && ( -z $__autovenv_watch7 || $__autovenv_stamp -nt $__autovenv_watch7 || ! -e $__autovenv_watch7 )
+          && ( -z $__autovenv_watch8 || $__autovenv_stamp -nt $__autovenv_watch8 || ! -e $__autovenv_watch8 ) ]]; then
+      # `-` because NO_UNSET with KSH_ARRAYS calls an empty array unset.
+      [[ -z ${__autovenv_watch_rest-} ]] && return
+      local __autovenv_f
+      for __autovenv_f in "${__autovenv_watch_rest[@]}"; do
+        [[ $__autovenv_stamp -nt $__autovenv_f || ! -e $__autovenv_f ]] || break
+        __autovenv_f=
+      done
+      [[ -z $__autovenv_f ]] && return
     fi
   fi
-  eval "$(AUTOVENV_STAMP="${__autovenv_stamp-}" @AUTOVENV@ export zsh)"
-  return "$__autovenv_status"
+  # Our own option set for the eval, whatever the user's (KSH_ARRAYS,
+  # SH_WORD_SPLIT, …).
+  emulate -L zsh
+  eval "$(AUTOVENV_STAMP=$__autovenv_stamp @AUTOVENV@ export zsh)"
 }
 
 # Register once (sourcing the rc twice adds nothing), first in line so

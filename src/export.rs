@@ -21,7 +21,19 @@ use crate::stamp;
 pub const LOCAL_PWD: &str = "__autovenv_pwd";
 pub const LOCAL_VENV: &str = "__autovenv_venv";
 pub const LOCAL_STAMP: &str = "__autovenv_stamp";
-pub const LOCAL_WATCH: &str = "__autovenv_watch";
+/// The watched paths: the first few in scalars, which the hooks test inline
+/// (cheaper than an array subscript or a loop), the rest in a list.
+pub const LOCAL_WATCH_SLOTS: [&str; 8] = [
+    "__autovenv_watch1",
+    "__autovenv_watch2",
+    "__autovenv_watch3",
+    "__autovenv_watch4",
+    "__autovenv_watch5",
+    "__autovenv_watch6",
+    "__autovenv_watch7",
+    "__autovenv_watch8",
+];
+pub const LOCAL_WATCH_REST: &str = "__autovenv_watch_rest";
 /// How the hook hands its stamp to us (its variable is not exported).
 pub const STAMP_ENV: &str = "AUTOVENV_STAMP";
 
@@ -78,7 +90,7 @@ pub fn changes(ctx: &Context) -> Vec<Change> {
     out.push(Change::SetLocal(LOCAL_PWD, ctx.var("PWD").unwrap_or_default()));
     out.push(Change::SetLocal(LOCAL_VENV, venv_after.unwrap_or_default()));
     out.push(Change::SetLocal(LOCAL_STAMP, stamp.map(PathBuf::into_os_string).unwrap_or_default()));
-    out.push(Change::SetLocalList(LOCAL_WATCH, watch.0));
+    watch.render_into(&mut out);
     out
 }
 
@@ -185,5 +197,15 @@ impl Watch {
         if !self.0.contains(&p) {
             self.0.push(p);
         }
+    }
+
+    /// Every slot is set, empty when unused, so the hook never sees a value
+    /// left from an earlier run.
+    fn render_into(self, out: &mut Vec<Change>) {
+        let mut paths = self.0.into_iter();
+        for name in LOCAL_WATCH_SLOTS {
+            out.push(Change::SetLocal(name, paths.next().unwrap_or_default()));
+        }
+        out.push(Change::SetLocalList(LOCAL_WATCH_REST, paths.collect()));
     }
 }

@@ -177,7 +177,101 @@ fn trust_and_markers_are_picked_up_at_the_next_prompt(kind: Kind) {
     assert!(imports(&mut sh, "mypkg"));
 }
 
-per_shell!(edits_are_picked_up_at_the_next_prompt, trust_and_markers_are_picked_up_at_the_next_prompt);
+/// A missing include is watched where the hooks test paths inline: the
+/// prompts stay idle while it is missing (zsh's `-nt` calls a missing path
+/// "not older", which would run the binary at every prompt), and its
+/// appearing is installed at the next prompt.
+fn a_missing_include_is_idle_until_it_appears(kind: Kind) {
+    let Some((sb, mut sh)) = setup(kind) else { return };
+    let proj = sb.project("app").git().create();
+    sb.run_ok(sb.autovenv().arg("allow").arg(proj.root()));
+    sh.cd(proj.root());
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), Some(proj.env_str()));
+    settle(&mut sh);
+    fs::write(proj.path("requirements.txt"), reqs(&sb, &["-r later/more.txt"])).unwrap();
+    let out = sh.run("true");
+    assert!(out.contains("included file"), "the missing include is reported:\n{out}");
+    let missing = proj.path("later/more.txt").to_str().unwrap().to_string();
+    let inline: Vec<String> = (1..=4).filter_map(|i| sh.var_str(&format!("__autovenv_watch{i}"))).collect();
+    assert!(inline.contains(&missing), "the missing include is watched inline: {inline:?}");
+    settle(&mut sh);
+    fs::create_dir(proj.path("later")).unwrap();
+    fs::write(proj.path("later/more.txt"), "mypkg==1.0\n").unwrap();
+    let out = sh.run("true");
+    assert!(imports(&mut sh, "mypkg"), "the include appearing is installed at the next prompt:\n{out}");
+}
+
+/// The hooks test the first eight watched paths inline, in two groups of
+/// four, and loop over the rest.
+const SLOTS: usize = 8;
+
+/// An allowed project that watches ten paths: the root, `.autovenv.toml`,
+/// `pyproject.toml`, `requirements.txt` and the includes `i1.txt`…`i6.txt`
+/// (all empty), in that order.
+fn busy_project(sb: &Sandbox) -> Project {
+    let mut b = sb
+        .project("busy")
+        .file(".autovenv.toml", "prompt = \"busy\"\n")
+        .file("pyproject.toml", "[project]\nname = \"busy\"\n");
+    for i in 1..=6 {
+        b = b.require(&format!("-r i{i}.txt")).file(&format!("i{i}.txt"), "");
+    }
+    let proj = b.git().create();
+    sb.run_ok(sb.autovenv().arg("allow").arg(proj.root()));
+    proj
+}
+
+/// The watched paths the hook holds: the inline slots, then the rest.
+fn watched(sh: &mut Shell) -> (Vec<String>, Option<String>) {
+    let slots = (1..=SLOTS).map(|i| sh.var_str(&format!("__autovenv_watch{i}")).unwrap_or_default()).collect();
+    (slots, sh.var_str("__autovenv_watch_rest").filter(|r| !r.is_empty()))
+}
+
+/// Each group of watched paths is tested: an edit of a path in the second
+/// group of four or in the rest, or a missing include (past the slots)
+/// appearing, is picked up at the next prompt, and the prompts stay idle
+/// while the include is missing (zsh's `-nt` needs telling).
+fn every_watched_path_is_tested(kind: Kind) {
+    let Some((sb, mut sh)) = setup(kind) else { return };
+    let proj = busy_project(&sb);
+    sh.cd(proj.root());
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), Some(proj.env_str()));
+    let (slots, rest) = watched(&mut sh);
+    let path = |f: &str| proj.path(f).to_str().unwrap().to_string();
+    assert_eq!(slots[5], path("i2.txt"), "i2.txt is in the second group: {slots:?}");
+    assert!(rest.is_some() && !slots.contains(&path("i6.txt")), "i6.txt is past the slots: {slots:?}");
+
+    settle(&mut sh);
+    fs::write(proj.path("i2.txt"), "mypkg==1.0\n").unwrap();
+    let out = sh.run("true");
+    assert!(imports(&mut sh, "mypkg"), "an edit in the second group is installed at the next prompt:\n{out}");
+
+    settle(&mut sh);
+    fs::write(proj.path("i6.txt"), "other==1.0\n").unwrap();
+    let out = sh.run("true");
+    assert!(imports(&mut sh, "other"), "an edit past the slots is installed at the next prompt:\n{out}");
+
+    settle(&mut sh);
+    sb.wheel("later", "1.0", &[]);
+    let mut lines: Vec<String> = (1..=6).map(|i| format!("-r i{i}.txt")).collect();
+    lines.push("-r later/more.txt".to_string());
+    fs::write(proj.path("requirements.txt"), reqs(&sb, &lines.iter().map(String::as_str).collect::<Vec<_>>())).unwrap();
+    let out = sh.run("true");
+    assert!(out.contains("included file"), "the missing include is reported:\n{out}");
+    // settle() checks that the prompts are idle while it is missing.
+    settle(&mut sh);
+    fs::create_dir(proj.path("later")).unwrap();
+    fs::write(proj.path("later/more.txt"), "later==1.0\n").unwrap();
+    let out = sh.run("true");
+    assert!(imports(&mut sh, "later"), "the missing include appearing is installed at the next prompt:\n{out}");
+}
+
+per_shell!(
+    edits_are_picked_up_at_the_next_prompt,
+    trust_and_markers_are_picked_up_at_the_next_prompt,
+    a_missing_include_is_idle_until_it_appears,
+    every_watched_path_is_tested
+);
 
 /// A configured requirements file that does not exist yet, in a folder
 /// that does: creating it is picked up at the next prompt.
@@ -198,6 +292,76 @@ fn bash_a_listed_requirements_file_appearing_is_picked_up() {
     fs::write(proj.path("reqs/dev.txt"), reqs(&sb, &["mypkg==1.0"])).unwrap();
     let out = sh.run("true");
     assert!(imports(&mut sh, "mypkg"), "reqs/dev.txt appearing is installed at the next prompt:\n{out}");
+}
+
+/// The options users set that break careless shell code, set before the
+/// hook is loaded (the rc sources it again after them) and in force at
+/// every prompt. zsh's idle test runs before the hook's `emulate -L zsh`,
+/// so it must not depend on any of them.
+fn strict_options(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Bash => "set -u -o pipefail; shopt -s failglob nullglob extglob",
+        Kind::Zsh => {
+            "setopt KSH_ARRAYS SH_WORD_SPLIT NO_UNSET GLOB_SUBST WARN_CREATE_GLOBAL WARN_NESTED_VAR \
+             EXTENDED_GLOB RC_QUOTES NULL_GLOB"
+        }
+        Kind::Fish => unreachable!("fish has no such options"),
+    }
+}
+
+fn the_hook_works_under_strict_user_options(kind: Kind) {
+    if should_skip(&[Need::Shell(kind), Need::Uv, Need::Git]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    sb.wheel("mypkg", "1.0", &[]);
+    let rc = format!("{}\n{}", strict_options(kind), kind.hook_line(autovenv_bin()));
+    let mut sh = Shell::start(kind, &sb, &rc, &sb.work());
+    // Ten watched paths, so every group of the idle test runs under them.
+    let proj = busy_project(&sb);
+    let path_before = sh.var_str("PATH").unwrap();
+    // The installer's own output may show; the shell's complaints may not.
+    let shell_says = [
+        "bash:",
+        "zsh:",
+        "__autovenv",
+        "unbound variable",
+        "parameter not set",
+        "no match",
+        "bad substitution",
+        "not found",
+    ];
+    let quiet = |out: &str, when: &str| {
+        let noise: Vec<&str> = out.lines().filter(|l| shell_says.iter().any(|w| l.contains(w))).collect();
+        assert!(noise.is_empty(), "{when}: the shell complained:\n{out}");
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(sh.run("true"), "", "an idle prompt outside any project prints nothing");
+    let out = sh.run(&format!("cd {}", sh.qp(proj.root())));
+    quiet(&out, "entering");
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), Some(proj.env_str()), "entering activates:\n{out}");
+    settle(&mut sh);
+    assert_eq!(sh.run("true"), "", "an idle prompt prints nothing");
+    fs::write(proj.path("i6.txt"), "mypkg==1.0\n").unwrap();
+    let out = sh.run("true");
+    quiet(&out, "the prompt after an edit");
+    assert!(imports(&mut sh, "mypkg"), "the edit is installed:\n{out}");
+    let out = sh.run(&format!("cd {}", sh.qp(&sb.work())));
+    quiet(&out, "leaving");
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), None);
+    assert_eq!(sh.var_str("PATH"), Some(path_before), "leaving restores PATH");
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(sh.run("true"), "", "an idle prompt after leaving prints nothing");
+}
+
+#[test]
+fn bash_the_hook_works_under_strict_user_options() {
+    the_hook_works_under_strict_user_options(Kind::Bash)
+}
+
+#[test]
+fn zsh_the_hook_works_under_strict_user_options() {
+    the_hook_works_under_strict_user_options(Kind::Zsh)
 }
 
 // ------------------------------------------------------ process counting
