@@ -33,17 +33,14 @@ __autovenv_hook() {
   # The first eight watched paths live in scalars, filled in order, and are
   # tested inline in two groups of four, since most projects need only the
   # first: a loop over an array costs several stats' worth per path. An
-  # unused slot is skipped by a string test instead of a failing stat.
+  # unused slot needs no test of its own: -nt is true when the second path
+  # is "" (or missing), and one failing stat costs less than a `( -z … )`.
   if [[ $PWD == "$__autovenv_pwd" && ${VIRTUAL_ENV-} == "$__autovenv_venv"
-        && ( -z $__autovenv_watch1 || $__autovenv_stamp -nt $__autovenv_watch1 )
-        && ( -z $__autovenv_watch2 || $__autovenv_stamp -nt $__autovenv_watch2 )
-        && ( -z $__autovenv_watch3 || $__autovenv_stamp -nt $__autovenv_watch3 )
-        && ( -z $__autovenv_watch4 || $__autovenv_stamp -nt $__autovenv_watch4 ) ]]; then
+        && $__autovenv_stamp -nt $__autovenv_watch1 && $__autovenv_stamp -nt $__autovenv_watch2
+        && $__autovenv_stamp -nt $__autovenv_watch3 && $__autovenv_stamp -nt $__autovenv_watch4 ]]; then
     [[ -z $__autovenv_watch5 ]] && return "$__autovenv_status"
-    if [[ $__autovenv_stamp -nt $__autovenv_watch5
-          && ( -z $__autovenv_watch6 || $__autovenv_stamp -nt $__autovenv_watch6 )
-          && ( -z $__autovenv_watch7 || $__autovenv_stamp -nt $__autovenv_watch7 )
-          && ( -z $__autovenv_watch8 || $__autovenv_stamp -nt $__autovenv_watch8 ) ]]; then
+    if [[ $__autovenv_stamp -nt $__autovenv_watch5 && $__autovenv_stamp -nt $__autovenv_watch6
+          && $__autovenv_stamp -nt $__autovenv_watch7 && $__autovenv_stamp -nt $__autovenv_watch8 ]]; then
       # `-` because `set -u` calls an empty array unset.
       [[ -z ${__autovenv_watch_rest-} ]] && return "$__autovenv_status"
       local __autovenv_f
