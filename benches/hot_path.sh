@@ -14,7 +14,7 @@ rustc -C opt-level=3 -C codegen-units=1 -C panic=abort -C lto=fat -C strip=symbo
   --edition 2021 benches/hello.rs -o "$work/hello"
 rustc -O --edition 2021 benches/peak_rss.rs -o "$work/peak_rss"
 
-export HOME=$work/home XDG_RUNTIME_DIR= XDG_CONFIG_HOME= XDG_DATA_HOME= XDG_STATE_HOME= XDG_CACHE_HOME=
+export HOME=$work/home XDG_RUNTIME_DIR='' XDG_CONFIG_HOME='' XDG_DATA_HOME='' XDG_STATE_HOME='' XDG_CACHE_HOME=''
 mkdir -p "$HOME"
 unset VIRTUAL_ENV AUTOVENV_ROOT AUTOVENV_ENV CONDA_PREFIX
 py=$(python3 -c 'import sys; print(sys.executable)')
@@ -54,6 +54,7 @@ sleep 0.2
 
 # Enter a project in the current shell state and print the variables the
 # binary sees at the next prompt in that state.
+# shellcheck disable=SC2154 # __autovenv_stamp comes from the eval
 state_for() { # dir -> exports for hyperfine
   (cd "$1" && eval "$("$bin" export bash 2>/dev/null)" &&
     printf 'cd %q && export AUTOVENV_ROOT=%q AUTOVENV_ENV=%q VIRTUAL_ENV=%q PATH=%q AUTOVENV_STAMP=%q UV_PROJECT_ENVIRONMENT=%q VIRTUAL_ENV_PROMPT=%q' \
@@ -100,7 +101,7 @@ projects=("$shallow" "$work/busy4" "$work/busy6" "$work/busy10")
 for ((r = 0; r < rounds; r++)); do
   for sh in "${shells[@]}"; do
     for p in 0 1 2 3; do
-      echo "$(idle_run "$sh" "${projects[$p]}")" >>"$work/idle.$sh.$p"
+      { idle_run "$sh" "${projects[$p]}"; echo; } >>"$work/idle.$sh.$p"
     done
   done
 done
@@ -134,15 +135,12 @@ for sh in bash zsh; do
   base=$(cd "$shallow" && strace -f -qq -e trace=execve,fork,vfork,clone,clone3 -o "$work/trace0.$sh" "$sh" -c "
     eval \"\$('$bin' hook $sh)\"
     __autovenv_hook 2>/dev/null" && grep -c -E 'execve|fork|clone' "$work/trace0.$sh")
-  echo "$sh: $(( (starts - base) )) process starts in 200 idle prompts"
+  echo "$sh: $(( starts - base )) process starts in 200 idle prompts"
 done
 
 echo "## exec path with nothing to do: autovenv export vs hello-world (hyperfine medians)"
 st_shallow=$(state_for "$shallow")
 st_deep=$(state_for "$deep")
-hyperfine -N --warmup 100 --runs 2000 --export-json "$work/h.json" \
-  "$work/hello" >/dev/null 2>&1
-hello=$(python3 -c "import json; print(json.load(open('$work/h.json'))['results'][0]['median'])")
 for which in shallow deep; do
   st=$([ $which = shallow ] && echo "$st_shallow" || echo "$st_deep")
   (eval "$st" && hyperfine -N --warmup 100 --runs 2000 --export-json "$work/$which.json" \

@@ -33,6 +33,21 @@ fn bash_hook_passes_shellcheck() {
     check(Command::new("shellcheck").args(["--shell=bash", "--severity=style"]).arg("hooks/autovenv.bash"));
 }
 
+/// The benchmarks and the CI script are shell too, and are run by hand
+/// where a slip costs a misleading figure rather than a failing test.
+#[test]
+fn bench_and_ci_scripts_pass_shellcheck() {
+    if !have("shellcheck") {
+        return;
+    }
+    check(Command::new("shellcheck").args([
+        "--severity=style",
+        "benches/hot_path.sh",
+        "benches/first_entry.sh",
+        ".ci/run",
+    ]));
+}
+
 #[test]
 fn rendered_hooks_parse_in_their_shells() {
     let dir = tempfile::tempdir().unwrap();
