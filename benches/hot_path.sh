@@ -123,19 +123,21 @@ PY
 done
 
 echo "## process starts per idle prompt (strace, 200 prompts)"
-for sh in bash zsh; do
-  command -v "$sh" >/dev/null || continue
-  starts=$(cd "$shallow" && strace -f -qq -e trace=execve,fork,vfork,clone,clone3 -o "$work/trace.$sh" "$sh" -c "
-    eval \"\$('$bin' hook $sh)\"
-    __autovenv_hook 2>/dev/null
-    : START
-    i=0; while (( i < 200 )); do __autovenv_hook; i=\$((i+1)); done" && grep -c -E 'execve|fork|clone' "$work/trace.$sh")
-  # The shell's own exec, the hook's first (non-idle) run, and the eval are
-  # the baseline; run it once more without the loop to subtract them.
-  base=$(cd "$shallow" && strace -f -qq -e trace=execve,fork,vfork,clone,clone3 -o "$work/trace0.$sh" "$sh" -c "
-    eval \"\$('$bin' hook $sh)\"
-    __autovenv_hook 2>/dev/null" && grep -c -E 'execve|fork|clone' "$work/trace0.$sh")
-  echo "$sh: $(( starts - base )) process starts in 200 idle prompts"
+# The code to load the hook, run it once (the non-idle run), then n times.
+hook_script() { # sh n
+  case $1 in
+    fish) echo "'$bin' hook fish | source; __autovenv_hook 2>/dev/null; for i in (seq 1 $2); __autovenv_hook; end" ;;
+    *) echo "eval \"\$('$bin' hook $1)\"; __autovenv_hook 2>/dev/null; i=0; while (( i < $2 )); do __autovenv_hook; i=\$((i+1)); done" ;;
+  esac
+}
+count_starts() { # sh n
+  (cd "$shallow" && strace -f -qq -e trace=execve,fork,vfork,clone,clone3 -o "$work/trace.$1" \
+    "$1" -c "$(hook_script "$1" "$2")" >/dev/null && grep -v resumed "$work/trace.$1" | grep -c -E 'execve|fork|clone')
+}
+for sh in "${shells[@]}"; do
+  # The shell's own exec, its threads, the hook's first run and fish's
+  # `seq` are the same with 0 prompts: subtract that baseline.
+  echo "$sh: $(( $(count_starts "$sh" 200) - $(count_starts "$sh" 0) )) process starts in 200 idle prompts"
 done
 
 echo "## exec path with nothing to do: autovenv export vs hello-world (hyperfine medians)"
