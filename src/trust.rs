@@ -8,7 +8,7 @@
 use std::fs;
 use std::io::ErrorKind;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -80,19 +80,30 @@ pub fn check(trust_dir: Option<&Path>, canonical_root: &Path, prefixes: &[PathBu
 /// So can anyone who can write to a folder above it: they can rename the
 /// trust folder away and put their own in its place (found by
 /// tests/security.rs). Above the trust folder itself a sticky folder (`/tmp`)
-/// is fine: others cannot rename what they do not own there.
+/// is fine: others cannot rename what they do not own there. Each folder's
+/// owner can change its permissions at will, so it must be us or root.
 fn check_dir_is_private(dir: &Path) -> Result<()> {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
     for (i, d) in dir.ancestors().enumerate() {
         let meta = fs::metadata(d).map_err(|e| Error::io(format!("cannot stat {}", d.display()), e))?;
+        let what = if i == 0 { "trust folder" } else { "folder above the trust folder" };
         let mode = meta.permissions().mode();
         let sticky_ok = i > 0 && mode & 0o1000 != 0;
         if mode & 0o022 != 0 && !sticky_ok {
-            let what = if i == 0 { "trust folder" } else { "folder above the trust folder" };
             return Err(Error::new(format!(
                 "{what} {} is writable by other users; ignoring trust records",
                 d.display()
             ))
             .with_hint(format!("run `chmod go-w {}`", d.display())));
+        }
+        if meta.uid() != me && meta.uid() != 0 {
+            return Err(Error::new(format!(
+                "{what} {} belongs to another user (uid {}); ignoring trust records",
+                d.display(),
+                meta.uid()
+            ))
+            .with_hint("keep the trust folder (XDG_DATA_HOME/autovenv/trust) in folders you own"));
         }
     }
     Ok(())
@@ -175,5 +186,23 @@ mod tests {
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
         let err = check(Some(&dir), &root, &[]).unwrap_err();
         assert!(err.message.contains("writable by other users"), "{}", err.message);
+    }
+
+    /// Its owner can make it writable again at will. Giving a folder away
+    /// takes root, so this runs only as root (as on the development machine).
+    #[test]
+    fn trust_dir_of_another_user_is_refused() {
+        if unsafe { libc::geteuid() } != 0 {
+            eprintln!("skipping: changing a folder's owner needs root");
+            return;
+        }
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("trust");
+        let root = t.path().join("proj");
+        allow(&dir, &root).unwrap();
+        assert_eq!(check(Some(&dir), &root, &[]).unwrap(), Trust::Allowed, "ours: trusted");
+        std::os::unix::fs::chown(&dir, Some(4242), None).unwrap();
+        let err = check(Some(&dir), &root, &[]).unwrap_err();
+        assert!(err.message.contains("belongs to another user (uid 4242)"), "{}", err.message);
     }
 }
