@@ -15,8 +15,8 @@
 # then means "run" with no test of its own, and so does an mtime equal to
 # the stamp's (a coarse clock cannot tell which came first). A watched path
 # that is missing (an include not written yet) counts as unchanged until it
-# appears; zsh's -nt is false when either path is missing, hence the `! -e`, which costs
-# nothing on an idle prompt.
+# appears. zsh's -nt is false when either path is missing, hence the `! -e`,
+# which an idle prompt never reaches for a path that exists.
 
 # Set before the first prompt so the hook needs no `${x-}` defaults (each
 # costs time at every prompt) and works under NO_UNSET. The first run fills
@@ -29,8 +29,8 @@ typeset -ga __autovenv_watch_rest=()
 # zsh runs hook functions without letting them change $?, so unlike bash
 # there is no status to keep.
 __autovenv_hook() {
-  # The idle test comes before `emulate -L zsh`, which costs as much as two
-  # stats, so it uses only what no option changes: scalars (no KSH_ARRAYS
+  # The idle test comes before `emulate -L zsh`, which costs about as much
+  # as a watched path, so it uses only what no option changes: scalars (no KSH_ARRAYS
   # subscripts) inside [[ ]] (no splitting or globbing). The first eight
   # watched paths live in scalars, filled in order, and are tested inline
   # in two groups of four, since most projects need only the first: a loop
