@@ -38,8 +38,13 @@ pub fn run(ctx: &Context, dirs: &[PathBuf]) -> Result<Vec<u8>> {
     };
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
-        if let Ok(ev) = ev {
-            let _ = tx.send(ev.paths);
+        // Reads are not changes, and our own sync reads every watched file:
+        // counting them made each sync set off the next, forever.
+        match ev {
+            Ok(ev) if !matches!(ev.kind, notify::EventKind::Access(_)) => {
+                let _ = tx.send(ev.paths);
+            }
+            _ => {}
         }
     })
     .map_err(|e| Error::new(format!("cannot start watching: {e}")))?;
@@ -62,7 +67,11 @@ pub fn run(ctx: &Context, dirs: &[PathBuf]) -> Result<Vec<u8>> {
             changed.extend(more);
         }
         for p in &mut projects {
-            if affects(p, &changed) {
+            // A folder on the way to a missing include may have appeared:
+            // watch further down, and sync if the include is already there
+            // (`mkdir -p` and a write can beat the new watch).
+            let arrived = rewatch(&mut watcher, p);
+            if arrived || affects(p, &changed) {
                 sync_one(ctx, p);
                 rewatch(&mut watcher, p);
             }
@@ -71,18 +80,32 @@ pub fn run(ctx: &Context, dirs: &[PathBuf]) -> Result<Vec<u8>> {
 }
 
 /// Folders whose events matter: those of the requirements files (and their
-/// includes) and the project root (the env folder removed or made).
+/// includes) and the project root (the env folder removed or made). For a
+/// file whose folder does not exist yet, the nearest folder above it that
+/// does, where the next step of its making will show.
 fn wanted_dirs(p: &Watched) -> BTreeSet<PathBuf> {
     let root = &p.trusted.project.root;
-    let files = sync::watched_files(root, &p.trusted.settings.requirements)
-        .unwrap_or_else(|_| p.trusted.settings.requirements.clone());
-    let mut dirs: BTreeSet<PathBuf> =
-        files.iter().filter_map(|f| root.join(f).parent().map(Path::to_path_buf)).filter(|d| d.is_dir()).collect();
+    let mut dirs: BTreeSet<PathBuf> = watched_paths(p)
+        .iter()
+        .filter_map(|f| f.parent()?.ancestors().find(|d| d.is_dir()).map(Path::to_path_buf))
+        .collect();
     dirs.insert(root.clone());
     dirs
 }
 
-fn rewatch(w: &mut notify::RecommendedWatcher, p: &mut Watched) {
+/// The requirements files and their includes, missing ones too.
+fn watched_paths(p: &Watched) -> BTreeSet<PathBuf> {
+    let root = &p.trusted.project.root;
+    sync::watched_files(root, &p.trusted.settings.requirements)
+        .unwrap_or_else(|_| p.trusted.settings.requirements.clone())
+        .iter()
+        .map(|f| root.join(f))
+        .collect()
+}
+
+/// Watch what is wanted now. Returns whether a watched file that exists sits
+/// in a folder not watched before.
+fn rewatch(w: &mut notify::RecommendedWatcher, p: &mut Watched) -> bool {
     let want = wanted_dirs(p);
     for gone in p.dirs.difference(&want) {
         let _ = w.unwatch(gone);
@@ -92,16 +115,15 @@ fn rewatch(w: &mut notify::RecommendedWatcher, p: &mut Watched) {
             msg::warn(&format!("cannot watch {}: {e}", new.display()));
         }
     }
+    let arrived = !p.dirs.is_empty()
+        && watched_paths(p).iter().any(|f| f.is_file() && f.parent().is_some_and(|d| !p.dirs.contains(d)));
     p.dirs = want;
+    arrived
 }
 
 fn affects(p: &Watched, changed: &BTreeSet<PathBuf>) -> bool {
     let root = &p.trusted.project.root;
-    let files: BTreeSet<PathBuf> = sync::watched_files(root, &p.trusted.settings.requirements)
-        .unwrap_or_else(|_| p.trusted.settings.requirements.clone())
-        .iter()
-        .map(|f| root.join(f))
-        .collect();
+    let files = watched_paths(p);
     let configs = [root.join(crate::config::PROJECT_FILE), root.join(crate::config::PYPROJECT)];
     changed
         .iter()

@@ -700,6 +700,11 @@ fn watch_syncs_an_edit_saved_by_rename() {
     fs::rename(&tmp, proj.path("requirements.txt")).unwrap();
     let py = proj.env_dir().join("bin/python");
     wait("the renamed-over requirements.txt is synced", &|| python_imports(&py, "other"));
+    // Its own reads are not changes: once synced, watch stays quiet (each
+    // sync's reading of the file used to set off the next one, forever).
+    std::thread::sleep(Duration::from_millis(700));
+    let opens = opens_of(&proj.path("requirements.txt"), Duration::from_millis(1500));
+    assert_eq!(opens, 0, "watch kept reading requirements.txt with nothing changed");
     // Deleted, then made again with one more package.
     fs::remove_file(proj.path("requirements.txt")).unwrap();
     std::thread::sleep(Duration::from_millis(500));
@@ -712,7 +717,37 @@ fn watch_syncs_an_edit_saved_by_rename() {
     // The env removed: watch makes it again and syncs it.
     fs::remove_dir_all(proj.env_dir()).unwrap();
     wait("the removed env is rebuilt and synced", &|| python_imports(&py, "other") && python_imports(&py, "mypkg"));
+    // An include in folders that do not exist yet (an error until then),
+    // made with `mkdir -p` and written at once: watch follows the nearest
+    // folder that exists, so it sees them appear.
+    sb.wheel("fourth", "1.0", &[]);
+    fs::write(
+        proj.path("requirements.txt"),
+        format!("--no-index\n--find-links {}\nmypkg==1.0\n-r deep/er/more.txt\n", sb.wheels().display()),
+    )
+    .unwrap();
+    wait("the missing include is reported", &|| fs::read_to_string(&log).unwrap_or_default().contains("more.txt"));
+    std::thread::sleep(Duration::from_millis(500));
+    fs::create_dir_all(proj.path("deep/er")).unwrap();
+    fs::write(proj.path("deep/er/more.txt"), "fourth==1.0\n").unwrap();
+    wait("the include made in new folders is synced", &|| python_imports(&py, "fourth"));
     drop(child_guard);
+}
+
+/// How often anyone opens `file` within `window` (inotify, through notify).
+fn opens_of(file: &Path, window: Duration) -> usize {
+    use notify::Watcher;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut w = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
+        if let Ok(ev) = ev {
+            let _ = tx.send(ev);
+        }
+    })
+    .unwrap();
+    w.watch(file, notify::RecursiveMode::NonRecursive).unwrap();
+    std::thread::sleep(window);
+    drop(w);
+    rx.try_iter().filter(|ev| matches!(ev.kind, notify::EventKind::Access(notify::event::AccessKind::Open(_)))).count()
 }
 
 /// Trust is checked at each sync, not once at start: after `deny`, an
