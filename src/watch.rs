@@ -56,7 +56,7 @@ pub fn run(ctx: &Context, dirs: &[PathBuf]) -> Result<Vec<u8>> {
     }
     for p in &mut projects {
         sync_one(ctx, p);
-        rewatch(&mut watcher, p);
+        rewatch(&mut watcher, p, &watched_paths(p));
         msg::info(&format!("watching {}", tilde(&p.trusted.project.root, ctx.home())));
     }
     loop {
@@ -70,10 +70,11 @@ pub fn run(ctx: &Context, dirs: &[PathBuf]) -> Result<Vec<u8>> {
             // A folder on the way to a missing include may have appeared:
             // watch further down, and sync if the include is already there
             // (`mkdir -p` and a write can beat the new watch).
-            let arrived = rewatch(&mut watcher, p);
-            if arrived || affects(p, &changed) {
+            let paths = watched_paths(p);
+            let arrived = rewatch(&mut watcher, p, &paths);
+            if arrived || affects(p, &paths, &changed) {
                 sync_one(ctx, p);
-                rewatch(&mut watcher, p);
+                rewatch(&mut watcher, p, &watched_paths(p));
             }
         }
     }
@@ -83,13 +84,10 @@ pub fn run(ctx: &Context, dirs: &[PathBuf]) -> Result<Vec<u8>> {
 /// includes) and the project root (the env folder removed or made). For a
 /// file whose folder does not exist yet, the nearest folder above it that
 /// does, where the next step of its making will show.
-fn wanted_dirs(p: &Watched) -> BTreeSet<PathBuf> {
-    let root = &p.trusted.project.root;
-    let mut dirs: BTreeSet<PathBuf> = watched_paths(p)
-        .iter()
-        .filter_map(|f| f.parent()?.ancestors().find(|d| d.is_dir()).map(Path::to_path_buf))
-        .collect();
-    dirs.insert(root.clone());
+fn wanted_dirs(root: &Path, paths: &BTreeSet<PathBuf>) -> BTreeSet<PathBuf> {
+    let mut dirs: BTreeSet<PathBuf> =
+        paths.iter().filter_map(|f| f.parent()?.ancestors().find(|d| d.is_dir()).map(Path::to_path_buf)).collect();
+    dirs.insert(root.to_path_buf());
     dirs
 }
 
@@ -105,8 +103,8 @@ fn watched_paths(p: &Watched) -> BTreeSet<PathBuf> {
 
 /// Watch what is wanted now. Returns whether a watched file that exists sits
 /// in a folder not watched before.
-fn rewatch(w: &mut notify::RecommendedWatcher, p: &mut Watched) -> bool {
-    let want = wanted_dirs(p);
+fn rewatch(w: &mut notify::RecommendedWatcher, p: &mut Watched, paths: &BTreeSet<PathBuf>) -> bool {
+    let want = wanted_dirs(&p.trusted.project.root, paths);
     for gone in p.dirs.difference(&want) {
         let _ = w.unwatch(gone);
     }
@@ -115,19 +113,16 @@ fn rewatch(w: &mut notify::RecommendedWatcher, p: &mut Watched) -> bool {
             msg::warn(&format!("cannot watch {}: {e}", new.display()));
         }
     }
-    let arrived = !p.dirs.is_empty()
-        && watched_paths(p).iter().any(|f| f.is_file() && f.parent().is_some_and(|d| !p.dirs.contains(d)));
+    let arrived =
+        !p.dirs.is_empty() && paths.iter().any(|f| f.is_file() && f.parent().is_some_and(|d| !p.dirs.contains(d)));
     p.dirs = want;
     arrived
 }
 
-fn affects(p: &Watched, changed: &BTreeSet<PathBuf>) -> bool {
+fn affects(p: &Watched, files: &BTreeSet<PathBuf>, changed: &BTreeSet<PathBuf>) -> bool {
     let root = &p.trusted.project.root;
-    let files = watched_paths(p);
     let configs = [root.join(crate::config::PROJECT_FILE), root.join(crate::config::PYPROJECT)];
-    changed
-        .iter()
-        .any(|c| files.contains(c) || configs.contains(c) || c.starts_with(&p.trusted.env) || *c == p.trusted.env)
+    changed.iter().any(|c| files.contains(c) || configs.contains(c) || c.starts_with(&p.trusted.env))
 }
 
 fn sync_one(ctx: &Context, p: &mut Watched) {

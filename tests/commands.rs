@@ -659,6 +659,47 @@ fn exec_inside_and_outside_trust() {
 
 // ------------------------------------------------------------ watch
 
+/// A running `autovenv watch` in `dir`, its stderr in `log`; killed on drop.
+struct Watching {
+    child: std::process::Child,
+    log: PathBuf,
+}
+
+impl Watching {
+    fn start(sb: &Sandbox, dir: &Path) -> Watching {
+        let log = sb.root().join("watch.log");
+        let child = sb
+            .autovenv()
+            .arg("watch")
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Watching { child, log }
+    }
+
+    fn said(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Wait up to 30 s for `cond`, failing with what watch said.
+    fn wait(&self, what: &str, cond: &dyn Fn() -> bool) {
+        let t0 = Instant::now();
+        while !cond() {
+            assert!(t0.elapsed() < Duration::from_secs(30), "{what}; watch said:\n{}", self.said());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// `autovenv watch` syncs an edit saved the way many editors save: a new
 /// file renamed over the old one.
 #[test]
@@ -666,35 +707,9 @@ fn watch_syncs_an_edit_saved_by_rename() {
     let Some(sb) = sandbox(Uv::Yes) else { return };
     let proj = sb.project("app").require("mypkg==1.0").git().create();
     ok(&av(&sb, proj.root(), &["allow"]), "allow");
-    let log = sb.root().join("watch.log");
-    let child = sb
-        .autovenv()
-        .arg("watch")
-        .current_dir(proj.root())
-        .stdout(Stdio::null())
-        .stderr(fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let child_guard = Kill(child);
-    let wait = |what: &str, cond: &dyn Fn() -> bool| {
-        let t0 = Instant::now();
-        while !cond() {
-            assert!(
-                t0.elapsed() < Duration::from_secs(30),
-                "{what}; watch said:\n{}",
-                fs::read_to_string(&log).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    };
-    wait("watch starts", &|| fs::read_to_string(&log).unwrap_or_default().contains("watching"));
+    let w = Watching::start(&sb, proj.root());
+    let wait = |what: &str, cond: &dyn Fn() -> bool| w.wait(what, cond);
+    wait("watch starts", &|| w.said().contains("watching"));
     let tmp = proj.path(".requirements.txt.swp");
     fs::write(&tmp, format!("--no-index\n--find-links {}\nmypkg==1.0\nother==1.0\n", sb.wheels().display())).unwrap();
     fs::rename(&tmp, proj.path("requirements.txt")).unwrap();
@@ -726,12 +741,11 @@ fn watch_syncs_an_edit_saved_by_rename() {
         format!("--no-index\n--find-links {}\nmypkg==1.0\n-r deep/er/more.txt\n", sb.wheels().display()),
     )
     .unwrap();
-    wait("the missing include is reported", &|| fs::read_to_string(&log).unwrap_or_default().contains("more.txt"));
+    wait("the missing include is reported", &|| w.said().contains("more.txt"));
     std::thread::sleep(Duration::from_millis(500));
     fs::create_dir_all(proj.path("deep/er")).unwrap();
     fs::write(proj.path("deep/er/more.txt"), "fourth==1.0\n").unwrap();
     wait("the include made in new folders is synced", &|| python_imports(&py, "fourth"));
-    drop(child_guard);
 }
 
 /// How often anyone opens `file` within `window` (inotify, through notify).
@@ -757,31 +771,9 @@ fn watch_stops_installing_after_deny() {
     let Some(sb) = sandbox(Uv::Yes) else { return };
     let proj = sb.project("app").require("mypkg==1.0").git().create();
     ok(&av(&sb, proj.root(), &["allow"]), "allow");
-    let log = sb.root().join("watch.log");
-    let child = sb
-        .autovenv()
-        .arg("watch")
-        .current_dir(proj.root())
-        .stdout(Stdio::null())
-        .stderr(fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _guard = Kill(child);
-    let said = || fs::read_to_string(&log).unwrap_or_default();
-    let wait = |what: &str, cond: &dyn Fn() -> bool| {
-        let t0 = Instant::now();
-        while !cond() {
-            assert!(t0.elapsed() < Duration::from_secs(30), "{what}; watch said:\n{}", said());
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    };
+    let w = Watching::start(&sb, proj.root());
+    let said = || w.said();
+    let wait = |what: &str, cond: &dyn Fn() -> bool| w.wait(what, cond);
     wait("watch starts", &|| said().contains("watching"));
     ok(&av(&sb, proj.root(), &["deny"]), "deny");
     fs::write(
