@@ -79,8 +79,12 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
         // Without a home there is no lock folder; the env may still be made.
         None => None,
     };
-    if let Err(e) = make_ready(ctx, t) {
-        return Report::unusable(e);
+    let fresh = match make_ready(ctx, t) {
+        Ok(fresh) => fresh,
+        Err(e) => return Report::unusable(e),
+    };
+    if t.settings.gitignore {
+        keep_out_of_git(ctx, t, fresh);
     }
     let uv = ctx.find_program("uv");
     let version = venv::version(&t.env).unwrap_or_default();
@@ -134,7 +138,8 @@ fn version_mismatch(t: &Trusted) -> Option<String> {
 
 /// Under the lock: look again (another shell may have just made it), then
 /// create or rebuild.
-fn make_ready(ctx: &Context, t: &Trusted) -> Result<()> {
+/// `Ok(true)` when the env was made (or remade) now.
+fn make_ready(ctx: &Context, t: &Trusted) -> Result<bool> {
     let name = rel_name(&t.project.root, &t.env);
     match venv::inspect(&t.env) {
         EnvState::Ready if t.env.join(INSTALLING_MARK).exists() => {
@@ -146,11 +151,11 @@ fn make_ready(ctx: &Context, t: &Trusted) -> Result<()> {
                     "an install into {name}/ was interrupted; autovenv did not make it, so it retries in place"
                 ));
                 let _ = std::fs::remove_file(t.env.join(INSTALLING_MARK));
-                return Ok(());
+                return Ok(false);
             }
         }
         EnvState::Ready => match version_mismatch(t) {
-            None => return Ok(()),
+            None => return Ok(false),
             Some(why) if t.env.join(venv::OWNER_MARK).exists() => {
                 // Find the wanted Python before deleting anything: a typo in
                 // .python-version used to delete a working env and then fail
@@ -160,11 +165,11 @@ fn make_ready(ctx: &Context, t: &Trusted) -> Result<()> {
                 let interpreter = find_interpreter(ctx, t)?;
                 msg::info(&format!("rebuilding {name}/: {why}"));
                 venv::remove_owned(&t.env)?;
-                return create_with(ctx, t, &name, &maker, interpreter);
+                return create_with(ctx, t, &name, &maker, interpreter).map(|()| true);
             }
             Some(why) => {
                 msg::warn(&format!("{name}/ {why}; autovenv did not make it, so it is used as it is"));
-                return Ok(());
+                return Ok(false);
             }
         },
         EnvState::Missing => {}
@@ -190,7 +195,7 @@ fn make_ready(ctx: &Context, t: &Trusted) -> Result<()> {
                 .with_hint("move it away, or set `env_dir` in .autovenv.toml to use another folder"));
         }
     }
-    create(ctx, t, &name)
+    create(ctx, t, &name).map(|()| true)
 }
 
 fn find_interpreter(ctx: &Context, t: &Trusted) -> Result<python::Interpreter> {
@@ -207,21 +212,32 @@ fn create(ctx: &Context, t: &Trusted, name: &str) -> Result<()> {
     create_with(ctx, t, name, &maker, interpreter)
 }
 
-fn create_with(ctx: &Context, t: &Trusted, name: &str, maker: &Maker, interpreter: python::Interpreter) -> Result<()> {
+fn create_with(_ctx: &Context, t: &Trusted, name: &str, maker: &Maker, interpreter: python::Interpreter) -> Result<()> {
     msg::info(&format!("creating {name}/ with Python {} ({})", interpreter.version, maker.name()));
     if let Err(e) = venv::create(&t.env, &interpreter.path, maker) {
         // Leave nothing half-made behind for the next prompt to trip on.
         let _ = venv::remove_owned(&t.env);
         return Err(e);
     }
-    if t.settings.gitignore {
-        match gitignore::ensure_ignored(&t.project.root, &t.env) {
-            Ok(Some(file)) => msg::info(&format!("added /{name} to {}", crate::fsutil::tilde(&file, ctx.home()))),
-            Ok(None) => {}
-            Err(e) => msg::warn(&e.message),
-        }
-    }
     Ok(())
+}
+
+/// Checked whenever the env is, not only when it is made: a checkout or a
+/// restored `.gitignore` can drop the rule that kept it out of git.
+fn keep_out_of_git(ctx: &Context, t: &Trusted, fresh: bool) {
+    let name = rel_name(&t.project.root, &t.env);
+    let home = ctx.home();
+    match gitignore::ensure_ignored(&t.project.root, &t.env, fresh, &mut |e| msg::warn(&e.message)) {
+        Ok(gitignore::Done::Nothing) => {}
+        Ok(gitignore::Done::Appended(file)) => {
+            msg::info(&format!("added /{name} to {}", crate::fsutil::tilde(&file, home)))
+        }
+        Ok(gitignore::Done::InsideEnv(file)) => msg::info(&format!(
+            "kept {name}/ out of git with {} (the project's .gitignore is tracked or not a plain file, so autovenv leaves it alone)",
+            crate::fsutil::tilde(&file, home)
+        )),
+        Err(e) => msg::warn(&e.message),
+    }
 }
 
 fn maker(ctx: &Context, s: &Settings) -> Result<Maker> {

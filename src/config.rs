@@ -163,12 +163,11 @@ pub fn expand_prefix(p: &str, home: Option<&Path>) -> Option<PathBuf> {
 
 /// Reads a TOML file as text. `Ok(None)` when it does not exist.
 pub(crate) fn read_toml_text(path: &Path) -> Result<Option<String>> {
-    match std::fs::read(path) {
-        Ok(bytes) => {
+    match crate::fsutil::read_regular(path)? {
+        Some(bytes) => {
             String::from_utf8(bytes).map(Some).map_err(|_| Error::new(format!("{} is not valid UTF-8", path.display())))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(format!("cannot read {}", path.display()), e)),
+        None => Ok(None),
     }
 }
 
@@ -348,8 +347,12 @@ fn env_dir(ctx: &Ctx<'_>, span: Range<usize>, v: &DeValue<'_>) -> Result<String>
         Some(format!("{s:?}, an absolute path"))
     } else if s == "." || s == ".." {
         Some(format!("{s:?}, which is not a folder inside the project"))
-    } else if s.contains('/') || s.contains('\0') {
+    } else if s.contains('/') {
         Some(format!("{s:?}; nested paths are not supported"))
+    } else if s.chars().any(char::is_control) {
+        // It is written into .gitignore and shown in messages: a newline
+        // would add a line of the project's choosing.
+        Some(format!("{s:?}, which holds a control character"))
     } else {
         None
     };
@@ -690,6 +693,8 @@ gitignore = false
             ("[python]\nv = 1\n", r#"'python' in /p/.autovenv.toml line 1 must be a string like "3.12", or an interpreter name or path (got a table)"#),
             ("env_dir = 1\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got an integer)"#),
             ("env_dir = \"\"\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got an empty string)"#),
+            ("env_dir = \"e\\nx\"\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got "e\nx", which holds a control character)"#),
+            ("env_dir = \"e\\u001b[2J\"\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got "e\u{1b}[2J", which holds a control character)"#),
             ("env_dir = \"/tmp/e\"\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got "/tmp/e", an absolute path)"#),
             ("env_dir = \"..\"\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got "..", which is not a folder inside the project)"#),
             ("env_dir = \"a/b\"\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got "a/b"; nested paths are not supported)"#),

@@ -1,6 +1,8 @@
 //! Small file-system helpers shared by the modules that write state.
 
-use std::io::Write;
+use std::fs::{File, OpenOptions};
+use std::io::{ErrorKind, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -19,6 +21,81 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
     tmp.persist(path).map_err(|e| Error::io(format!("cannot write {}", path.display()), e.error))?;
     Ok(())
+}
+
+/// The most autovenv reads of any one project file (requirements, TOML,
+/// `.python-version`, `.gitignore`): far above any real one, and small
+/// enough that a file pointing at `/dev/zero` cannot eat the memory.
+pub const READ_CAP: u64 = 4 << 20;
+
+/// Reads a file the prompt depends on: `Ok(None)` when it does not exist,
+/// an error naming it when it is not a regular file (a FIFO would block the
+/// prompt forever, a device would never end) or is larger than `READ_CAP`.
+/// Opened non-blocking, so even a FIFO swapped in after a stat cannot hang.
+pub fn read_regular(path: &Path) -> Result<Option<Vec<u8>>> {
+    let file = match OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
+    };
+    read_open(path, &file).map(Some)
+}
+
+/// The rest of `read_regular`, for a file opened another way.
+pub fn read_open(path: &Path, mut file: &File) -> Result<Vec<u8>> {
+    let meta = file.metadata().map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    if !meta.is_file() {
+        return Err(not_regular(path));
+    }
+    if meta.len() > READ_CAP {
+        return Err(too_big(path));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    (&mut file)
+        .take(READ_CAP + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    if bytes.len() as u64 > READ_CAP {
+        return Err(too_big(path));
+    }
+    Ok(bytes)
+}
+
+fn not_regular(path: &Path) -> Error {
+    Error::new(format!("{} is not a regular file", path.display()))
+        .with_hint("replace it with a plain text file (autovenv reads no FIFO, device or folder)")
+}
+
+fn too_big(path: &Path) -> Error {
+    Error::new(format!("{} is larger than {} MiB", path.display(), READ_CAP >> 20))
+        .with_hint("autovenv reads project files up to that size")
+}
+
+/// Opens a file in a project for writing without following a final
+/// symlink (a `.gitignore -> ~/.bashrc` must not make autovenv write into
+/// `~/.bashrc`), non-blocking (a FIFO must not hang), and only if it is a
+/// regular file. `append`: add to the end, creating it if missing;
+/// otherwise create it and fail if it exists.
+pub fn open_nofollow(path: &Path, append: bool) -> Result<File> {
+    let mut o = OpenOptions::new();
+    if append {
+        o.read(true).append(true).create(true);
+    } else {
+        o.write(true).create_new(true);
+    }
+    o.mode(0o644).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    let file = o.open(path).map_err(|e| {
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            not_regular(path)
+        } else {
+            Error::io(format!("cannot write {}", path.display()), e)
+        }
+    })?;
+    let meta = file.metadata().map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+    if !meta.is_file() {
+        return Err(not_regular(path));
+    }
+    Ok(file)
 }
 
 /// `~/x` for paths under home: shorter messages that read like what the
@@ -43,6 +120,26 @@ mod tests {
         write_atomic(&p, b"two").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         assert_eq!(std::fs::read_dir(t.path().join("sub")).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn reads_refuse_fifos_devices_and_symlinked_writes() {
+        let t = tempfile::tempdir().unwrap();
+        let fifo = t.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        assert!(read_regular(&fifo).unwrap_err().message.ends_with("is not a regular file"));
+        assert!(read_regular(Path::new("/dev/zero")).unwrap_err().message.ends_with("is not a regular file"));
+        assert_eq!(read_regular(&t.path().join("missing")).unwrap(), None);
+        let big = t.path().join("big");
+        std::fs::write(&big, vec![b'a'; READ_CAP as usize + 1]).unwrap();
+        assert!(read_regular(&big).unwrap_err().message.contains("larger than"));
+        let target = t.path().join("target");
+        std::fs::write(&target, "keep").unwrap();
+        let link = t.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(open_nofollow(&link, true).unwrap_err().message.ends_with("is not a regular file"));
+        assert!(open_nofollow(&fifo, true).unwrap_err().message.ends_with("is not a regular file"));
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
     }
 
     #[test]

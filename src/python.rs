@@ -78,12 +78,11 @@ pub fn requested(root: &Path, settings_python: Option<&str>) -> Result<Option<(R
 /// builds the env.)
 fn from_python_version_file(root: &Path) -> Result<Option<(Request, String)>> {
     let path = root.join(PYTHON_VERSION_FILE);
-    let text = match std::fs::read(&path) {
-        Ok(bytes) => {
+    let text = match crate::fsutil::read_regular(&path)? {
+        Some(bytes) => {
             String::from_utf8(bytes).map_err(|_| Error::new(format!("{} is not valid UTF-8", path.display())))?
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
+        None => return Ok(None),
     };
     let first = text
         .lines()
