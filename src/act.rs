@@ -213,7 +213,12 @@ fn create(ctx: &Context, t: &Trusted, name: &str) -> Result<()> {
 }
 
 fn create_with(_ctx: &Context, t: &Trusted, name: &str, maker: &Maker, interpreter: python::Interpreter) -> Result<()> {
-    msg::info(&format!("creating {name}/ with Python {} ({})", interpreter.version, maker.name()));
+    // Which Python and why, unless it is simply the python3 on PATH.
+    let why = match interpreter.source.as_str() {
+        "python3 on PATH" => String::new(),
+        s => format!(", {s}"),
+    };
+    msg::info(&format!("creating {name}/ with Python {} ({}){why}", interpreter.version, maker.name()));
     if let Err(e) = venv::create(&t.env, &interpreter.path, maker) {
         // Leave nothing half-made behind for the next prompt to trip on.
         let _ = venv::remove_owned(&t.env);

@@ -58,8 +58,10 @@ pub fn ensure_ignored(root: &Path, env: &Path, fresh: bool, warn: &mut dyn FnMut
     let inside = env.join(".gitignore");
     let done = ignores_all(&inside);
     if odd.is_some() && (fresh || !done) {
-        warn(Error::new(format!("{} is not a regular file; autovenv leaves it alone", file.display()))
-            .with_hint("git ignores a .gitignore that is a symlink; make it a plain file"));
+        warn(
+            Error::new(format!("{} is not a regular file; autovenv leaves it alone", file.display()))
+                .with_hint("git ignores a .gitignore that is a symlink; make it a plain file"),
+        );
     }
     if done {
         return Ok(Done::Nothing);

@@ -1,8 +1,10 @@
 //! Which Python interpreter builds a project's env.
 //!
-//! The request comes from, in order: `.python-version` (pyenv's file), the
-//! config's `python`, `requires-python` in pyproject.toml; with none of
-//! them, `python3` on PATH. Candidates are found on PATH (`python3`,
+//! The request comes from, in order: the config's `python` (autovenv's own
+//! setting, the most specific instruction), `.python-version` (pyenv's
+//! file), `requires-python` in pyproject.toml; with none of them, `python3`
+//! on PATH. A range (`requires-python`) is met by `python3` on PATH when it
+//! can be: that is the user's choice, the one `python3 -m venv` and uv take. Candidates are found on PATH (`python3`,
 //! `python3.N`), in pyenv's versions folder and through `uv python find`;
 //! whatever is chosen is run once to learn its real version and path, so a
 //! name or folder that lies about its version is never trusted. A request
@@ -63,12 +65,12 @@ pub fn input_files(root: &Path) -> Vec<PathBuf> {
 /// What the project asks for, and where that came from. `None`: nothing
 /// asked, use `python3` on PATH.
 pub fn requested(root: &Path, settings_python: Option<&str>) -> Result<Option<(Request, String)>> {
-    if let Some(found) = from_python_version_file(root)? {
-        return Ok(Some(found));
-    }
     if let Some(value) = settings_python {
         let source = format!("config python = {value:?}");
         return Ok(Some((from_config(root, value, &source)?, source)));
+    }
+    if let Some(found) = from_python_version_file(root)? {
+        return Ok(Some(found));
     }
     from_requires_python(root)
 }
@@ -348,7 +350,16 @@ pub fn find(
             let clauses = parse_specifiers(s).map_err(|why| {
                 Error::new(format!("{source} is not a version specifier autovenv understands: {why}"))
             })?;
-            search.newest(&clauses, Some(s)).map(|p| p.into_interpreter(source)).ok_or_else(|| {
+            let fits = |p: &Probe| clauses.iter().all(|c| c.matches(&p.version));
+            let mut why_not = String::new();
+            if let Some(own) = first_on(&search.dirs, "python3").and_then(|p| probe(&p).ok()) {
+                if fits(&own) {
+                    return Ok(own.into_interpreter(&format!("python3 on PATH, which satisfies {source}")));
+                }
+                why_not = format!("; python3 on PATH is {}", own.version_text);
+            }
+            let chosen = format!("the newest that satisfies {source}{why_not}");
+            search.newest(&clauses, Some(s)).map(|p| p.into_interpreter(&chosen)).ok_or_else(|| {
                 search.not_found(&format!("no installed Python satisfies {source}"), source, &format!("'{s}'"))
             })
         }
@@ -882,16 +893,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let write = |text: &str| fs::write(root.join(".python-version"), text).unwrap();
-        let get = || requested(root, Some("3.9")).unwrap().unwrap();
+        let get = || requested(root, None).unwrap().unwrap();
         write("# pinned for CI\n\n  3.12.1  # a comment\n3.11\n");
         assert_eq!(get(), req(Request::Version("3.12.1".into()), ".python-version"));
         write("pypy3.10-7.3.15\r\n");
         assert_eq!(get(), req(Request::Name("pypy3.10-7.3.15".into()), ".python-version"));
         write("system\n");
         assert_eq!(get(), req(Request::Name("python3".into()), ".python-version (system)"));
-        // Empty or comments only: ignored, as pyenv does; the config is next.
+        // Empty or comments only: ignored, as pyenv does.
         write("\n# nothing\n");
-        assert_eq!(get(), req(Request::Version("3.9".into()), "config python = \"3.9\""));
+        assert_eq!(requested(root, None).unwrap(), None);
+        // A FIFO is refused, not waited on.
+        fs::remove_file(root.join(".python-version")).unwrap();
+        assert!(Command::new("mkfifo").arg(root.join(".python-version")).status().unwrap().success());
+        let e = requested(root, None).unwrap_err();
+        assert!(e.message.ends_with(".python-version is not a regular file"), "{}", e.message);
+        fs::remove_file(root.join(".python-version")).unwrap();
         write("\n../../bin/evil\n");
         let e = requested(root, None).unwrap_err();
         assert_eq!(
@@ -904,7 +921,7 @@ mod tests {
     }
 
     #[test]
-    fn precedence_python_version_then_config_then_requires_python() {
+    fn precedence_config_then_python_version_then_requires_python() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         assert_eq!(requested(root, None).unwrap(), None);
@@ -920,8 +937,10 @@ mod tests {
         fs::write(root.join(".python-version"), "3.11\n").unwrap();
         assert_eq!(
             requested(root, Some("3.12")).unwrap().unwrap(),
-            req(Request::Version("3.11".into()), ".python-version")
+            req(Request::Version("3.12".into()), "config python = \"3.12\""),
+            "autovenv's own setting wins over pyenv's file"
         );
+        assert_eq!(requested(root, None).unwrap().unwrap(), req(Request::Version("3.11".into()), ".python-version"));
         assert_eq!(input_files(root), vec![root.join(".python-version"), root.join("pyproject.toml")]);
     }
 
@@ -997,7 +1016,8 @@ mod tests {
         let z = zoo();
         let src = "requires-python >=3.10 in pyproject.toml";
         let got = z.find(Request::Specifier(">=3.10".into()), src).unwrap();
-        assert_eq!(got, Interpreter { path: z.bin.join("python3.13"), version: "3.13.1".into(), source: src.into() });
+        let why = format!("the newest that satisfies {src}");
+        assert_eq!(got, Interpreter { path: z.bin.join("python3.13"), version: "3.13.1".into(), source: why });
         // Below 3.13 the pyenv 3.12.5 beats PATH's 3.12.2.
         let got = z.find(Request::Specifier(">=3.10,<3.13".into()), "s").unwrap();
         assert_eq!((got.path, got.version), (z.pyenv.join("versions/3.12.5/bin/python3"), "3.12.5".into()));
@@ -1012,6 +1032,20 @@ mod tests {
             e.hint.as_deref(),
             Some("install it (e.g. `uv python install '>=3.14'`), or change requires-python in pyproject.toml")
         );
+    }
+
+    #[test]
+    fn a_range_takes_python3_on_path_when_it_fits() {
+        let z = zoo();
+        fake(&z.bin, "python3", "3.11.7");
+        let src = "requires-python >=3.8 in pyproject.toml";
+        let got = z.find(Request::Specifier(">=3.8".into()), src).unwrap();
+        assert_eq!((got.version.as_str(), got.path), ("3.11.7", z.bin.join("python3")));
+        assert_eq!(got.source, format!("python3 on PATH, which satisfies {src}"));
+        let src = "requires-python >=3.12 in pyproject.toml";
+        let got = z.find(Request::Specifier(">=3.12".into()), src).unwrap();
+        assert_eq!(got.version, "3.13.1");
+        assert_eq!(got.source, format!("the newest that satisfies {src}; python3 on PATH is 3.11.7"));
     }
 
     #[test]
