@@ -23,6 +23,8 @@ use crate::fsutil::write_atomic;
 use crate::msg;
 use crate::venv;
 
+mod reqfile;
+
 pub const STATE_FILE: &str = ".autovenv-state";
 
 /// What the last sync left behind.
@@ -42,6 +44,10 @@ pub struct State {
     /// another change of a watched file retries.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
+    /// Includes that are URLs: the installer fetches them, nothing here
+    /// can watch them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub urls: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +57,16 @@ pub struct Stat {
     /// `None`: the file did not exist (a top-level file may appear later).
     pub mtime_ns: Option<i128>,
     pub size: u64,
+    /// A symlink's target: repointing it at a file of the same size and
+    /// mtime (two files of one archive, `cp -p`) is still a change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub ino: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 pub fn state_path(env: &Path) -> PathBuf {
@@ -58,7 +74,7 @@ pub fn state_path(env: &Path) -> PathBuf {
 }
 
 pub fn read_state(env: &Path) -> Option<State> {
-    let bytes = fs::read(state_path(env)).ok()?;
+    let bytes = crate::fsutil::read_regular(&state_path(env)).ok()??;
     serde_json::from_slice(&bytes).ok()
 }
 
@@ -76,13 +92,17 @@ fn mode_name(mode: SyncMode) -> &'static str {
 }
 
 fn stat_of(root: &Path, rel: &str) -> Stat {
-    match fs::metadata(root.join(rel)) {
+    let path = root.join(rel);
+    let link = fs::read_link(&path).ok().map(|t| t.to_string_lossy().into_owned());
+    match fs::metadata(&path) {
         Ok(m) => Stat {
             path: rel.to_string(),
             mtime_ns: Some(m.mtime() as i128 * 1_000_000_000 + m.mtime_nsec() as i128),
             size: m.size(),
+            link,
+            ino: m.ino(),
         },
-        Err(_) => Stat { path: rel.to_string(), mtime_ns: None, size: 0 },
+        Err(_) => Stat { path: rel.to_string(), mtime_ns: None, size: 0, link, ino: 0 },
     }
 }
 
@@ -93,103 +113,245 @@ pub fn stats_unchanged(root: &Path, state: &State, top: &[String], mode: SyncMod
         && state.files.iter().all(|s| stat_of(root, &s.path) == *s)
 }
 
-/// All files the configured `top` list pulls in through `-r`/`-c` includes,
-/// top-level first, each once, as paths relative to `root`. A missing
-/// top-level file is fine (nothing to install yet); a missing include, a
-/// cycle, or a file that is not a regular file is an error naming it.
+/// How deep `-r`/`-c` includes may nest, and how many files the
+/// requirements may pull in: far beyond real projects, and a bound on what
+/// every prompt stats (a chain of 20,000 includes must be an error, not a
+/// stack overflow or a prompt that stats 20,000 files).
+pub const MAX_DEPTH: usize = 100;
+pub const MAX_FILES: usize = 1000;
+
+/// What the requirements files pull in.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Inputs {
+    /// The requirements files, top-level first, each once: relative to the
+    /// root, or absolute when the include said so.
+    pub reqs: Vec<String>,
+    /// `pyproject.toml`, `setup.py`, `setup.cfg` of each local project they
+    /// install (`-e .`, `./libs/x`): its dependencies live there.
+    pub meta: Vec<String>,
+    /// URL includes: passed to the installer as written, not watched.
+    pub urls: Vec<String>,
+}
+
+impl Inputs {
+    /// Everything the digest covers and the prompt stats.
+    pub fn files(&self) -> Vec<String> {
+        let mut all = self.reqs.clone();
+        all.extend(self.meta.iter().filter(|m| !self.reqs.contains(m)).cloned());
+        all
+    }
+}
+
+/// All files the configured `top` list pulls in through `-r`/`-c` includes
+/// and local projects, top-level first, each once, as paths relative to
+/// `root`. A missing top-level file is fine (nothing to install yet); a
+/// missing include, a cycle, a file that is not a regular file, or too
+/// many or too deep includes is an error naming it.
 pub fn watched_files(root: &Path, top: &[String]) -> Result<Vec<String>> {
-    let mut out = Vec::new();
+    inputs(root, top).map(|i| i.files())
+}
+
+pub fn inputs(root: &Path, top: &[String]) -> Result<Inputs> {
+    let mut out = Inputs::default();
     for t in top {
-        let p = root.join(t);
-        match fs::metadata(&p) {
-            Err(e) if e.kind() == ErrorKind::NotFound => out.push(t.clone()),
+        match fs::metadata(root.join(t)) {
+            Err(e) if e.kind() == ErrorKind::NotFound => out.reqs.push(t.clone()),
             _ => collect(root, t, &mut Vec::new(), &mut out)?,
         }
     }
     let mut seen = BTreeSet::new();
-    out.retain(|p| seen.insert(p.clone()));
+    out.reqs.retain(|p| seen.insert(p.clone()));
+    let mut seen = BTreeSet::new();
+    out.meta.retain(|p| seen.insert(p.clone()));
     Ok(out)
 }
 
-fn collect(root: &Path, rel: &str, stack: &mut Vec<String>, out: &mut Vec<String>) -> Result<()> {
+fn collect(root: &Path, rel: &str, stack: &mut Vec<String>, out: &mut Inputs) -> Result<()> {
     if let Some(i) = stack.iter().position(|s| s == rel) {
         let mut cycle = stack[i..].to_vec();
         cycle.push(rel.to_string());
         return Err(Error::new(format!("requirements include cycle: {}", cycle.join(" -> ")))
             .with_hint("remove one of the -r/-c lines"));
     }
+    if stack.len() >= MAX_DEPTH {
+        return Err(Error::new(format!(
+            "requirements includes nest more than {MAX_DEPTH} deep ({} -> {} -> … -> {rel})",
+            stack[0], stack[1]
+        ))
+        .with_hint("flatten the -r/-c chain"));
+    }
+    if out.reqs.len() + out.meta.len() >= MAX_FILES {
+        return Err(Error::new(format!("requirements pull in more than {MAX_FILES} files (at {rel})"))
+            .with_hint("merge some of the included files"));
+    }
     let text = read_requirements(&root.join(rel))?;
-    out.push(rel.to_string());
+    out.reqs.push(rel.to_string());
     stack.push(rel.to_string());
-    let base = Path::new(rel).parent().unwrap_or(Path::new(""));
-    for (n, line) in text.lines().enumerate() {
-        if let Some(inc) = include_of(line) {
-            let child = normalize(&base.join(inc));
-            if fs::metadata(root.join(&child)).is_err() {
-                return Err(Error::new(format!(
-                    "{} line {}: included file {} does not exist",
-                    root.join(rel).display(),
-                    n + 1,
-                    root.join(&child).display()
-                )));
+    let base = Path::new(rel).parent().unwrap_or(Path::new("")).to_path_buf();
+    for (n, item) in reqfile::items(&text, &env_var) {
+        match item {
+            reqfile::Item::Include { target, .. } => match include_target(&base, &target) {
+                Target::Url(u) => out.urls.push(u),
+                Target::Local(child) => {
+                    if fs::metadata(root.join(&child)).is_err() {
+                        return Err(Error::new(format!(
+                            "{} line {n}: included file {} does not exist",
+                            root.join(rel).display(),
+                            root.join(&child).display()
+                        )));
+                    }
+                    collect(root, &child, stack, out)?;
+                }
+            },
+            reqfile::Item::Editable(t) | reqfile::Item::Requirement(t) => {
+                for dir in local_projects(root, &base, &t) {
+                    for f in PROJECT_METADATA {
+                        out.meta.push(normalize(&Path::new(&dir).join(f)));
+                    }
+                }
             }
-            collect(root, &child, stack, out)?;
+            reqfile::Item::Options => {}
         }
     }
     stack.pop();
     Ok(())
 }
 
+/// The files of a local project that decide what installing it installs.
+const PROJECT_METADATA: [&str; 3] = ["pyproject.toml", "setup.py", "setup.cfg"];
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+enum Target {
+    /// Relative to the root (or absolute).
+    Local(String),
+    Url(String),
+}
+
+/// pip's rule: `http:`, `https:` and `file:` are URLs (any case); other
+/// targets are paths relative to the including file. A `file:` URL is a
+/// local file after all, read by the installer from the project root.
+fn include_target(base: &Path, target: &str) -> Target {
+    match scheme(target) {
+        Some("file") => Target::Local(normalize(&file_url_path(target))),
+        Some(_) => Target::Url(target.to_string()),
+        None => Target::Local(normalize(&base.join(target))),
+    }
+}
+
+fn scheme(s: &str) -> Option<&'static str> {
+    ["http", "https", "file"]
+        .into_iter()
+        .find(|sch| s.len() > sch.len() && s[..sch.len()].eq_ignore_ascii_case(sch) && s.as_bytes()[sch.len()] == b':')
+}
+
+/// `file:///a/b%20c` → `/a/b c`; `file://localhost/a` → `/a`; `file:a` → `a`.
+fn file_url_path(url: &str) -> PathBuf {
+    let rest = &url[5..];
+    let path = match rest.strip_prefix("//") {
+        Some(r) => {
+            let (host, path) = r.split_at(r.find('/').unwrap_or(r.len()));
+            if host.is_empty() || host.eq_ignore_ascii_case("localhost") {
+                path
+            } else {
+                r
+            }
+        }
+        None => rest,
+    };
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).and_then(|&b| hex(b)), bytes.get(i + 2).and_then(|&b| hex(b))) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    use std::os::unix::ffi::OsStringExt;
+    PathBuf::from(std::ffi::OsString::from_vec(out))
+}
+
+/// The folders of local projects a requirement installs: `-e .`,
+/// `./libs/x[extra]`, `file:///…`, `name @ file:///…`. pip takes a relative
+/// path from the project root (its working directory), uv from the
+/// including file's folder: both are watched when they differ.
+fn local_projects(root: &Path, base: &Path, req: &str) -> Vec<String> {
+    let req = req.split(';').next().unwrap_or("").trim();
+    let spec = match req.split_once(" @ ").or_else(|| req.split_once("@ ")) {
+        Some((_, url)) => url.trim(),
+        None => req.split_whitespace().next().unwrap_or(""),
+    };
+    let spec = match spec.rfind('[') {
+        Some(i) if spec.ends_with(']') => &spec[..i],
+        _ => spec,
+    };
+    let path = match scheme(spec) {
+        Some("file") => file_url_path(spec),
+        Some(_) => return Vec::new(),
+        None if spec.contains("://") => return Vec::new(),
+        None if spec.starts_with('.') || spec.starts_with('/') || spec.contains('/') => PathBuf::from(spec),
+        None => return Vec::new(),
+    };
+    let mut dirs = vec![normalize(&path)];
+    let beside = normalize(&base.join(&path));
+    if beside != dirs[0] && root.join(&beside).is_dir() {
+        dirs.push(beside);
+    }
+    dirs.retain(|d| !root.join(d).is_file());
+    dirs
+}
+
 /// Every file `watched_files` would visit, without stopping at a problem:
 /// a missing include is listed (its creation must be noticed), a cycle is
-/// cut, a file that cannot be read ends its own branch.
+/// cut, a file that cannot be read ends its own branch. Bounded like
+/// `watched_files`.
 fn watched_files_lenient(root: &Path, top: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut todo: Vec<String> = top.iter().rev().cloned().collect();
-    while let Some(rel) = todo.pop() {
+    let mut todo: Vec<(String, usize)> = top.iter().rev().map(|t| (t.clone(), 0)).collect();
+    while let Some((rel, depth)) = todo.pop() {
         if out.contains(&rel) {
             continue;
         }
         out.push(rel.clone());
+        if out.len() >= MAX_FILES || depth >= MAX_DEPTH {
+            continue;
+        }
         let Ok(text) = read_requirements(&root.join(&rel)) else { continue };
         let base = Path::new(&rel).parent().unwrap_or(Path::new("")).to_path_buf();
-        let children: Vec<String> = text.lines().filter_map(include_of).map(|i| normalize(&base.join(i))).collect();
-        todo.extend(children.into_iter().rev());
+        let children: Vec<String> = reqfile::items(&text, &env_var)
+            .into_iter()
+            .filter_map(|(_, item)| match item {
+                reqfile::Item::Include { target, .. } => match include_target(&base, &target) {
+                    Target::Local(c) => Some(c),
+                    Target::Url(_) => None,
+                },
+                _ => None,
+            })
+            .collect();
+        todo.extend(children.into_iter().rev().map(|c| (c, depth + 1)));
     }
     out
 }
 
-/// Refuses what is not a regular file before opening it: a FIFO would block
-/// the prompt forever.
+/// Refuses what is not a regular file before opening it (a FIFO would
+/// block the prompt forever) and reads at most `fsutil::READ_CAP`.
 fn read_requirements(path: &Path) -> Result<String> {
-    let meta = fs::metadata(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
-    if !meta.is_file() {
-        return Err(Error::new(format!("{} is not a regular file", path.display()))
-            .with_hint("requirements must be plain text files"));
-    }
-    let bytes = fs::read(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    let bytes = crate::fsutil::read_regular(path)?
+        .ok_or_else(|| Error::new(format!("cannot read {}: no such file", path.display())))?;
     String::from_utf8(bytes).map_err(|e| {
         let line = e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
         Error::new(format!("{} line {line} is not valid UTF-8", path.display())).with_hint("save the file as UTF-8")
     })
-}
-
-/// The file named by a `-r`/`--requirement`/`-c`/`--constraint` line.
-fn include_of(line: &str) -> Option<&str> {
-    let line = line.split(" #").next().unwrap_or("").trim();
-    for flag in ["--requirement", "--constraint", "-r", "-c"] {
-        if let Some(rest) = line.strip_prefix(flag) {
-            let rest = rest.strip_prefix('=').unwrap_or(rest);
-            // `-rfile` is valid for the short flags; `--requirementx` is not.
-            if flag.starts_with("--") && !(line.len() == flag.len() || line[flag.len()..].starts_with([' ', '\t', '=']))
-            {
-                continue;
-            }
-            let name = rest.trim();
-            return (!name.is_empty()).then_some(name);
-        }
-    }
-    None
 }
 
 /// `a/../b` → `b`, so the same file reached two ways is one watched file.
@@ -217,13 +379,12 @@ pub fn digest(root: &Path, python_version: &str, mode: SyncMode, files: &[String
         h.update(b"\0");
         h.update(f.as_bytes());
         h.update(b"\0");
-        match fs::read(root.join(f)) {
-            Ok(c) => {
+        match crate::fsutil::read_regular(&root.join(f))? {
+            Some(c) => {
                 h.update((c.len() as u64).to_le_bytes());
                 h.update(&c);
             }
-            Err(e) if e.kind() == ErrorKind::NotFound => h.update(b"absent"),
-            Err(e) => return Err(Error::io(format!("cannot read {}", root.join(f).display()), e)),
+            None => h.update(b"absent"),
         }
     }
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
@@ -279,8 +440,8 @@ pub fn sync(req: &Request) -> Result<Outcome> {
             });
         }
     }
-    let files = match watched_files(req.root, req.top) {
-        Ok(f) => f,
+    let inputs = match inputs(req.root, req.top) {
+        Ok(i) => i,
         Err(e) => {
             // Bad input (a missing include, a cycle, a file that is not
             // text): record it with the stats of every file involved, a
@@ -289,12 +450,13 @@ pub fn sync(req: &Request) -> Result<Outcome> {
             // empty digest matches no content: the fix always installs.
             let stats = watched_files_lenient(req.root, req.top).iter().map(|f| stat_of(req.root, f)).collect();
             let mode = mode_name(req.mode).into();
-            let bad =
-                State { digest: String::new(), error: Some(e.message.clone()), mode, files: stats, interrupted: false };
+            let error = Some(e.message.clone());
+            let bad = State { digest: String::new(), error, mode, files: stats, ..State::default() };
             write_state(req.env, &bad)?;
             return Err(e);
         }
     };
+    let files = inputs.files();
     let digest = digest(req.root, req.python_version, req.mode, &files)?;
     let stats: Vec<Stat> = files.iter().map(|f| stat_of(req.root, f)).collect();
     let mut state = State {
@@ -303,6 +465,7 @@ pub fn sync(req: &Request) -> Result<Outcome> {
         mode: mode_name(req.mode).into(),
         files: stats,
         interrupted: false,
+        urls: inputs.urls.clone(),
     };
     if let Some(s) = old.as_ref().filter(|s| s.digest == digest && keep(s)) {
         // Touched but not changed (or changed back to what is installed):
@@ -314,11 +477,12 @@ pub fn sync(req: &Request) -> Result<Outcome> {
             None => Outcome::UpToDate,
         });
     }
-    let present: Vec<&String> = files.iter().filter(|f| req.root.join(f).is_file()).collect();
+    let present: Vec<&String> = inputs.reqs.iter().filter(|f| req.root.join(f).is_file()).collect();
     let top_present: Vec<&String> = req.top.iter().filter(|f| req.root.join(f).is_file()).collect();
     // An empty file (or one of only options and comments) has nothing to
-    // install; running the installer would only print a warning.
-    if top_present.is_empty() || count_requirements(req.root, &present) == 0 {
+    // install; running the installer would only print a warning. (What a
+    // URL include holds is unknown here: the installer is asked.)
+    if top_present.is_empty() || (count_requirements(req.root, &present) == 0 && inputs.urls.is_empty()) {
         write_state(req.env, &state)?;
         return Ok(Outcome::Nothing);
     }
@@ -365,13 +529,11 @@ fn plural(n: usize, what: &str) -> String {
 fn count_requirements(root: &Path, files: &[&String]) -> usize {
     files
         .iter()
-        .filter_map(|f| fs::read_to_string(root.join(f)).ok())
+        .filter_map(|f| read_requirements(&root.join(f)).ok())
         .map(|t| {
-            t.lines()
-                .map(|l| l.split('#').next().unwrap_or("").trim())
-                .filter(|l| {
-                    !l.is_empty() && (!l.starts_with('-') || l.starts_with("-e") || l.starts_with("--editable"))
-                })
+            reqfile::items(&t, &env_var)
+                .iter()
+                .filter(|(_, i)| matches!(i, reqfile::Item::Requirement(_) | reqfile::Item::Editable(_)))
                 .count()
         })
         .sum()
@@ -476,26 +638,19 @@ fn listed_names(root: &Path, top: &[&String]) -> Result<Option<Vec<String>>> {
         }
         let text = read_requirements(&root.join(&rel))?;
         let base = Path::new(&rel).parent().unwrap_or(Path::new("")).to_path_buf();
-        for line in text.lines() {
-            let line = line.split(" #").next().unwrap_or("").trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            if let Some(inc) = include_of(line) {
-                if line.starts_with("-r") || line.starts_with("--requirement") {
-                    todo.push(normalize(&base.join(inc)));
-                }
-                continue;
-            }
-            if line.starts_with("-e") || line.starts_with("--editable") {
-                return Ok(None);
-            }
-            if line.starts_with('-') {
-                continue;
-            }
-            match requirement_name(line) {
-                Some(n) => names.push(n.to_string()),
-                None => return Ok(None),
+        for (_, item) in reqfile::items(&text, &env_var) {
+            match item {
+                reqfile::Item::Include { target, constraint: false } => match include_target(&base, &target) {
+                    Target::Local(child) => todo.push(child),
+                    // What a URL lists is unknown here: nothing can be matched.
+                    Target::Url(_) => return Ok(None),
+                },
+                reqfile::Item::Include { constraint: true, .. } | reqfile::Item::Options => {}
+                reqfile::Item::Editable(_) => return Ok(None),
+                reqfile::Item::Requirement(line) => match requirement_name(&line) {
+                    Some(n) => names.push(n.to_string()),
+                    None => return Ok(None),
+                },
             }
         }
     }
@@ -609,17 +764,6 @@ mod tests {
     }
 
     #[test]
-    fn include_line_forms() {
-        assert_eq!(include_of("-r a.txt"), Some("a.txt"));
-        assert_eq!(include_of("-ra.txt"), Some("a.txt"));
-        assert_eq!(include_of("--requirement=a.txt"), Some("a.txt"));
-        assert_eq!(include_of("  -c c.txt # pins"), Some("c.txt"));
-        assert_eq!(include_of("requests"), None);
-        assert_eq!(include_of("--requirementsx"), None);
-        assert_eq!(include_of("# -r a.txt"), None);
-    }
-
-    #[test]
     fn digest_covers_version_mode_and_content() {
         let t = tempfile::tempdir().unwrap();
         write(t.path(), "requirements.txt", "six\n");
@@ -633,6 +777,77 @@ mod tests {
     }
 
     #[test]
+    fn a_symlink_repointed_at_a_twin_is_a_change() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        write(r, "a.txt", "six\n");
+        write(r, "b.txt", "ten\n");
+        let mtime = fs::metadata(r.join("a.txt")).unwrap().modified().unwrap();
+        fs::File::options().write(true).open(r.join("b.txt")).unwrap().set_modified(mtime).unwrap();
+        std::os::unix::fs::symlink("a.txt", r.join("requirements.txt")).unwrap();
+        let top = vec!["requirements.txt".to_string()];
+        let state = State { mode: "install".into(), files: vec![stat_of(r, "requirements.txt")], ..State::default() };
+        assert!(stats_unchanged(r, &state, &top, SyncMode::Install));
+        fs::remove_file(r.join("requirements.txt")).unwrap();
+        std::os::unix::fs::symlink("b.txt", r.join("requirements.txt")).unwrap();
+        assert!(!stats_unchanged(r, &state, &top, SyncMode::Install));
+    }
+
+    #[test]
+    fn urls_go_unwatched_file_urls_and_vars_are_followed() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        let abs = r.join("shared dir/pins.txt");
+        write(r, "shared dir/pins.txt", "six==1\n");
+        let url = format!("file://{}", abs.display().to_string().replace(' ', "%20"));
+        std::env::set_var("AVTEST_SYNC_REQS_DIR", r.join("reqs"));
+        write(r, "reqs/base.txt", "flask\n");
+        write(
+            r,
+            "requirements.txt",
+            &format!("-c https://example.org/c.txt\n-c {url}\n-r ${{AVTEST_SYNC_REQS_DIR}}/base.txt\n"),
+        );
+        let got = inputs(r, &["requirements.txt".into()]).unwrap();
+        assert_eq!(got.urls, ["https://example.org/c.txt"]);
+        let base = r.join("reqs/base.txt").display().to_string();
+        assert_eq!(got.reqs, ["requirements.txt".to_string(), abs.display().to_string(), base]);
+    }
+
+    #[test]
+    fn local_projects_metadata_is_watched() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        write(r, "libs/x/setup.py", "");
+        write(r, "requirements.txt", "-e .[socks]\n./libs/x ; python_version > '3'\nsix\n");
+        let got = inputs(r, &["requirements.txt".into()]).unwrap();
+        let meta =
+            ["pyproject.toml", "setup.py", "setup.cfg", "libs/x/pyproject.toml", "libs/x/setup.py", "libs/x/setup.cfg"];
+        assert_eq!(got.meta, meta);
+        // The digest moves with setup.py, though no requirements file did.
+        let files = got.files();
+        let d = digest(r, "3", SyncMode::Install, &files).unwrap();
+        write(r, "libs/x/setup.py", "install_requires=['six<2']");
+        assert_ne!(d, digest(r, "3", SyncMode::Install, &files).unwrap());
+    }
+
+    #[test]
+    fn deep_chains_are_a_clear_error() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        for i in 0..300 {
+            write(r, &format!("r{i}.txt"), &format!("-r r{}.txt\n", i + 1));
+        }
+        write(r, "r300.txt", "six\n");
+        let e = watched_files(r, &["r0.txt".into()]).unwrap_err();
+        assert!(
+            e.message.starts_with("requirements includes nest more than 100 deep (r0.txt -> r1.txt"),
+            "{}",
+            e.message
+        );
+        assert!(watched_files_lenient(r, &["r0.txt".into()]).len() <= MAX_DEPTH + 1);
+    }
+
+    #[test]
     fn stats_detect_edits_and_new_files() {
         let t = tempfile::tempdir().unwrap();
         let r = t.path();
@@ -642,7 +857,7 @@ mod tests {
             error: None,
             mode: "install".into(),
             files: vec![stat_of(r, "requirements.txt")],
-            interrupted: false,
+            ..State::default()
         };
         assert!(stats_unchanged(r, &state, &top, SyncMode::Install));
         assert!(!stats_unchanged(r, &state, &top, SyncMode::Exact));
