@@ -104,7 +104,7 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
     // fails on a dist-info without METADATA at every retry, so the next
     // entry rebuilds the env instead (found by tests/faults.rs).
     let installing = t.env.join(INSTALLING_MARK);
-    let _ = std::fs::write(&installing, b"");
+    let _ = crate::fsutil::write_nofollow(&installing, b"");
     let result = sync::sync(&request);
     let _ = std::fs::remove_file(&installing);
     match result {

@@ -750,11 +750,17 @@ gitignore = false
         let dir = project(&[]);
         fs::write(dir.path().join(".autovenv.toml"), b"prompt = \"caf\xe9\"\n").unwrap();
         assert_eq!(err(&dir, load_project(dir.path())).0, "/p/.autovenv.toml is not valid UTF-8");
-        // A directory where the file should be: named, with the io error.
+        // A directory or a FIFO where the file should be: named, and not
+        // waited on.
         let dir = project(&[]);
         fs::create_dir(dir.path().join(".autovenv.toml")).unwrap();
         let (msg, _) = err(&dir, load_project(dir.path()));
-        assert!(msg.starts_with("cannot read /p/.autovenv.toml: "), "{msg}");
+        assert_eq!(msg, "/p/.autovenv.toml is not a regular file");
+        let dir = project(&[]);
+        let fifo = dir.path().join("pyproject.toml");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        let (msg, _) = err(&dir, load_project(dir.path()));
+        assert_eq!(msg, "/p/pyproject.toml is not a regular file");
     }
 
     #[test]

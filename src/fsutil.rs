@@ -98,6 +98,29 @@ pub fn open_nofollow(path: &Path, append: bool) -> Result<File> {
     Ok(file)
 }
 
+/// Replaces a small file's content in a project or env (marks), not
+/// following a final symlink and only if it is a regular file.
+pub fn write_nofollow(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o644)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                not_regular(path)
+            } else {
+                Error::io(format!("cannot write {}", path.display()), e)
+            }
+        })?;
+    if !f.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(not_regular(path));
+    }
+    f.write_all(bytes).map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+}
+
 /// `~/x` for paths under home: shorter messages that read like what the
 /// person typed.
 pub fn tilde(path: &Path, home: Option<&Path>) -> String {
@@ -139,6 +162,7 @@ mod tests {
         std::os::unix::fs::symlink(&target, &link).unwrap();
         assert!(open_nofollow(&link, true).unwrap_err().message.ends_with("is not a regular file"));
         assert!(open_nofollow(&fifo, true).unwrap_err().message.ends_with("is not a regular file"));
+        assert!(write_nofollow(&link, b"x").is_err());
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
     }
 

@@ -26,6 +26,9 @@ pub struct Status {
     pub trusted_by: Option<String>,
     pub python: Option<String>,
     pub requirements: Vec<String>,
+    /// URL includes: the installer reads them, autovenv cannot watch them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unwatched: Vec<String>,
     /// "ok", "stale", "failed", "never", "off", or null when there is no env.
     pub sync: Option<String>,
     pub sync_error: Option<String>,
@@ -75,10 +78,16 @@ pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
         }
     };
     s.env = Some(t.env.clone());
-    s.requirements = sync::watched_files(&root, &t.settings.requirements).unwrap_or_else(|e| {
-        s.problem = Some(e.message);
-        t.settings.requirements.clone()
-    });
+    s.requirements = match sync::inputs(&root, &t.settings.requirements) {
+        Ok(i) => {
+            s.unwatched = i.urls.clone();
+            i.files()
+        }
+        Err(e) => {
+            s.problem = Some(e.message);
+            t.settings.requirements.clone()
+        }
+    };
     let state = venv::inspect(&t.env);
     s.exists = state != EnvState::Missing;
     s.python = venv::version(&t.env);
@@ -172,6 +181,10 @@ pub fn render_human(ctx: &Context, s: &Status) -> Vec<u8> {
             if s.exists { format!("Python {}", s.python.as_deref().unwrap_or("?")) } else { "not created yet".into() };
         rows.push(("env", format!("{} ({what})", tilde(env, home))));
         rows.push(("requirements", if s.requirements.is_empty() { "none".into() } else { s.requirements.join(", ") }));
+        if !s.unwatched.is_empty() {
+            let urls = s.unwatched.join(", ");
+            rows.push(("not watched", format!("{urls} (a URL; run `autovenv sync` after it changes)")));
+        }
     }
     if let Some(sync) = &s.sync {
         let text = match &s.sync_error {

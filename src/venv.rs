@@ -62,7 +62,7 @@ pub fn python(env: &Path) -> PathBuf {
 /// (`version` from venv, `version_info` from uv and virtualenv), so the
 /// version is known without starting Python.
 pub fn version(env: &Path) -> Option<String> {
-    let cfg = fs::read_to_string(env.join("pyvenv.cfg")).ok()?;
+    let cfg = String::from_utf8(crate::fsutil::read_regular(&env.join("pyvenv.cfg")).ok()??).ok()?;
     cfg.lines().find_map(|l| {
         let (k, v) = l.split_once('=')?;
         matches!(k.trim(), "version" | "version_info").then(|| {
@@ -104,7 +104,7 @@ pub fn remove_owned(env: &Path) -> Result<()> {
 /// The maker's output goes to stderr: stdout belongs to the shell.
 pub fn create(env: &Path, interpreter: &Path, maker: &Maker) -> Result<()> {
     fs::create_dir(env).map_err(|e| Error::io(format!("cannot create {}", env.display()), e))?;
-    fs::write(env.join(CREATING_MARK), b"").map_err(|e| Error::io(format!("cannot write in {}", env.display()), e))?;
+    crate::fsutil::write_nofollow(&env.join(CREATING_MARK), b"")?;
     let mut cmd = match maker {
         Maker::Uv(uv) => {
             let mut c = Command::new(uv);
@@ -149,9 +149,8 @@ pub fn create(env: &Path, interpreter: &Path, maker: &Maker) -> Result<()> {
     if !python(env).exists() {
         return Err(Error::new(format!("{} made {} without bin/python", maker.name(), env.display())));
     }
-    fs::write(env.join(OWNER_MARK), b"made by autovenv; safe to delete\n")
-        .and_then(|_| fs::remove_file(env.join(CREATING_MARK)))
-        .map_err(|e| Error::io(format!("cannot write in {}", env.display()), e))?;
+    crate::fsutil::write_nofollow(&env.join(OWNER_MARK), b"made by autovenv; safe to delete\n")?;
+    fs::remove_file(env.join(CREATING_MARK)).map_err(|e| Error::io(format!("cannot write in {}", env.display()), e))?;
     Ok(())
 }
 
