@@ -69,6 +69,11 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
             SyncWhen::Force => false,
         };
     if fresh && venv::inspect(&t.env) == EnvState::Ready && version_mismatch(t).is_none() {
+        // A command (not a prompt) checks the env out of git even when
+        // nothing else is to do: git's work is too slow for a prompt.
+        if t.settings.gitignore && matches!(when, SyncWhen::RetryFailed | SyncWhen::Force) {
+            keep_out_of_git(ctx, t, false);
+        }
         return Report::ok(state);
     }
     let _lock = match ctx.dirs.lock_dir() {
