@@ -132,7 +132,7 @@ fn version_mismatch(t: &Trusted) -> Option<String> {
         return None;
     }
     let (python::Request::Version(want), source) =
-        python::requested(&t.project.root, t.settings.python.as_deref()).ok()??
+        python::requested(&t.project.root, t.settings.python.as_deref(), t.settings.python_is_global).ok()??
     else {
         return None;
     };
@@ -204,7 +204,7 @@ fn make_ready(ctx: &Context, t: &Trusted) -> Result<bool> {
 }
 
 fn find_interpreter(ctx: &Context, t: &Trusted) -> Result<python::Interpreter> {
-    let request = python::requested(&t.project.root, t.settings.python.as_deref())?;
+    let request = python::requested(&t.project.root, t.settings.python.as_deref(), t.settings.python_is_global)?;
     let pyenv_root =
         ctx.var("PYENV_ROOT").map(std::path::PathBuf::from).or_else(|| ctx.home().map(|h| h.join(".pyenv")));
     let uv = ctx.find_program("uv");

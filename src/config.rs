@@ -57,6 +57,10 @@ pub struct Settings {
     pub gitignore: bool,
     /// True if some file set `env_dir` explicitly: then `.venv`/`venv` adoption is off.
     pub env_dir_configured: bool,
+    /// `python` came from the global config only: a default for every
+    /// project, which a project's `.python-version` overrides (a project's
+    /// own `python` overrides `.python-version`).
+    pub python_is_global: bool,
 }
 
 pub const PROJECT_FILE: &str = ".autovenv.toml";
@@ -135,6 +139,7 @@ pub fn resolve(global: &Layer, project: &Layer) -> Settings {
         env_dir_configured: env_dir.is_some(),
         env_dir: env_dir.unwrap_or_else(|| "env".to_string()),
         python: pick(&project.python, &global.python),
+        python_is_global: project.python.is_none() && global.python.is_some(),
         requirements: pick(&project.requirements, &global.requirements)
             .unwrap_or_else(|| vec!["requirements.txt".to_string()]),
         sync: pick(&project.sync, &global.sync).unwrap_or_default(),
@@ -596,6 +601,7 @@ gitignore = false
                 prompt: Some("p".into()),
                 gitignore: false,
                 env_dir_configured: true,
+                python_is_global: false,
             }
         );
         let d = resolve(&Layer::default(), &Layer::default());
@@ -610,6 +616,7 @@ gitignore = false
                 prompt: None,
                 gitignore: true,
                 env_dir_configured: false,
+                python_is_global: false,
             }
         );
         // A project list replaces the global one, it does not extend it.

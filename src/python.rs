@@ -1,9 +1,10 @@
 //! Which Python interpreter builds a project's env.
 //!
-//! The request comes from, in order: the config's `python` (autovenv's own
-//! setting, the most specific instruction), `.python-version` (pyenv's
-//! file), `requires-python` in pyproject.toml; with none of them, `python3`
-//! on PATH. A range (`requires-python`) is met by `python3` on PATH when it
+//! The request comes from, in order: the project config's `python`
+//! (autovenv's own setting, the most specific instruction), `.python-version`
+//! (pyenv's file), the global config's `python` (a default for every
+//! project), `requires-python` in pyproject.toml; with none of them,
+//! `python3` on PATH. A range (`requires-python`) is met by `python3` on PATH when it
 //! can be: that is the user's choice, the one `python3 -m venv` and uv take. Candidates are found on PATH (`python3`,
 //! `python3.N`), in pyenv's versions folder and through `uv python find`;
 //! whatever is chosen is run once to learn its real version and path, so a
@@ -64,13 +65,20 @@ pub fn input_files(root: &Path) -> Vec<PathBuf> {
 
 /// What the project asks for, and where that came from. `None`: nothing
 /// asked, use `python3` on PATH.
-pub fn requested(root: &Path, settings_python: Option<&str>) -> Result<Option<(Request, String)>> {
-    if let Some(value) = settings_python {
+/// `global`: `settings_python` came from the global config only.
+pub fn requested(root: &Path, settings_python: Option<&str>, global: bool) -> Result<Option<(Request, String)>> {
+    let config = |value: &str| {
         let source = format!("config python = {value:?}");
-        return Ok(Some((from_config(root, value, &source)?, source)));
+        from_config(root, value, &source).map(|r| Some((r, source)))
+    };
+    if let Some(value) = settings_python.filter(|_| !global) {
+        return config(value);
     }
     if let Some(found) = from_python_version_file(root)? {
         return Ok(Some(found));
+    }
+    if let Some(value) = settings_python {
+        return config(value);
     }
     from_requires_python(root)
 }
@@ -893,7 +901,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let write = |text: &str| fs::write(root.join(".python-version"), text).unwrap();
-        let get = || requested(root, None).unwrap().unwrap();
+        let get = || requested(root, None, false).unwrap().unwrap();
         write("# pinned for CI\n\n  3.12.1  # a comment\n3.11\n");
         assert_eq!(get(), req(Request::Version("3.12.1".into()), ".python-version"));
         write("pypy3.10-7.3.15\r\n");
@@ -902,21 +910,21 @@ mod tests {
         assert_eq!(get(), req(Request::Name("python3".into()), ".python-version (system)"));
         // Empty or comments only: ignored, as pyenv does.
         write("\n# nothing\n");
-        assert_eq!(requested(root, None).unwrap(), None);
+        assert_eq!(requested(root, None, false).unwrap(), None);
         // A FIFO is refused, not waited on.
         fs::remove_file(root.join(".python-version")).unwrap();
         assert!(Command::new("mkfifo").arg(root.join(".python-version")).status().unwrap().success());
-        let e = requested(root, None).unwrap_err();
+        let e = requested(root, None, false).unwrap_err();
         assert!(e.message.ends_with(".python-version is not a regular file"), "{}", e.message);
         fs::remove_file(root.join(".python-version")).unwrap();
         write("\n../../bin/evil\n");
-        let e = requested(root, None).unwrap_err();
+        let e = requested(root, None, false).unwrap_err();
         assert_eq!(
             e.message,
             format!("{}/.python-version line 2: \"../../bin/evil\" is not a Python version or name", root.display())
         );
         fs::write(root.join(".python-version"), b"3.1\xff\n").unwrap();
-        let e = requested(root, None).unwrap_err();
+        let e = requested(root, None, false).unwrap_err();
         assert_eq!(e.message, format!("{}/.python-version is not valid UTF-8", root.display()));
     }
 
@@ -924,30 +932,38 @@ mod tests {
     fn precedence_config_then_python_version_then_requires_python() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        assert_eq!(requested(root, None).unwrap(), None);
+        assert_eq!(requested(root, None, false).unwrap(), None);
         fs::write(root.join("pyproject.toml"), "[project]\nname = \"x\"\nrequires-python = \">=3.10\"\n").unwrap();
         assert_eq!(
-            requested(root, None).unwrap().unwrap(),
+            requested(root, None, false).unwrap().unwrap(),
             req(Request::Specifier(">=3.10".into()), "requires-python >=3.10 in pyproject.toml")
         );
         assert_eq!(
-            requested(root, Some("3.12")).unwrap().unwrap(),
+            requested(root, Some("3.12"), false).unwrap().unwrap(),
             req(Request::Version("3.12".into()), "config python = \"3.12\"")
         );
         fs::write(root.join(".python-version"), "3.11\n").unwrap();
         assert_eq!(
-            requested(root, Some("3.12")).unwrap().unwrap(),
+            requested(root, Some("3.12"), false).unwrap().unwrap(),
             req(Request::Version("3.12".into()), "config python = \"3.12\""),
             "autovenv's own setting wins over pyenv's file"
         );
-        assert_eq!(requested(root, None).unwrap().unwrap(), req(Request::Version("3.11".into()), ".python-version"));
+        assert_eq!(
+            requested(root, None, false).unwrap().unwrap(),
+            req(Request::Version("3.11".into()), ".python-version")
+        );
+        assert_eq!(
+            requested(root, Some("3.12"), true).unwrap().unwrap(),
+            req(Request::Version("3.11".into()), ".python-version"),
+            "a global default does not override the project's file"
+        );
         assert_eq!(input_files(root), vec![root.join(".python-version"), root.join("pyproject.toml")]);
     }
 
     #[test]
     fn config_python_forms() {
         let root = Path::new("/p");
-        let get = |v: &str| requested(root, Some(v)).map(|r| r.unwrap().0);
+        let get = |v: &str| requested(root, Some(v), false).map(|r| r.unwrap().0);
         assert_eq!(get("3").unwrap(), Request::Version("3".into()));
         assert_eq!(get("pypy3").unwrap(), Request::Name("pypy3".into()));
         assert_eq!(get("python3.12").unwrap(), Request::Name("python3.12".into()));
@@ -972,17 +988,17 @@ mod tests {
         let pyproject = root.join("pyproject.toml");
         fs::write(&pyproject, "[project]\nname = \"x\"\nrequires-python = \"=>3.10\"\n").unwrap();
         assert_eq!(
-            requested(root, None).unwrap_err().message,
+            requested(root, None, false).unwrap_err().message,
             format!("'requires-python' in {} line 3 is not a version specifier autovenv understands: '=>3.10' does not start with an operator (>=, >, <=, <, ==, !=, ~=)", pyproject.display())
         );
         fs::write(&pyproject, "[project]\nrequires-python = 3.10\n").unwrap();
         assert_eq!(
-            requested(root, None).unwrap_err().message,
+            requested(root, None, false).unwrap_err().message,
             format!("'requires-python' in {} line 2 must be a string (got a float)", pyproject.display())
         );
         // Other tools' tables, and a pyproject without [project], are fine.
         fs::write(&pyproject, "[tool.poetry]\nname = 1\n[build-system]\nrequires = []\n").unwrap();
-        assert_eq!(requested(root, None).unwrap(), None);
+        assert_eq!(requested(root, None, false).unwrap(), None);
     }
 
     /// A PATH dir and a pyenv root full of fake interpreters.
@@ -1184,7 +1200,7 @@ mod tests {
         let marker = root.join("pwned");
         fs::write(root.join(".python-version"), format!("$(touch {m});touch {m}`touch {m}`\n", m = marker.display()))
             .unwrap();
-        let r = requested(root, None).unwrap().unwrap();
+        let r = requested(root, None, false).unwrap().unwrap();
         assert!(matches!(&r.0, Request::Name(n) if n.starts_with("$(touch")));
         let z = zoo();
         let uv = real_uv();
@@ -1228,7 +1244,7 @@ mod tests {
         let bin = root.join("bin");
         fs::create_dir(&bin).unwrap();
         std::os::unix::fs::symlink(&real.path, bin.join(format!("python{mm}"))).unwrap();
-        let r = requested(root, None).unwrap();
+        let r = requested(root, None, false).unwrap();
         let got = find(r.as_ref(), bin.as_os_str(), None, None).unwrap();
         assert_eq!((got.version.as_str(), got.source.as_str()), (real.version.as_str(), ".python-version"));
         assert_eq!(probe(&got.path).unwrap().version_text, real.version);
