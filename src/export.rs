@@ -178,6 +178,11 @@ fn target_for(
     if let Some(state) = &report.state {
         for s in &state.files {
             watch.add(&root.join(&s.path));
+            // `-nt` follows a symlink: repointing one shows only in its
+            // folder's mtime.
+            if let Some(dir) = s.link.as_ref().and_then(|_| root.join(&s.path).parent().map(Path::to_path_buf)) {
+                watch.add(&dir);
+            }
         }
     }
     if report.usable {
