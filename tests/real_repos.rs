@@ -5,6 +5,7 @@
 //! between two commits. Conventions as in `core_loop.rs`: wheels built into
 //! the sandbox's find-links dir; nothing touches the network.
 
+#[allow(unused_macros)]
 #[macro_use]
 mod common;
 
