@@ -75,9 +75,11 @@ pub fn ensure_ignored(root: &Path, env: &Path, fresh: bool, warn: &mut dyn FnMut
         // The env holds a `.gitignore` of its own that does not ignore it
         // all (it may be tracked): the repository's own exclude file then.
         Err(_) => {
-            let exclude = repo.common_dir().join("info").join("exclude");
+            // A linked worktree's common dir reads `.git/worktrees/x/../..`.
+            let common = repo.common_dir().canonicalize().unwrap_or_else(|_| repo.common_dir().to_path_buf());
+            let exclude = common.join("info").join("exclude");
             let line = format!("/{}/", rel.display());
-            std::fs::create_dir_all(repo.common_dir().join("info"))
+            std::fs::create_dir_all(common.join("info"))
                 .map_err(|e| Error::io(format!("cannot write {}", exclude.display()), e))?;
             append_line(&exclude, &line)?;
             Ok(Done::InsideEnv(exclude))
@@ -201,6 +203,29 @@ mod tests {
         assert_eq!(ensure(root, &root.join("env")), Done::InsideEnv(root.join(".git/info/exclude")));
         assert!(fs::read_to_string(root.join(".git/info/exclude")).unwrap().ends_with("\n/env/\n"));
         assert_eq!(ensure(root, &root.join("env")), Done::Nothing);
+    }
+
+    /// A linked worktree (and a submodule) has a `.git` file, not a folder;
+    /// its exclude file is the main repository's.
+    #[test]
+    fn worktrees_are_handled_too() {
+        let t = git_repo();
+        let main = t.path().join("main");
+        fs::create_dir(&main).unwrap();
+        git(&main, &["init", "-q"]);
+        fs::write(main.join(".gitignore"), "*.pyc\n").unwrap();
+        git(&main, &["add", ".gitignore"]);
+        git(&main, &["commit", "-qm", "one"]);
+        let wt = t.path().join("wt");
+        git(&main, &["worktree", "add", "-q", wt.to_str().unwrap()]);
+        assert!(wt.join(".git").is_file());
+        assert_eq!(ensure(&wt, &wt.join("env")), Done::InsideEnv(wt.join("env/.gitignore")));
+        assert_eq!(fs::read_to_string(wt.join(".gitignore")).unwrap(), "*.pyc\n");
+        fs::write(wt.join("env/.gitignore"), "*.log\n").unwrap();
+        let exclude = main.join(".git/info/exclude");
+        assert_eq!(ensure(&wt, &wt.join("env")), Done::InsideEnv(exclude.clone()));
+        assert!(fs::read_to_string(&exclude).unwrap().ends_with("\n/env/\n"));
+        assert_eq!(ensure(&wt, &wt.join("env")), Done::Nothing, "git reads the main repository's exclude file");
     }
 
     #[test]
