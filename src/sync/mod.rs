@@ -163,6 +163,10 @@ pub fn inputs(root: &Path, top: &[String]) -> Result<Inputs> {
     out.reqs.retain(|p| seen.insert(p.clone()));
     let mut seen = BTreeSet::new();
     out.meta.retain(|p| seen.insert(p.clone()));
+    if out.files().len() > MAX_FILES {
+        return Err(Error::new(format!("requirements pull in more than {MAX_FILES} files"))
+            .with_hint("merge some of the included files"));
+    }
     Ok(out)
 }
 
@@ -845,6 +849,11 @@ mod tests {
             e.message
         );
         assert!(watched_files_lenient(r, &["r0.txt".into()]).len() <= MAX_DEPTH + 1);
+        // Many local projects in one file count too.
+        let lines: String = (0..400).map(|i| format!("-e ./p{i}\n")).collect();
+        write(r, "many.txt", &lines);
+        let e = watched_files(r, &["many.txt".into()]).unwrap_err();
+        assert_eq!(e.message, "requirements pull in more than 1000 files");
     }
 
     #[test]
