@@ -53,7 +53,18 @@ pub fn allow(ctx: &Context, dir: Option<&Path>) -> Result<Vec<u8>> {
     let canonical = trust::canonical(&root)?;
     trust::allow(&trust_dir, &canonical)?;
     stamp::expire_all(&ctx.dirs.all_stamp_dirs());
-    msg::info(&format!("allowed {}", tilde(&root, ctx.home())));
+    let owner = trust::Identity::of(&canonical)?.uid;
+    if trust::owned_by_other(owner) {
+        // Its owner can change what is in it at any time, and what runs is
+        // theirs: say so, since the person may not know.
+        msg::warn(&format!(
+            "allowed {}, a folder of {}: whatever they put in it runs as you",
+            tilde(&root, ctx.home()),
+            trust::owner_name(owner)
+        ));
+    } else {
+        msg::info(&format!("allowed {}", tilde(&root, ctx.home())));
+    }
     // Make the env now, in the foreground of the command the person typed,
     // so the next prompt only has to activate it.
     let t = resolve::trusted(ctx, resolve::project(ctx, &root)?)?;

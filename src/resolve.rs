@@ -42,7 +42,8 @@ impl Project {
 pub fn project(ctx: &Context, root: &Path) -> Result<Project> {
     let canonical = trust::canonical(root)?;
     let global = ctx.global_config()?;
-    let trust = trust::check(ctx.dirs.trust_dir().as_deref(), &canonical, &ctx.trust_prefixes(&global))?;
+    let shown = crate::fsutil::tilde(root, ctx.home());
+    let trust = trust::check(ctx.dirs.trust_dir().as_deref(), &canonical, &ctx.trust_prefixes(&global), &shown)?;
     Ok(Project { root: root.to_path_buf(), canonical, trust, global })
 }
 
