@@ -47,7 +47,8 @@ fn prepare(ctx: &Context, dir: Option<&Path>, argv: &[OsString]) -> Result<Comma
     // the calling environment does not block it: ours goes first on PATH.
     let mut cur = Current::from_env(ctx.lookup());
     cur.forget_foreign();
-    let plan = plan::decide(&cur, &Target::Active { root: root.clone(), env: t.env.clone(), prompt: t.prompt() });
+    let plan =
+        plan::decide(&cur, &Target::Active { root: t.project.root.clone(), env: t.env.clone(), prompt: t.prompt() });
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..]);
     for change in plan.changes {
