@@ -35,6 +35,8 @@ const PRUNE_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
 /// could not be made does not try again (and say why again) at every prompt.
 pub const NEW: &str = "new";
 
+const STAMP_REFUSAL: &str = "keeping no stamp there, so every prompt runs autovenv";
+
 /// A stamp is only ever read back this far.
 const NOTES_CAP: u64 = 64 * 1024;
 
@@ -64,7 +66,7 @@ pub fn touch(stamps_dir: Option<&Path>, given: Option<&OsStr>, registry: Option<
 
 fn create_new(dir: &Path, registry: Option<&Path>) -> Option<PathBuf> {
     fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).ok()?;
-    if let Err(e) = crate::trust::check_dir_is_private(dir, "stamp folder") {
+    if let Err(e) = crate::trust::check_dir_is_private(dir, "stamp folder", STAMP_REFUSAL) {
         crate::msg::error(&e);
         return None;
     }
@@ -269,7 +271,7 @@ pub fn expire_all(dirs: &Dirs) {
     }
     let epoch = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     for dir in &all {
-        if crate::trust::check_dir_is_private(dir, "stamp folder").is_err() {
+        if crate::trust::check_dir_is_private(dir, "stamp folder", STAMP_REFUSAL).is_err() {
             continue;
         }
         for (path, _) in stamps_in(dir) {

@@ -178,7 +178,7 @@ pub fn check(trust_dir: Option<&Path>, canonical_root: &Path, prefixes: &[PathBu
                 .with_hint("fix its permissions, or run `autovenv allow` again"))
         }
     };
-    check_dir_is_private(dir, "trust folder")?;
+    check_dir_is_private(dir, "trust folder", "ignoring trust records")?;
     match parse_record(&content, canonical_root) {
         Record::Identity(id) if id.same_folder(&here) => Ok(Trust::Allowed),
         Record::Identity(_) => Err(Error::new(format!(
@@ -200,28 +200,42 @@ pub fn check(trust_dir: Option<&Path>, canonical_root: &Path, prefixes: &[PathBu
 /// tests/security.rs). Above the trust folder itself a sticky folder (`/tmp`)
 /// is fine: others cannot rename what they do not own there. Each folder's
 /// owner can change its permissions at will, so it must be us or root.
-/// `name` says which folder it is in messages ("trust folder").
-pub fn check_dir_is_private(dir: &Path, name: &str) -> Result<()> {
-    let me = me();
+/// A symlink on the way must be ours or root's too (one that another user
+/// put in a sticky folder leads wherever they like), and the folders it
+/// leads to are checked as well. `name` says which folder it is in
+/// messages ("trust folder") and `refusal` what happens instead.
+pub fn check_dir_is_private(dir: &Path, name: &str, refusal: &str) -> Result<()> {
+    check_chain(dir, name, refusal)?;
+    let real = fs::canonicalize(dir).map_err(|e| Error::io(format!("cannot resolve {}", dir.display()), e))?;
+    if real != dir {
+        check_chain(&real, name, refusal)?;
+    }
+    Ok(())
+}
+
+fn check_chain(dir: &Path, name: &str, refusal: &str) -> Result<()> {
     for (i, d) in dir.ancestors().enumerate() {
-        let meta = fs::metadata(d).map_err(|e| Error::io(format!("cannot stat {}", d.display()), e))?;
+        let meta = fs::symlink_metadata(d).map_err(|e| Error::io(format!("cannot stat {}", d.display()), e))?;
         let what = if i == 0 { name.to_string() } else { format!("folder above the {name}") };
+        let others = |how: String| {
+            Error::new(format!("{what} {} {how}; {refusal}", d.display()))
+                .with_hint(format!("keep the {name} in folders you own"))
+        };
+        if meta.file_type().is_symlink() {
+            // A link's own mode means nothing; who made it does.
+            if owned_by_other(meta.uid()) {
+                return Err(others(format!("is a symlink of another user (uid {})", meta.uid())));
+            }
+            continue;
+        }
         let mode = meta.permissions().mode();
         let sticky_ok = i > 0 && mode & 0o1000 != 0;
         if mode & 0o022 != 0 && !sticky_ok {
-            return Err(Error::new(format!(
-                "{what} {} is writable by other users; ignoring trust records",
-                d.display()
-            ))
-            .with_hint(format!("run `chmod go-w {}`", d.display())));
+            return Err(Error::new(format!("{what} {} is writable by other users; {refusal}", d.display()))
+                .with_hint(format!("run `chmod go-w {}`", d.display())));
         }
-        if meta.uid() != me && meta.uid() != 0 {
-            return Err(Error::new(format!(
-                "{what} {} belongs to another user (uid {}); ignoring trust records",
-                d.display(),
-                meta.uid()
-            ))
-            .with_hint(format!("keep the {name} in folders you own")));
+        if owned_by_other(meta.uid()) {
+            return Err(others(format!("belongs to another user (uid {})", meta.uid())));
         }
     }
     Ok(())
