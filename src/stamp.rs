@@ -238,7 +238,7 @@ fn register(registry: &Path, dir: &Path) {
         return;
     }
     if let Some(parent) = registry.parent() {
-        let _ = fs::DirBuilder::new().recursive(true).mode(0o700).create(parent);
+        let _ = fs::create_dir_all(parent);
     }
     let mut line = dir.as_os_str().as_bytes().to_vec();
     line.push(0);
