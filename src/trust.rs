@@ -13,7 +13,7 @@ use std::fs;
 use std::io::ErrorKind;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
@@ -205,15 +205,19 @@ pub fn check(trust_dir: Option<&Path>, canonical_root: &Path, prefixes: &[PathBu
 /// leads to are checked as well. `name` says which folder it is in
 /// messages ("trust folder") and `refusal` what happens instead.
 pub fn check_dir_is_private(dir: &Path, name: &str, refusal: &str) -> Result<()> {
-    check_chain(dir, name, refusal)?;
-    let real = fs::canonicalize(dir).map_err(|e| Error::io(format!("cannot resolve {}", dir.display()), e))?;
-    if real != dir {
+    let plain = dir.components().all(|c| matches!(c, Component::RootDir | Component::Normal(_)));
+    // Without a symlink or `..` on the way, the path is the canonical one
+    // already: no second walk.
+    if check_chain(dir, name, refusal)? || !plain {
+        let real = fs::canonicalize(dir).map_err(|e| Error::io(format!("cannot resolve {}", dir.display()), e))?;
         check_chain(&real, name, refusal)?;
     }
     Ok(())
 }
 
-fn check_chain(dir: &Path, name: &str, refusal: &str) -> Result<()> {
+/// Returns whether a symlink was on the way.
+fn check_chain(dir: &Path, name: &str, refusal: &str) -> Result<bool> {
+    let mut linked = false;
     for (i, d) in dir.ancestors().enumerate() {
         let meta = fs::symlink_metadata(d).map_err(|e| Error::io(format!("cannot stat {}", d.display()), e))?;
         let what = if i == 0 { name.to_string() } else { format!("folder above the {name}") };
@@ -226,6 +230,7 @@ fn check_chain(dir: &Path, name: &str, refusal: &str) -> Result<()> {
             if owned_by_other(meta.uid()) {
                 return Err(others(format!("is a symlink of another user (uid {})", meta.uid())));
             }
+            linked = true;
             continue;
         }
         let mode = meta.permissions().mode();
@@ -238,7 +243,7 @@ fn check_chain(dir: &Path, name: &str, refusal: &str) -> Result<()> {
             return Err(others(format!("belongs to another user (uid {})", meta.uid())));
         }
     }
-    Ok(())
+    Ok(linked)
 }
 
 pub fn allow(trust_dir: &Path, canonical_root: &Path) -> Result<()> {
@@ -352,6 +357,19 @@ mod tests {
         fs::write(record_path(&dir, &root), b"/somewhere/else\n").unwrap();
         let err = check(Some(&dir), &root, &[], "proj").unwrap_err();
         assert!(err.message.contains("corrupt"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_symlinked_folder_is_checked_where_it_leads() {
+        let t = tempfile::tempdir().unwrap();
+        let real = t.path().join("real");
+        fs::create_dir(&real).unwrap();
+        let link = t.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        check_dir_is_private(&link, "stamp folder", "x").unwrap();
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o777)).unwrap();
+        let err = check_dir_is_private(&link, "stamp folder", "x").unwrap_err();
+        assert!(err.message.contains("writable by other users"), "{}", err.message);
     }
 
     #[test]
