@@ -467,6 +467,19 @@ mod tests {
     }
 
     #[test]
+    fn unverified_bookkeeping_leaves_path_alone() {
+        let path = format!("/usr/local/bin:{P0}");
+        let mut cur = Current::default().with(PATH, &path).with(AUTOVENV_ROOT, "/usr").with(AUTOVENV_ENV, "/usr/local");
+        cur.env_unverified = true;
+        let after = apply(&cur, &decide(&cur, &Target::None));
+        assert_eq!(after.get(PATH), Some(OsStr::new(&path)));
+        assert_eq!(after.get(AUTOVENV_ENV), None);
+        cur.env_unverified = false;
+        let after = apply(&cur, &decide(&cur, &Target::None));
+        assert_eq!(path_of(&after), P0, "a verified env's entry goes");
+    }
+
+    #[test]
     fn prompt_change_in_place_sets_only_the_prompt() {
         let before = Current::default().with(PATH, P0);
         let inside = apply(&before, &decide(&before, &active("/p", "p")));
