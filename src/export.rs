@@ -40,8 +40,11 @@ pub const STAMP_ENV: &str = "AUTOVENV_STAMP";
 /// Compute the changes for the shell, acting on the project as needed.
 pub fn changes(ctx: &Context) -> Vec<Change> {
     let registry = stamp::registry(&ctx.dirs);
-    let stamp = stamp::touch(ctx.dirs.stamps.as_deref(), ctx.var(STAMP_ENV).as_deref(), registry.as_deref());
-    let notes = stamp.as_deref().map(stamp::notes).unwrap_or_default();
+    let (stamp, notes) =
+        match stamp::touch_and_read(ctx.dirs.stamps.as_deref(), ctx.var(STAMP_ENV).as_deref(), registry.as_deref()) {
+            Some((s, n)) => (Some(s), n),
+            None => (None, stamp::Notes::default()),
+        };
     let cur = resolve::current(ctx, notes.env.as_deref());
     let pwd = working_dir(ctx);
     let mut watch = Watch::default();

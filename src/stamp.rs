@@ -40,28 +40,42 @@ const STAMP_REFUSAL: &str = "keeping no stamp there, so every prompt runs autove
 /// A stamp is only ever read back this far.
 const NOTES_CAP: u64 = 64 * 1024;
 
-/// Touch the stamp the hook passed (if it is one of ours), or make a new one
-/// when the hook asks for one. `None` when there is no stamp to keep; the
-/// hook then runs every prompt. `registry` lists the stamp folders in use,
-/// so `deny` finds the shells of every session (see `expire_all`).
+/// `touch_and_read` without the notes.
+#[cfg(test)]
 pub fn touch(stamps_dir: Option<&Path>, given: Option<&OsStr>, registry: Option<&Path>) -> Option<PathBuf> {
+    touch_and_read(stamps_dir, given, registry).map(|(p, _)| p)
+}
+
+/// Touch the stamp the hook passed (if it is one of ours), or make a new one
+/// when the hook asks for one, and read the notes it holds through the same
+/// open file (this runs at every prompt that starts the binary). `None` when
+/// there is no stamp to keep; the hook then runs every prompt. `registry`
+/// lists the stamp folders in use, so `deny` finds the shells of every
+/// session (see `expire_all`).
+pub fn touch_and_read(
+    stamps_dir: Option<&Path>,
+    given: Option<&OsStr>,
+    registry: Option<&Path>,
+) -> Option<(PathBuf, Notes)> {
     let dir = stamps_dir?;
     let given = given?;
     if given.is_empty() {
         return None;
     }
     if given == NEW {
-        return create_new(dir, registry);
+        return create_new(dir, registry).map(|p| (p, Notes::default()));
     }
     let p = Path::new(given);
     if p.parent() == Some(dir) && p.file_name().is_some_and(is_stamp_name) {
         // The folder was checked when this stamp was made, and only its
         // owner (us) or root can change it since.
-        if open_stamp(p, true).is_some_and(|f| utime_now(&f)) {
-            return Some(p.to_path_buf());
+        if let Some((f, len)) = open_stamp(p, true) {
+            if utime_now(&f) {
+                return Some((p.to_path_buf(), read_notes(f, len)));
+            }
         }
     }
-    create_new(dir, registry)
+    create_new(dir, registry).map(|p| (p, Notes::default()))
 }
 
 fn create_new(dir: &Path, registry: Option<&Path>) -> Option<PathBuf> {
@@ -96,8 +110,9 @@ fn is_stamp_name(name: &OsStr) -> bool {
 }
 
 /// Open a stamp without following a symlink; only a regular file of ours
-/// with no other name counts. `create` remakes a pruned stamp.
-fn open_stamp(p: &Path, create: bool) -> Option<fs::File> {
+/// with no other name counts. `create` remakes a pruned stamp. With its
+/// length.
+fn open_stamp(p: &Path, create: bool) -> Option<(fs::File, u64)> {
     let f = fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -108,7 +123,7 @@ fn open_stamp(p: &Path, create: bool) -> Option<fs::File> {
         .open(p)
         .ok()?;
     let m = f.metadata().ok()?;
-    (m.file_type().is_file() && m.uid() == crate::trust::me() && m.nlink() == 1).then_some(f)
+    (m.file_type().is_file() && m.uid() == crate::trust::me() && m.nlink() == 1).then_some((f, m.len()))
 }
 
 /// What `export` notes in this shell's stamp (otherwise empty).
@@ -123,15 +138,21 @@ pub struct Notes {
 
 /// The notes kept in `stamp`. Costs one stat when there are none.
 pub fn notes(stamp: &Path) -> Notes {
-    if fs::symlink_metadata(stamp).map_or(true, |m| m.len() == 0 || !m.file_type().is_file()) {
+    match open_stamp(stamp, false) {
+        Some((f, len)) => read_notes(f, len),
+        None => Notes::default(),
+    }
+}
+
+fn read_notes(mut f: fs::File, len: u64) -> Notes {
+    if len == 0 {
         return Notes::default();
     }
-    let mut bytes = Vec::new();
-    let Some(f) = open_stamp(stamp, false) else { return Notes::default() };
-    if f.take(NOTES_CAP).read_to_end(&mut bytes).is_err() {
-        return Notes::default();
+    let mut bytes = vec![0; len.min(NOTES_CAP) as usize];
+    match f.read_exact(&mut bytes) {
+        Ok(()) => parse_notes(bytes),
+        Err(_) => Notes::default(),
     }
-    parse_notes(bytes)
 }
 
 /// `key NUL value NUL …` (paths hold no NUL). An earlier version kept only
@@ -168,7 +189,7 @@ pub fn set_notes(stamp: &Path, n: &Notes) {
         }
     }
     // Writing moves the mtime: keep the stamp's, which the hook compares.
-    let Some(mut f) = open_stamp(stamp, false) else { return };
+    let Some((mut f, _)) = open_stamp(stamp, false) else { return };
     let Ok(m) = f.metadata() else { return };
     if f.set_len(0).and_then(|_| f.write_all(&out)).is_ok() {
         let t = libc::timespec { tv_sec: m.mtime() as libc::time_t, tv_nsec: m.mtime_nsec() as _ };

@@ -127,8 +127,9 @@ fn parse_record(content: &[u8], canonical_root: &Path) -> Record {
 
 /// The effective uid of this process.
 pub fn me() -> u32 {
+    static ME: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
+    *ME.get_or_init(|| unsafe { libc::geteuid() })
 }
 
 /// A folder owned by someone who is neither us nor root: its owner can put
