@@ -867,15 +867,10 @@ fn export_without_the_hook_makes_no_stamp() {
     assert_eq!(count(&stamp_dir(&sb)), 1);
 }
 
-/// A stamp folder others can write to (or someone else's) is not used; a
-/// stamp swapped for a symlink is neither written nor touched through it;
-/// pruning removes nothing that is not a stamp.
+/// A stamp folder others can write to is not used.
 #[test]
-fn the_stamp_folder_is_checked_and_symlinks_are_not_followed() {
-    if should_skip(&[Need::Uv]) {
-        return;
-    }
-    let sb = Sandbox::new(Uv::Yes);
+fn a_stamp_folder_others_can_write_is_refused() {
+    let sb = Sandbox::new(Uv::No);
     let dir = stamp_dir(&sb);
     fs::create_dir_all(&dir).unwrap();
     fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
@@ -887,9 +882,16 @@ fn the_stamp_folder_is_checked_and_symlinks_are_not_followed() {
     );
     assert_eq!(count(&dir), 0, "no stamp made in it");
     assert_parses(Kind::Bash, &out.stdout, "refused stamp folder");
-    fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+}
 
-    // Old files that are not stamps, and a symlink named like one.
+/// Pruning (when a new shell makes its stamp) removes nothing that is not
+/// a stamp: not a file of another name, not a symlink named like a stamp.
+#[test]
+fn pruning_removes_only_stamps() {
+    let sb = Sandbox::new(Uv::No);
+    let dir = stamp_dir(&sb);
+    fs::create_dir_all(&dir).unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
     let victim = sb.home().join(".bashrc");
     fs::write(&victim, "# mine\n").unwrap();
     let ancient = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1);
@@ -902,9 +904,22 @@ fn the_stamp_folder_is_checked_and_symlinks_are_not_followed() {
     let out = export(&sb, "bash", &sb.work(), &[("AUTOVENV_STAMP", b"new")]);
     assert!(out.status.success());
     assert!(other.exists() && victim.exists() && dir.join("1-1").symlink_metadata().is_ok(), "pruning kept non-stamps");
+}
 
-    // The shell's stamp replaced by a symlink to a file of ours, then a
-    // prompt in an allowed project (which writes a note in the stamp).
+/// The shell's stamp replaced by a symlink to a file of ours (with a
+/// shared runtime folder, another user could do that): prompts neither
+/// write nor touch the file through it.
+#[test]
+fn a_stamp_swapped_for_a_symlink_is_not_followed() {
+    if should_skip(&[Need::Uv]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    let dir = stamp_dir(&sb);
+    let victim = sb.home().join(".bashrc");
+    fs::write(&victim, "# mine\n").unwrap();
+    let ancient = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1);
+    fs::File::options().write(true).open(&victim).unwrap().set_modified(ancient).unwrap();
     let p = sb.project("app").create();
     allow(&sb, p.root());
     let out = export(&sb, "bash", p.root(), &[("AUTOVENV_STAMP", b"new")]);
