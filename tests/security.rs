@@ -4,6 +4,12 @@
 //! code (7). Faults (4–6) are in `faults.rs`; the fuzzing (8) is a proptest in
 //! `src/plan.rs`.
 //!
+//! After those: trust bound to the folder (a replaced folder, a path-only
+//! record, another user's folder under a prefix), the canonical env on
+//! PATH, control characters escaped in what a person sees, the stamp
+//! folder's checks and stamp creation, tampered bookkeeping, and `deny`
+//! reaching the shells of another session.
+//!
 //! Most cases run `autovenv export SHELL` as a process with a controlled
 //! environment and check its stderr and that stdout parses (`bash -n`,
 //! `zsh -n`, `fish -n`); cases 1 and 3 use real interactive shells.
