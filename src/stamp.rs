@@ -68,8 +68,16 @@ pub fn touch_and_read(
     let p = Path::new(given);
     if p.parent() == Some(dir) && p.file_name().is_some_and(is_stamp_name) {
         // The folder was checked when this stamp was made, and only its
-        // owner (us) or root can change it since.
-        if let Some((f, len)) = open_stamp(p, true) {
+        // owner (us) or root can change it since. A pruned stamp is made
+        // again under its name, after the same check (the shell may come
+        // from before the folder was checked at all).
+        let opened = open_stamp(p, false).or_else(|| {
+            let gone = p.symlink_metadata().is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
+            (gone && crate::trust::check_dir_is_private(dir, "stamp folder", STAMP_REFUSAL).is_ok())
+                .then(|| open_stamp(p, true))
+                .flatten()
+        });
+        if let Some((f, len)) = opened {
             if utime_now(&f) {
                 return Some((p.to_path_buf(), read_notes(f, len)));
             }
