@@ -56,7 +56,7 @@ sleep 0.2
 # binary sees at the next prompt in that state.
 # shellcheck disable=SC2154 # __autovenv_stamp comes from the eval
 state_for() { # dir -> exports for hyperfine
-  (cd "$1" && eval "$("$bin" export bash 2>/dev/null)" &&
+  (cd "$1" && eval "$(AUTOVENV_STAMP=new "$bin" export bash 2>/dev/null)" &&
     printf 'cd %q && export AUTOVENV_ROOT=%q AUTOVENV_ENV=%q VIRTUAL_ENV=%q PATH=%q AUTOVENV_STAMP=%q UV_PROJECT_ENVIRONMENT=%q VIRTUAL_ENV_PROMPT=%q' \
       "$1" "$AUTOVENV_ROOT" "$AUTOVENV_ENV" "$VIRTUAL_ENV" "$PATH" "$__autovenv_stamp" "$UV_PROJECT_ENVIRONMENT" "$VIRTUAL_ENV_PROMPT")
 }

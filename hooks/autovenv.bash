@@ -19,8 +19,9 @@
 
 # Set before the first prompt so the hook needs no `${x-}` defaults (each
 # costs time at every prompt) and works under `set -u`. The first run
-# fills them in.
-__autovenv_pwd='' __autovenv_venv='' __autovenv_stamp='' __autovenv_status=0
+# fills them in. `new` asks that first run for a stamp: `export` makes one
+# only when asked, never for editors and scripts that call it.
+__autovenv_pwd='' __autovenv_venv='' __autovenv_stamp=new __autovenv_status=0
 __autovenv_watch1='' __autovenv_watch2='' __autovenv_watch3='' __autovenv_watch4=''
 __autovenv_watch5='' __autovenv_watch6='' __autovenv_watch7='' __autovenv_watch8=''
 __autovenv_watch_rest=()

@@ -13,7 +13,8 @@
 
 set -g __autovenv_pwd ''
 set -g __autovenv_venv ''
-set -g __autovenv_stamp ''
+# `new` asks the first run for a stamp: `export` makes one only when asked.
+set -g __autovenv_stamp new
 for __autovenv_i in 1 2 3 4 5 6 7 8
     set -g __autovenv_watch$__autovenv_i ''
 end

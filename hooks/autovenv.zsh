@@ -20,8 +20,9 @@
 
 # Set before the first prompt so the hook needs no `${x-}` defaults (each
 # costs time at every prompt) and works under NO_UNSET. The first run fills
-# them in.
-typeset -g __autovenv_pwd='' __autovenv_venv='' __autovenv_stamp=''
+# them in. `new` asks that first run for a stamp: `export` makes one only
+# when asked, never for editors and scripts that call it.
+typeset -g __autovenv_pwd='' __autovenv_venv='' __autovenv_stamp=new
 typeset -g __autovenv_watch1='' __autovenv_watch2='' __autovenv_watch3='' __autovenv_watch4=''
 typeset -g __autovenv_watch5='' __autovenv_watch6='' __autovenv_watch7='' __autovenv_watch8=''
 typeset -ga __autovenv_watch_rest=()

@@ -52,8 +52,19 @@ pub fn allow(ctx: &Context, dir: Option<&Path>) -> Result<Vec<u8>> {
     let trust_dir = ctx.dirs.trust_dir().ok_or_else(no_home)?;
     let canonical = trust::canonical(&root)?;
     trust::allow(&trust_dir, &canonical)?;
-    stamp::expire_all(&ctx.dirs.all_stamp_dirs());
-    msg::info(&format!("allowed {}", tilde(&root, ctx.home())));
+    stamp::expire_all(&ctx.dirs);
+    let owner = trust::Identity::of(&canonical)?.uid;
+    if trust::owned_by_other(owner) {
+        // Its owner can change what is in it at any time, and what runs is
+        // theirs: say so, since the person may not know.
+        msg::warn(&format!(
+            "allowed {}, a folder of {}: whatever they put in it runs as you",
+            tilde(&root, ctx.home()),
+            trust::owner_name(owner)
+        ));
+    } else {
+        msg::info(&format!("allowed {}", tilde(&root, ctx.home())));
+    }
     // Make the env now, in the foreground of the command the person typed,
     // so the next prompt only has to activate it.
     let t = resolve::trusted(ctx, resolve::project(ctx, &root)?)?;
@@ -68,12 +79,13 @@ pub fn deny(ctx: &Context, dir: Option<&Path>) -> Result<Vec<u8>> {
         Ok::<_, Error>(resolve::Project {
             canonical: trust::canonical(&root)?,
             root: root.clone(),
+            shown: root.clone(),
             trust: Trust::NotAllowed,
             global: Default::default(),
         })
     })?;
     let had = trust::deny(&trust_dir, &p.canonical)?;
-    stamp::expire_all(&ctx.dirs.all_stamp_dirs());
+    stamp::expire_all(&ctx.dirs);
     if let Trust::Prefix(prefix) = &p.trust {
         return Err(Error::new(format!(
             "{} is trusted by the prefix {} in the global config",
@@ -97,7 +109,7 @@ pub fn sync(ctx: &Context, dir: Option<&Path>, force: bool) -> Result<Vec<u8>> {
     let when = if force { act::SyncWhen::Force } else { act::SyncWhen::RetryFailed };
     let report = act::ensure_with(ctx, &t, when);
     // The shell this ran in (and any other) catches up at its next prompt.
-    stamp::expire_all(&ctx.dirs.all_stamp_dirs());
+    stamp::expire_all(&ctx.dirs);
     report_result(report)
 }
 

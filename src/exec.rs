@@ -11,7 +11,7 @@ use crate::act;
 use crate::commands::root_for;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::plan::{self, Current, Target};
+use crate::plan::{self, Target};
 use crate::resolve;
 use crate::shell::Change;
 
@@ -45,9 +45,10 @@ fn prepare(ctx: &Context, dir: Option<&Path>, argv: &[OsString]) -> Result<Comma
     }
     // The caller asked for this project's env by name, so a venv active in
     // the calling environment does not block it: ours goes first on PATH.
-    let mut cur = Current::from_env(ctx.lookup());
+    let mut cur = resolve::current(ctx, None);
     cur.forget_foreign();
-    let plan = plan::decide(&cur, &Target::Active { root: root.clone(), env: t.env.clone(), prompt: t.prompt() });
+    let plan =
+        plan::decide(&cur, &Target::Active { root: t.project.root.clone(), env: t.env.clone(), prompt: t.prompt() });
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..]);
     for change in plan.changes {

@@ -39,11 +39,16 @@ pub const STAMP_ENV: &str = "AUTOVENV_STAMP";
 
 /// Compute the changes for the shell, acting on the project as needed.
 pub fn changes(ctx: &Context) -> Vec<Change> {
-    let stamp = stamp::touch(ctx.dirs.stamps.as_deref(), ctx.var(STAMP_ENV).as_deref());
-    let cur = Current::from_env(ctx.lookup());
+    let registry = stamp::registry(&ctx.dirs);
+    let (stamp, notes) =
+        match stamp::touch_and_read(ctx.dirs.stamps.as_deref(), ctx.var(STAMP_ENV).as_deref(), registry.as_deref()) {
+            Some((s, n)) => (Some(s), n),
+            None => (None, stamp::Notes::default()),
+        };
+    let cur = resolve::current(ctx, notes.env.as_deref());
     let pwd = working_dir(ctx);
     let mut watch = Watch::default();
-    let interrupted = stamp.as_deref().and_then(stamp::interrupted);
+    let interrupted = notes.interrupted;
     let mut here = None;
     let target = match pwd.as_deref() {
         Some(pwd) => {
@@ -78,6 +83,9 @@ pub fn changes(ctx: &Context) -> Vec<Change> {
     }
 
     let mut out = plan.changes;
+    if let Some(s) = stamp.as_deref() {
+        record_env(s, &cur, &out, notes.env.as_deref());
+    }
     let venv_after = out
         .iter()
         .rev()
@@ -92,6 +100,25 @@ pub fn changes(ctx: &Context) -> Vec<Change> {
     out.push(Change::SetLocal(LOCAL_STAMP, stamp.map(PathBuf::into_os_string).unwrap_or_default()));
     watch.render_into(&mut out);
     out
+}
+
+/// Keep the env this shell now has active in its stamp: leaving removes
+/// its PATH entry even once the env folder is gone (see `resolve::current`).
+fn record_env(stamp: &Path, cur: &Current, changes: &[Change], recorded: Option<&Path>) {
+    let after = changes
+        .iter()
+        .rev()
+        .find_map(|c| match c {
+            Change::SetEnv(plan::AUTOVENV_ENV, v) => Some(Some(Path::new(v))),
+            Change::UnsetEnv(plan::AUTOVENV_ENV) => Some(None),
+            _ => None,
+        })
+        .unwrap_or_else(|| cur.get(plan::AUTOVENV_ENV).map(Path::new).filter(|_| !cur.env_unverified));
+    if after != recorded {
+        let mut n = stamp::notes(stamp);
+        n.env = after.map(Path::to_path_buf);
+        stamp::set_notes(stamp, &n);
+    }
 }
 
 /// `$PWD` when it names the current directory (it keeps the path the
@@ -133,10 +160,18 @@ fn target_for(
     if !project.trust.is_trusted() {
         return Target::Untrusted { root: root.to_path_buf() };
     }
-    for f in config::project_config_files(root) {
+    // `root` is the path as reached (maybe through a symlink); everything
+    // below watches and activates the canonical root whose trust was checked.
+    let typed = root;
+    let root = project.root.clone();
+    if root.as_path() != typed {
+        watch.add(&root);
+        watch_links(typed, watch);
+    }
+    for f in config::project_config_files(&root) {
         watch.add(&f);
     }
-    for f in crate::python::input_files(root) {
+    for f in crate::python::input_files(&root) {
         watch.add(&f);
     }
     let t = match resolve::trusted(ctx, project) {
@@ -146,7 +181,7 @@ fn target_for(
             return Target::None;
         }
     };
-    let target = Target::Active { root: root.to_path_buf(), env: t.env.clone(), prompt: t.prompt() };
+    let target = Target::Active { root: root.clone(), env: t.env.clone(), prompt: t.prompt() };
     // Someone else's venv is active: leave it alone, make nothing.
     if cur.foreign_env().is_some() {
         return target;
@@ -155,7 +190,7 @@ fn target_for(
     // at every prompt would make Ctrl-C useless (bash runs the hook again
     // right after an interrupt): wait until the person enters again (or
     // runs `autovenv sync`).
-    if interrupted == Some(root) {
+    if interrupted == Some(typed) {
         if crate::venv::inspect(&t.env) != crate::venv::EnvState::Ready {
             return Target::None;
         }
@@ -172,7 +207,7 @@ fn target_for(
     }
     if !report.usable && crate::signals::was_interrupted() {
         if let Some(s) = stamp {
-            stamp::set_interrupted(s, Some(root));
+            stamp::set_interrupted(s, Some(typed));
         }
     }
     if let Some(state) = &report.state {
@@ -189,6 +224,20 @@ fn target_for(
         target
     } else {
         Target::None
+    }
+}
+
+/// The folders holding each symlink on the way to `typed`: pointing a link
+/// elsewhere (`ln -sfn`) replaces an entry in its folder, which moves that
+/// folder's mtime, so the next prompt looks again instead of staying idle
+/// on a path that now leads somewhere else.
+fn watch_links(typed: &Path, watch: &mut Watch) {
+    for p in typed.ancestors() {
+        if p.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
+            if let Some(parent) = p.parent() {
+                watch.add(parent);
+            }
+        }
     }
 }
 

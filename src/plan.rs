@@ -51,13 +51,17 @@ pub struct Current {
     vars: BTreeMap<&'static str, OsString>,
     /// The name of an active conda env (`CONDA_DEFAULT_ENV` with `CONDA_PREFIX` set).
     pub conda_env: Option<OsString>,
+    /// `AUTOVENV_ENV` names neither a venv nor the env this shell recorded
+    /// activating (see `resolve::current`): its PATH entry is not ours to
+    /// remove, and leaving drops the bookkeeping only.
+    pub env_unverified: bool,
 }
 
 impl Current {
     pub fn from_env(env: EnvLookup) -> Current {
         let vars = MANAGED.iter().filter_map(|&k| env(k).map(|v| (k, v))).collect();
         let conda_env = env("CONDA_PREFIX").and(env("CONDA_DEFAULT_ENV"));
-        Current { vars, conda_env }
+        Current { vars, conda_env, env_unverified: false }
     }
 
     pub fn get(&self, name: &str) -> Option<&OsStr> {
@@ -150,7 +154,7 @@ pub fn decide(cur: &Current, target: &Target) -> Plan {
 
     let in_place = wanted.is_some_and(|(root, env, _)| is_active(cur, root, env));
     if !in_place {
-        leave(&mut next);
+        leave(&mut next, cur.env_unverified);
         if let Some((root, env, prompt)) = wanted {
             enter(&mut next, root, env, prompt);
         }
@@ -191,7 +195,7 @@ fn is_active(cur: &Current, root: &Path, env: &Path) -> bool {
 
 type Vars = BTreeMap<&'static str, OsString>;
 
-fn leave(v: &mut Vars) {
+fn leave(v: &mut Vars, unverified: bool) {
     let Some(env) = v.get(AUTOVENV_ENV).map(PathBuf::from) else {
         // Bookkeeping without an env is tampered or half-written: drop it.
         v.remove(AUTOVENV_ROOT);
@@ -207,7 +211,8 @@ fn leave(v: &mut Vars) {
     let ours = v
         .get(AUTOVENV_ROOT)
         .map(Path::new)
-        .is_some_and(|root| root.is_absolute() && root.parent().is_some() && env.parent() == Some(root));
+        .is_some_and(|root| root.is_absolute() && root.parent().is_some() && env.parent() == Some(root))
+        && !unverified;
     if !ours {
         v.remove(AUTOVENV_ROOT);
         v.remove(AUTOVENV_ENV);
@@ -459,6 +464,19 @@ mod tests {
         let cur = Current::default().with(PATH, P0).with(AUTOVENV_ROOT, "/gone");
         let after = apply(&cur, &decide(&cur, &Target::None));
         assert_eq!(after, Current::default().with(PATH, P0));
+    }
+
+    #[test]
+    fn unverified_bookkeeping_leaves_path_alone() {
+        let path = format!("/usr/local/bin:{P0}");
+        let mut cur = Current::default().with(PATH, &path).with(AUTOVENV_ROOT, "/usr").with(AUTOVENV_ENV, "/usr/local");
+        cur.env_unverified = true;
+        let after = apply(&cur, &decide(&cur, &Target::None));
+        assert_eq!(after.get(PATH), Some(OsStr::new(&path)));
+        assert_eq!(after.get(AUTOVENV_ENV), None);
+        cur.env_unverified = false;
+        let after = apply(&cur, &decide(&cur, &Target::None));
+        assert_eq!(path_of(&after), P0, "a verified env's entry goes");
     }
 
     #[test]

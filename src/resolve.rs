@@ -2,6 +2,11 @@
 //! path, whether it is trusted, and (only then) its settings and env folder.
 //! A project's own config is read only after trust: an untrusted
 //! `.autovenv.toml` can name an interpreter, and nothing it says may run.
+//!
+//! From here on everything uses the canonical root, the folder whose trust
+//! was checked: the path as typed can go through a symlink that someone
+//! else can point elsewhere after the check (the env's `bin/` on PATH would
+//! then be theirs). The typed path is kept only to name the project.
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
@@ -10,12 +15,16 @@ use std::path::{Path, PathBuf};
 use crate::config::{self, Layer, Settings};
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::plan::{self, Current};
 use crate::project;
 use crate::trust::{self, Trust};
 
 pub struct Project {
+    /// The canonical root: what every later step reads, runs and activates.
     pub root: PathBuf,
     pub canonical: PathBuf,
+    /// The root as the person reached it, for messages.
+    pub shown: PathBuf,
     pub trust: Trust,
     /// The global config, read once for trust and kept for the settings.
     pub global: Layer,
@@ -34,22 +43,38 @@ impl Project {
     }
 
     pub fn display(&self, ctx: &Context) -> String {
-        crate::fsutil::tilde(&self.root, ctx.home())
+        crate::fsutil::tilde(&self.shown, ctx.home())
     }
+}
+
+/// What the shell has, its bookkeeping checked against the file system:
+/// leaving removes `<AUTOVENV_ENV>/bin` from PATH only when that folder is a
+/// venv (`pyvenv.cfg` beside its `bin/`) or is the env this shell recorded
+/// activating (`recorded`, kept in the shell's own stamp). Anything can set
+/// environment variables, and `AUTOVENV_ROOT=/usr AUTOVENV_ENV=/usr/local`
+/// would otherwise take `/usr/local/bin` off PATH.
+pub fn current(ctx: &Context, recorded: Option<&Path>) -> Current {
+    let mut cur = Current::from_env(ctx.lookup());
+    if let Some(env) = cur.get(plan::AUTOVENV_ENV).map(Path::new) {
+        let venv = std::fs::symlink_metadata(env.join("pyvenv.cfg")).is_ok_and(|m| m.file_type().is_file());
+        cur.env_unverified = !venv && recorded != Some(env);
+    }
+    cur
 }
 
 /// The project whose root is `root`, with its trust checked.
 pub fn project(ctx: &Context, root: &Path) -> Result<Project> {
     let canonical = trust::canonical(root)?;
     let global = ctx.global_config()?;
-    let trust = trust::check(ctx.dirs.trust_dir().as_deref(), &canonical, &ctx.trust_prefixes(&global))?;
-    Ok(Project { root: root.to_path_buf(), canonical, trust, global })
+    let shown = crate::fsutil::tilde(root, ctx.home());
+    let trust = trust::check(ctx.dirs.trust_dir().as_deref(), &canonical, &ctx.trust_prefixes(&global), &shown)?;
+    Ok(Project { root: canonical.clone(), canonical, shown: root.to_path_buf(), trust, global })
 }
 
 /// Settings and env of a trusted project; `Err` for an untrusted one.
 pub fn trusted(ctx: &Context, project: Project) -> Result<Trusted> {
     if !project.trust.is_trusted() {
-        return Err(not_allowed(ctx, &project.root));
+        return Err(not_allowed(ctx, &project.shown));
     }
     let local = config::load_project(&project.root)?;
     let settings = config::resolve(&project.global, &local);
@@ -78,7 +103,7 @@ impl Trusted {
     pub fn prompt(&self) -> OsString {
         match &self.settings.prompt {
             Some(p) => p.into(),
-            None => self.project.root.file_name().map(|n| n.to_os_string()).unwrap_or_default(),
+            None => self.project.shown.file_name().map(|n| n.to_os_string()).unwrap_or_default(),
         }
     }
 }

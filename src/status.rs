@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::commands::root_for;
 use crate::context::Context;
 use crate::error::Result;
-use crate::fsutil::tilde;
+use crate::msg;
 use crate::plan::{self, Current, Foreign};
 use crate::resolve;
 use crate::sync;
@@ -160,45 +160,55 @@ pub fn render_human(ctx: &Context, s: &Status) -> Vec<u8> {
     let paint = |text: &str, code: &str| if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() };
     let good = |ok: bool, text: &str| paint(text, if ok { "32" } else { "33" });
     let home = ctx.home();
+    // Every value here comes from the file system or a file: escaped, as
+    // in messages (`--json` keeps them exact).
+    let esc = |text: &str| msg::escape(text).into_owned();
     let mut rows: Vec<(&str, String)> = Vec::new();
     let Some(root) = &s.root else {
         rows.push(("project", paint("none", "2")));
         if let Some(r) = &s.reason {
-            rows.push(("why", r.clone()));
+            rows.push(("why", esc(r)));
         }
         return table(&rows);
     };
-    rows.push(("project", tilde(root, home)));
+    rows.push(("project", msg::path(root, home)));
     rows.push((
         "allowed",
         match &s.trusted_by {
-            Some(by) => good(true, &format!("yes ({by})")),
+            Some(by) => good(true, &format!("yes ({})", esc(by))),
             None => good(false, "no; run `autovenv allow`"),
         },
     ));
     if let Some(env) = &s.env {
         let what =
             if s.exists { format!("Python {}", s.python.as_deref().unwrap_or("?")) } else { "not created yet".into() };
-        rows.push(("env", format!("{} ({what})", tilde(env, home))));
-        rows.push(("requirements", if s.requirements.is_empty() { "none".into() } else { s.requirements.join(", ") }));
+        rows.push(("env", format!("{} ({})", msg::path(env, home), esc(&what))));
+        rows.push((
+            "requirements",
+            if s.requirements.is_empty() { "none".into() } else { esc(&s.requirements.join(", ")) },
+        ));
         if !s.unwatched.is_empty() {
-            let urls = s.unwatched.join(", ");
+            let urls = esc(&s.unwatched.join(", "));
             rows.push(("not watched", format!("{urls} (a URL; run `autovenv sync` after it changes)")));
         }
     }
     if let Some(sync) = &s.sync {
         let text = match &s.sync_error {
-            Some(e) => format!("{sync}: {e}"),
+            Some(e) => esc(&format!("{sync}: {e}")),
             None => sync.clone(),
         };
         rows.push(("sync", good(sync == "ok" || sync == "off", &text)));
     }
     rows.push((
         "active",
-        if s.active { good(true, "yes") } else { good(false, &format!("no: {}", s.reason.as_deref().unwrap_or(""))) },
+        if s.active {
+            good(true, "yes")
+        } else {
+            good(false, &format!("no: {}", esc(s.reason.as_deref().unwrap_or(""))))
+        },
     ));
     if let Some(p) = &s.problem {
-        rows.push(("problem", paint(p, "31")));
+        rows.push(("problem", paint(&esc(p), "31")));
     }
     table(&rows)
 }

@@ -4,6 +4,12 @@
 //! code (7). Faults (4–6) are in `faults.rs`; the fuzzing (8) is a proptest in
 //! `src/plan.rs`.
 //!
+//! After those: trust bound to the folder (a replaced folder, a path-only
+//! record, another user's folder under a prefix), the canonical env on
+//! PATH, control characters escaped in what a person sees, the stamp
+//! folder's checks and stamp creation, tampered bookkeeping, and `deny`
+//! reaching the shells of another session.
+//!
 //! Most cases run `autovenv export SHELL` as a process with a controlled
 //! environment and check its stderr and that stdout parses (`bash -n`,
 //! `zsh -n`, `fish -n`); cases 1 and 3 use real interactive shells.
@@ -604,4 +610,440 @@ fn colon_in_path_is_refused_clearly() {
 
 fn allow_may_fail(sb: &Sandbox, dir: &Path) -> Output {
     sb.autovenv().arg("allow").arg(dir).output().unwrap()
+}
+
+// ------------------------------------------------ trust bound to the folder
+
+/// The uid tests give folders of "another user". Changing a file's owner
+/// takes root: tests run as root here and in CI; elsewhere they skip.
+const OTHER_UID: u32 = 12345;
+
+fn can_chown() -> bool {
+    // SAFETY: a plain syscall without arguments.
+    if unsafe { libc::geteuid() } == 0 {
+        return true;
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("this test gives files to another user, which needs root; CI runs tests as root");
+    }
+    eprintln!("SKIPPED: giving files to another user needs root");
+    false
+}
+
+fn chown_tree(p: &Path, uid: u32) {
+    std::os::unix::fs::lchown(p, Some(uid), Some(uid)).unwrap();
+    if p.symlink_metadata().unwrap().is_dir() {
+        for e in fs::read_dir(p).unwrap() {
+            chown_tree(&e.unwrap().path(), uid);
+        }
+    }
+}
+
+/// Allowed, deleted, and another folder put at the same path (a re-clone,
+/// another archive, another disk at the same mount point): not trusted, and
+/// the message says it was replaced and how to allow it again.
+#[test]
+fn a_replaced_folder_is_not_trusted() {
+    if should_skip(&[Need::Uv]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    let p = sb.project("demo").create();
+    allow(&sb, p.root());
+    let (v, _) = json(&sb, p.root(), &[]);
+    assert!(active_env(&v).is_some(), "allowed: active");
+
+    fs::remove_dir_all(p.root()).unwrap();
+    fs::create_dir(p.root()).unwrap();
+    fs::write(p.root().join("requirements.txt"), "").unwrap();
+    plant_trojans(&sb, p.root());
+    let out = export_all(&sb, p.root(), &[], "replaced");
+    assert!(out.status.success());
+    let (v, err) = json(&sb, p.root(), &[]);
+    assert_eq!(active_env(&v), None, "a replaced folder is not trusted: {v}");
+    assert!(err.contains("was replaced since it was allowed"), "{err}");
+    assert!(err.contains("autovenv allow"), "says how to allow it again: {err}");
+    assert_eq!(marks(&sb), Vec::<String>::new(), "nothing of the new folder ran");
+
+    // Allowed again: trusted (this is the new folder's own allow).
+    fs::remove_dir_all(p.root().join("env")).unwrap();
+    fs::write(p.root().join(".python-version"), "").unwrap();
+    fs::remove_file(p.root().join(".autovenv.toml")).unwrap();
+    fs::write(p.root().join("requirements.txt"), "").unwrap();
+    allow(&sb, p.root());
+    let (v, err) = json(&sb, p.root(), &[]);
+    assert!(active_env(&v).is_some(), "allowed again: {err}");
+}
+
+/// A record written by an earlier version holds only the path: it cannot
+/// tell the folder it meant from one put there since, so it is not trust.
+#[test]
+fn a_path_only_record_is_not_trusted() {
+    if should_skip(&[Need::Uv]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    let p = sb.project("old").create();
+    allow(&sb, p.root());
+    let record = fs::read_dir(sb.trust_dir().join("trust")).unwrap().next().unwrap().unwrap().path();
+    let canonical = fs::canonicalize(p.root()).unwrap();
+    fs::write(&record, [canonical.as_os_str().as_bytes(), b"\n"].concat()).unwrap();
+    let (v, err) = json(&sb, p.root(), &[]);
+    assert_eq!(active_env(&v), None, "{v}");
+    assert!(err.contains("did not record which folder") && err.contains("autovenv allow"), "{err}");
+    allow(&sb, p.root());
+    let (v, _) = json(&sb, p.root(), &[]);
+    assert!(active_env(&v).is_some(), "allow upgrades the record");
+}
+
+/// A folder of another user under a trusted prefix is not trusted by it:
+/// its owner can put anything in it at any time. An explicit `allow` works
+/// and says whose folder it is.
+#[test]
+fn another_users_folder_is_not_trusted_by_a_prefix() {
+    if should_skip(&[Need::Uv]) || !can_chown() {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    fs::create_dir_all(sb.xdg_config().join("autovenv")).unwrap();
+    fs::write(
+        sb.xdg_config().join("autovenv/config.toml"),
+        format!("[trust]\nprefixes = [\"{}\"]\n", sb.work().display()),
+    )
+    .unwrap();
+    let mine = sb.project("mine").create();
+    let theirs = sb.project("theirs").create();
+    chown_tree(theirs.root(), OTHER_UID);
+    let (v, err) = json(&sb, mine.root(), &[]);
+    assert!(active_env(&v).is_some(), "my folder under the prefix: trusted; {err}");
+    let (v, err) = json(&sb, theirs.root(), &[]);
+    assert_eq!(active_env(&v), None, "another user's folder under the prefix: {v}");
+    assert!(err.contains("is not allowed"), "{err}");
+    assert!(!theirs.root().join("env").exists(), "nothing made in it");
+
+    let said = allow(&sb, theirs.root());
+    assert!(said.contains(&format!("uid {OTHER_UID}")), "allow says whose folder it is: {said}");
+    let (v, err) = json(&sb, theirs.root(), &[]);
+    assert!(active_env(&v).is_some(), "explicitly allowed: {err}");
+    // A new owner is another folder, as far as trust goes.
+    chown_tree(theirs.root(), OTHER_UID + 1);
+    let (v, err) = json(&sb, theirs.root(), &[]);
+    assert_eq!(active_env(&v), None, "given to yet another user: {err}");
+    assert!(err.contains("was replaced since it was allowed"), "{err}");
+}
+
+// ------------------------------------------------ the canonical env on PATH
+
+/// Entering an allowed project through a symlink in a folder someone else
+/// controls: PATH and VIRTUAL_ENV name the project's env by its canonical
+/// path, so pointing the link elsewhere afterwards (and dating everything
+/// back so the prompts stay idle) changes nothing that runs.
+#[test]
+fn the_env_on_path_is_reached_by_its_canonical_path() {
+    if should_skip(&[Need::Shell(Kind::Bash), Need::Uv]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    let app = sb.project("app").create();
+    allow(&sb, app.root());
+    let canonical_env = fs::canonicalize(app.root()).unwrap().join("env");
+    let shared = sb.work().join("shared");
+    fs::create_dir(&shared).unwrap();
+    let link = shared.join("proj");
+    symlink(app.root(), &link).unwrap();
+    // The attacker's folder, ready to be linked in.
+    let evil = sb.work().join("evil");
+    fs::create_dir(&evil).unwrap();
+    plant_trojans(&sb, &evil);
+
+    let (v, err) = json(&sb, &link, &[]);
+    assert_eq!(active_env(&v).as_deref(), Some(canonical_env.to_str().unwrap()), "{err}");
+    let path = v.get("PATH").and_then(|p| p.as_str()).unwrap_or_default().to_string();
+    assert!(path.starts_with(&format!("{}:", canonical_env.join("bin").display())), "{path}");
+
+    let mut sh = Shell::start(Kind::Bash, &sb, "", &sb.work());
+    sh.cd(&link);
+    assert_eq!(sh.var_str("VIRTUAL_ENV").as_deref(), Some(canonical_env.to_str().unwrap()));
+    fs::remove_file(&link).unwrap();
+    symlink(&evil, &link).unwrap();
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    for p in [&shared, &evil, &evil.join("env"), &evil.join("env/bin")] {
+        fs::File::open(p).unwrap().set_modified(old).unwrap();
+    }
+    let out = sh.run("ls");
+    assert!(!out.contains("evil-sdist") || marks(&sb).is_empty(), "{out}");
+    sh.run("python --version; true");
+    assert_eq!(marks(&sb), Vec::<String>::new(), "nothing of the retargeted link ran");
+    sh.exit();
+}
+
+// ------------------------------------------------ escaping in messages
+
+/// Names a terminal would act on: OSC 52 (clipboard), OSC 0 (title), CSI 2J
+/// (clear), a one-character C1 CSI, DEL and a right-to-left override.
+fn terminal_hostile_names() -> Vec<&'static str> {
+    vec![
+        "osc52\x1b]52;c;ZWNobyBwd25lZA==\x07",
+        "title\x1b]0;pwned\x07",
+        "clear\x1b[2J\x1b[Hautovenv: allowed",
+        "c1\u{9b}2J",
+        "del\x7fx",
+        "rlo\u{202e}txt.py",
+        "nl\nautovenv: allowed ~/x",
+    ]
+}
+
+fn assert_no_raw_controls(text: &[u8], what: &str) {
+    let s = String::from_utf8_lossy(text);
+    let bad: Vec<char> = s
+        .chars()
+        .filter(|&c| (c.is_control() && c != '\n') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+        .collect();
+    assert!(bad.is_empty(), "{what}: raw control characters {bad:?} in:\n{s}");
+}
+
+/// The "not allowed" hint, errors and `autovenv status` show such names
+/// escaped; `status --json` keeps the exact bytes.
+#[test]
+fn control_characters_in_names_are_shown_escaped() {
+    if should_skip(&[Need::Uv]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    for name in terminal_hostile_names() {
+        let root = sb.work().join(name);
+        fs::create_dir_all(&root).unwrap();
+        fs::write(root.join("requirements.txt"), "").unwrap();
+        let out = export(&sb, "bash", &root, &[]);
+        assert!(stderr(&out).contains("is not allowed"), "{name:?}: {}", stderr(&out));
+        assert_no_raw_controls(&out.stderr, &format!("hint for {name:?}"));
+        assert_eq!(stderr(&out).lines().count(), 1, "{name:?}: one line: {}", stderr(&out));
+
+        let out = sb.autovenv().arg("status").arg(&root).output().unwrap();
+        assert_no_raw_controls(&out.stdout, &format!("status of {name:?}"));
+        let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(shown.contains('\\'), "{name:?}: escaped visibly: {shown}");
+
+        let out = sb.autovenv().arg("status").arg("--json").arg(&root).output().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let want = fs::canonicalize(&root).unwrap_or(root.clone());
+        assert!(
+            v["root"].as_str() == Some(root.to_str().unwrap()) || v["root"].as_str() == Some(want.to_str().unwrap()),
+            "{name:?}: --json keeps the exact path: {v}"
+        );
+
+        // An error naming the folder (allow on a folder that is a file).
+        let out = sb.autovenv().arg("deny").arg(root.join("requirements.txt")).output().unwrap();
+        assert_no_raw_controls(&out.stderr, &format!("error for {name:?}"));
+    }
+    // Allowed, with an env: every status row is escaped too.
+    let name = terminal_hostile_names()[0];
+    let root = sb.work().join(name);
+    allow_may_fail(&sb, &root);
+    let out = sb.autovenv().arg("status").arg(&root).output().unwrap();
+    assert_no_raw_controls(&out.stdout, "status of an allowed project");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("osc52\\x1b]52"), "{}", stdout(&out));
+}
+
+// ------------------------------------------------ the stamp folder
+
+fn stamp_dir(sb: &Sandbox) -> PathBuf {
+    sb.runtime_dir().join("autovenv")
+}
+
+fn count(dir: &Path) -> usize {
+    fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
+}
+
+/// Editors and scripts call `export` without the hook's stamp: they get
+/// none, and the stamp folder is not touched.
+#[test]
+fn export_without_the_hook_makes_no_stamp() {
+    let sb = Sandbox::new(Uv::No);
+    for kind in ["json", "bash", "zsh", "fish"] {
+        for _ in 0..5 {
+            let out = export(&sb, kind, &sb.work(), &[]);
+            assert!(out.status.success());
+        }
+    }
+    assert_eq!(count(&stamp_dir(&sb)), 0, "no stamps made");
+    // The hook's first run asks for one.
+    let out = export(&sb, "bash", &sb.work(), &[("AUTOVENV_STAMP", b"new")]);
+    assert!(stdout(&out).contains("__autovenv_stamp="), "{}", stdout(&out));
+    assert_eq!(count(&stamp_dir(&sb)), 1);
+}
+
+/// A stamp folder others can write to is not used.
+#[test]
+fn a_stamp_folder_others_can_write_is_refused() {
+    let sb = Sandbox::new(Uv::No);
+    let dir = stamp_dir(&sb);
+    fs::create_dir_all(&dir).unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+    let out = export(&sb, "bash", &sb.work(), &[("AUTOVENV_STAMP", b"new")]);
+    assert!(
+        stderr(&out).contains("stamp folder") && stderr(&out).contains("writable by other users"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(count(&dir), 0, "no stamp made in it");
+    assert_parses(Kind::Bash, &out.stdout, "refused stamp folder");
+}
+
+/// Pruning (when a new shell makes its stamp) removes nothing that is not
+/// a stamp: not a file of another name, not a symlink named like a stamp.
+#[test]
+fn pruning_removes_only_stamps() {
+    let sb = Sandbox::new(Uv::No);
+    let dir = stamp_dir(&sb);
+    fs::create_dir_all(&dir).unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+    let victim = sb.home().join(".bashrc");
+    fs::write(&victim, "# mine\n").unwrap();
+    let ancient = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1);
+    let other = dir.join("notes");
+    fs::write(&other, "").unwrap();
+    for p in [&victim, &other] {
+        fs::File::options().write(true).open(p).unwrap().set_modified(ancient).unwrap();
+    }
+    symlink(&victim, dir.join("1-1")).unwrap();
+    let out = export(&sb, "bash", &sb.work(), &[("AUTOVENV_STAMP", b"new")]);
+    assert!(out.status.success());
+    assert!(other.exists() && victim.exists() && dir.join("1-1").symlink_metadata().is_ok(), "pruning kept non-stamps");
+}
+
+/// The shell's stamp replaced by a symlink to a file of ours (with a
+/// shared runtime folder, another user could do that): prompts neither
+/// write nor touch the file through it.
+#[test]
+fn a_stamp_swapped_for_a_symlink_is_not_followed() {
+    if should_skip(&[Need::Uv]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    let dir = stamp_dir(&sb);
+    let victim = sb.home().join(".bashrc");
+    fs::write(&victim, "# mine\n").unwrap();
+    let ancient = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1);
+    fs::File::options().write(true).open(&victim).unwrap().set_modified(ancient).unwrap();
+    let p = sb.project("app").create();
+    allow(&sb, p.root());
+    let out = export(&sb, "bash", p.root(), &[("AUTOVENV_STAMP", b"new")]);
+    let code = stdout(&out);
+    let stamp = code
+        .lines()
+        .find_map(|l| l.strip_prefix("__autovenv_stamp="))
+        .map(|s| s.trim_matches('\'').to_string())
+        .expect("a stamp");
+    assert!(Path::new(&stamp).starts_with(&dir), "{stamp}");
+    fs::remove_file(&stamp).unwrap();
+    symlink(&victim, &stamp).unwrap();
+    let out = export(&sb, "bash", &sb.work(), &[("AUTOVENV_STAMP", stamp.as_bytes())]);
+    assert!(out.status.success());
+    let out = export(&sb, "bash", p.root(), &[("AUTOVENV_STAMP", stamp.as_bytes())]);
+    assert!(out.status.success());
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "# mine\n", "not written through the symlink");
+    assert_eq!(fs::metadata(&victim).unwrap().modified().unwrap(), ancient, "not touched through the symlink");
+}
+
+/// A stamp folder that is another user's symlink (in a shared runtime
+/// folder) is refused: pruning and stamps would land where it points.
+#[test]
+fn a_stamp_folder_linked_by_another_user_is_refused() {
+    if !can_chown() {
+        return;
+    }
+    let sb = Sandbox::new(Uv::No);
+    let shared = sb.root().join("shared-run");
+    fs::create_dir_all(&shared).unwrap();
+    fs::set_permissions(&shared, fs::Permissions::from_mode(0o1777)).unwrap();
+    let target = sb.home().join("target");
+    fs::create_dir_all(&target).unwrap();
+    fs::set_permissions(&target, fs::Permissions::from_mode(0o700)).unwrap();
+    symlink(&target, shared.join("autovenv")).unwrap();
+    std::os::unix::fs::lchown(shared.join("autovenv"), Some(OTHER_UID), Some(OTHER_UID)).unwrap();
+    let out = export(
+        &sb,
+        "bash",
+        &sb.work(),
+        &[("AUTOVENV_STAMP", b"new"), ("XDG_RUNTIME_DIR", shared.as_os_str().as_bytes())],
+    );
+    assert!(stderr(&out).contains(&format!("uid {OTHER_UID}")), "{}", stderr(&out));
+    assert_eq!(count(&target), 0, "nothing made where the link points");
+}
+
+// ------------------------------------------------ tampered bookkeeping
+
+/// Bookkeeping that names a system folder as the env: leaving keeps it on
+/// PATH, since it is neither a venv nor an env this shell activated.
+#[test]
+fn tampered_bookkeeping_keeps_folders_that_are_not_venvs() {
+    let sb = Sandbox::new(Uv::No);
+    let local = sb.home().join(".local");
+    fs::create_dir_all(local.join("bin")).unwrap();
+    let home = sb.home();
+    for (root, env) in [(Path::new("/usr"), Path::new("/usr/local")), (home.as_path(), local.as_path())] {
+        let path = format!("{}:/usr/bin:/bin", env.join("bin").display());
+        let (v, err) = json(
+            &sb,
+            &sb.work(),
+            &[
+                ("AUTOVENV_ROOT", root.as_os_str().as_bytes()),
+                ("AUTOVENV_ENV", env.as_os_str().as_bytes()),
+                ("PATH", path.as_bytes()),
+            ],
+        );
+        let after = v.get("PATH").and_then(|p| p.as_str()).unwrap_or(&path);
+        assert_eq!(after, path, "{}: PATH kept: {v} {err}", env.display());
+        assert!(v.get("AUTOVENV_ENV").is_some_and(|e| e.is_null()), "the bookkeeping is dropped: {v}");
+    }
+}
+
+/// An env this shell activated is taken off PATH on leave even when its
+/// project was deleted meanwhile (it is no venv any more, but the shell's
+/// own stamp recorded it).
+#[test]
+fn leaving_a_deleted_project_restores_path() {
+    if should_skip(&[Need::Shell(Kind::Bash), Need::Uv]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    let p = sb.project("gone").create();
+    allow(&sb, p.root());
+    let mut sh = Shell::start(Kind::Bash, &sb, "", &sb.work());
+    let path0 = sh.var("PATH").unwrap();
+    sh.cd(p.root());
+    assert!(sh.var_str("VIRTUAL_ENV").is_some());
+    fs::remove_dir_all(p.root()).unwrap();
+    sh.cd(&sb.work());
+    assert_eq!(sh.var("PATH").unwrap(), path0, "PATH as before entering");
+    assert_eq!(sh.var("VIRTUAL_ENV"), None);
+    sh.exit();
+}
+
+// ------------------------------------------------ deny reaches every shell
+
+/// A shell of another session (another XDG_RUNTIME_DIR, so another stamp
+/// folder) deactivates a denied project at its next prompt, idle or not.
+#[test]
+fn deny_reaches_a_shell_of_another_session() {
+    if should_skip(&[Need::Shell(Kind::Bash), Need::Uv]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    let p = sb.project("app").create();
+    allow(&sb, p.root());
+    let run1 = sb.root().join("run1");
+    fs::create_dir_all(&run1).unwrap();
+    fs::set_permissions(&run1, fs::Permissions::from_mode(0o700)).unwrap();
+    let mut sh = Shell::start(Kind::Bash, &sb, &format!("export XDG_RUNTIME_DIR={}", run1.display()), &sb.work());
+    sh.cd(p.root());
+    assert!(sh.var_str("VIRTUAL_ENV").is_some(), "active");
+    sh.run("true");
+    // `deny` from a session whose runtime folder is another one.
+    let out = sb.autovenv().arg("deny").arg(p.root()).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    sh.run("true");
+    assert_eq!(sh.var("VIRTUAL_ENV"), None, "denied: deactivated at the next prompt");
+    sh.exit();
 }
