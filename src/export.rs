@@ -38,8 +38,9 @@ pub const LOCAL_WATCH_REST: &str = "__autovenv_watch_rest";
 pub const STAMP_ENV: &str = "AUTOVENV_STAMP";
 
 /// Compute the changes for the shell, acting on the project as needed.
-pub fn changes(ctx: &Context) -> Vec<Change> {
-    let stamp = stamp::touch(ctx.dirs.stamps.as_deref(), ctx.var(STAMP_ENV).as_deref());
+/// `given_stamp` is the stamp the hook passed in `STAMP_ENV`.
+pub fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> Vec<Change> {
+    let stamp = stamp::touch(ctx.dirs.stamps.as_deref(), given_stamp);
     let cur = Current::from_env(ctx.lookup());
     let pwd = working_dir(ctx);
     let mut watch = Watch::default();

@@ -1,13 +1,35 @@
 //! `autovenv hook SHELL`: the shell integration, kept as real shell files in
-//! `hooks/` (so they can be read, linted and diffed as shell) with one
-//! substitution: the quoted absolute path of this binary, so the hook works
-//! whatever PATH the shell has and never runs another `autovenv`.
+//! `hooks/` (so they can be read, linted and diffed as shell) with two
+//! substitutions in the line that runs the binary: how to reach the binary,
+//! and the hook's version.
+//!
+//! The binary is named `autovenv` when that name, on PATH, is this very
+//! program: package managers (pipx, uv tool, Homebrew, nix) replace or move
+//! the program on upgrade but keep the name on PATH, so open shells keep
+//! working. Otherwise the hook holds the absolute path, so it never runs
+//! another `autovenv`.
+//!
+//! The version lets `export` notice a hook printed by another version of
+//! the program (an upgrade while the shell was open) and say, once per
+//! shell, to reload it. Its output stays valid for any hook.
 
-use std::path::Path;
+use std::borrow::Cow;
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
 
-use crate::shell::{self, Shell};
+use crate::context::Context;
+use crate::shell::{self, Change, Shell};
 
 const PLACEHOLDER: &str = "@AUTOVENV@";
+const VERSION_PLACEHOLDER: &str = "@HOOK_VERSION@";
+/// How the hook tells `export` which hook it is.
+pub const VERSION_ENV: &str = "AUTOVENV_HOOK";
+/// Set (even empty) only by a hook: a person or a tool running `export`
+/// has no hook to reload.
+const STAMP_ENV: &str = crate::export::STAMP_ENV;
+/// Added to the stamp's name once this shell has been told about the skew,
+/// so it is told once, not at every prompt.
+const TOLD_SUFFIX: &str = ".hook-skew";
 
 fn template(shell: Shell) -> &'static str {
     match shell {
@@ -17,17 +39,160 @@ fn template(shell: Shell) -> &'static str {
     }
 }
 
-pub fn render(shell: Shell, exe: &Path) -> Vec<u8> {
+/// The hook's version: a hash of its template, so any change to a hook is a
+/// new version and a release that leaves it alone needs no reload.
+pub fn version(shell: Shell) -> String {
+    format!("{:08x}", fnv1a(template(shell).as_bytes()) as u32)
+}
+
+const fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        h ^= bytes[i] as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    h
+}
+
+/// What the hook runs: `autovenv` if that resolves to `exe`, else `exe`.
+pub fn program(ctx: &Context, exe: &Path) -> PathBuf {
+    let same = |found: &Path| match (std::fs::canonicalize(found), std::fs::canonicalize(exe)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    match ctx.find_program("autovenv") {
+        Some(found) if same(&found) => PathBuf::from("autovenv"),
+        _ => exe.to_path_buf(),
+    }
+}
+
+pub fn render(shell: Shell, program: &Path) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
-    let quoted = shell::quote(shell, exe.as_os_str().as_bytes());
+    let program: Cow<[u8]> = match program.as_os_str().as_bytes() {
+        b"autovenv" => Cow::Borrowed(b"autovenv"),
+        other => Cow::Owned(shell::quote(shell, other)),
+    };
+    let text = template(shell).replace(VERSION_PLACEHOLDER, &version(shell));
     let mut out = Vec::new();
-    let mut parts = template(shell).split(PLACEHOLDER);
+    let mut parts = text.split(PLACEHOLDER);
     out.extend_from_slice(parts.next().unwrap_or_default().as_bytes());
     for rest in parts {
-        out.extend_from_slice(&quoted);
+        out.extend_from_slice(&program);
         out.extend_from_slice(rest.as_bytes());
     }
     out
+}
+
+/// What `export` learns from the hook that ran it.
+pub struct HookRun {
+    /// The hook's version is this program's.
+    current: bool,
+    /// The hook's first run in this shell: it passed no stamp yet.
+    first: bool,
+}
+
+/// The stamp `export` should use, from what the hook passed, and what the
+/// run is; `None` when not run by a hook. A hook of another version is
+/// told, once per shell, to reload: its stamp is renamed to say so.
+pub fn before_export(ctx: &Context, shell: Shell) -> (Option<OsString>, Option<HookRun>) {
+    let Some(given) = ctx.var(STAMP_ENV) else { return (None, None) };
+    let current = ctx.var(VERSION_ENV).as_deref() == Some(OsStr::new(&version(shell)));
+    let told = given.as_encoded_bytes().ends_with(TOLD_SUFFIX.as_bytes());
+    if !current && !told {
+        crate::msg::warn(&skew_message(shell));
+    }
+    let run = HookRun { current, first: given.is_empty() };
+    // Only a stamp of ours is renamed, never whatever path the variable names.
+    let ours = Path::new(&given).parent().is_some_and(|p| Some(p) == ctx.dirs.stamps.as_deref());
+    if current || told || !ours {
+        return (Some(given), Some(run));
+    }
+    let mut renamed = given.clone();
+    renamed.push(TOLD_SUFFIX);
+    // Keeps what the stamp holds (an interrupted creation); if it cannot be
+    // moved, `export` makes the new one.
+    let _ = std::fs::rename(&given, &renamed);
+    (Some(renamed), Some(run))
+}
+
+/// After a hook's first run in a shell: note beside the new stamp how the
+/// hook runs the binary and which hook it is (for `doctor`), and mark a
+/// hook of another version as told.
+pub fn after_export(run: Option<HookRun>, changes: &mut [Change]) {
+    let Some(run) = run.filter(|r| r.first) else { return };
+    let Some(stamp) = changes.iter_mut().find_map(|c| match c {
+        Change::SetLocal(name, v) if *name == crate::export::LOCAL_STAMP && !v.is_empty() => Some(v),
+        _ => None,
+    }) else {
+        return;
+    };
+    let note = HookNote {
+        version: std::env::var(VERSION_ENV).unwrap_or_default(),
+        program: std::env::args_os().next().map(PathBuf::from).unwrap_or_default(),
+    };
+    note.write(&note_path(Path::new(stamp)));
+    if !run.current {
+        let mut renamed = stamp.clone();
+        renamed.push(TOLD_SUFFIX);
+        if std::fs::rename(&*stamp, &renamed).is_ok() {
+            *stamp = renamed;
+        }
+    }
+}
+
+/// What a hook's first run notes beside the shell's stamp, for `doctor`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct HookNote {
+    /// The hook's version, empty for a hook older than versions.
+    pub version: String,
+    /// How the hook runs the binary: `autovenv` or an absolute path.
+    pub program: PathBuf,
+}
+
+impl HookNote {
+    fn write(&self, to: &Path) {
+        use std::io::Write;
+        use std::os::unix::ffi::OsStrExt;
+        use std::os::unix::fs::OpenOptionsExt;
+        let Ok(mut f) = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(to) else {
+            return;
+        };
+        let mut text = format!("{}\n", self.version).into_bytes();
+        text.extend_from_slice(self.program.as_os_str().as_bytes());
+        let _ = f.write_all(&text);
+    }
+
+    pub fn read(stamp: &Path) -> Option<HookNote> {
+        use std::io::Read;
+        use std::os::unix::ffi::OsStrExt;
+        let mut bytes = Vec::new();
+        std::fs::File::open(note_path(stamp)).ok()?.take(8192).read_to_end(&mut bytes).ok()?;
+        let nl = bytes.iter().position(|&b| b == b'\n')?;
+        Some(HookNote {
+            version: String::from_utf8_lossy(&bytes[..nl]).into_owned(),
+            program: PathBuf::from(OsStr::from_bytes(&bytes[nl + 1..])),
+        })
+    }
+}
+
+/// The note of the stamp `stamp` (told of a skew or not).
+fn note_path(stamp: &Path) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = stamp.as_os_str().as_bytes();
+    let mut s = OsStr::from_bytes(bytes.strip_suffix(TOLD_SUFFIX.as_bytes()).unwrap_or(bytes)).to_owned();
+    s.push(".hook");
+    PathBuf::from(s)
+}
+
+pub fn skew_message(shell: Shell) -> String {
+    let reload = match shell {
+        Shell::Bash => "source ~/.bashrc",
+        Shell::Zsh => "source ~/.zshrc",
+        Shell::Fish => "source ~/.config/fish/config.fish",
+    };
+    format!("this shell's hook is from another version of autovenv (upgraded?); open a new shell or run `{reload}`")
 }
 
 #[cfg(test)]
@@ -38,9 +203,20 @@ mod tests {
     fn every_template_calls_the_binary_once_by_placeholder() {
         for s in [Shell::Bash, Shell::Zsh, Shell::Fish] {
             assert_eq!(template(s).matches(PLACEHOLDER).count(), 1, "{s:?}");
+            assert_eq!(template(s).matches(VERSION_PLACEHOLDER).count(), 1, "{s:?}");
             let out = String::from_utf8(render(s, Path::new("/opt/it's here/autovenv"))).unwrap();
-            assert!(!out.contains(PLACEHOLDER));
+            assert!(!out.contains(PLACEHOLDER) && !out.contains(VERSION_PLACEHOLDER));
             assert!(out.contains("here/autovenv' export"), "{s:?}");
+            assert!(out.contains(&format!("{VERSION_ENV}={} ", version(s))), "{s:?}");
+            let by_name = String::from_utf8(render(s, Path::new("autovenv"))).unwrap();
+            assert!(by_name.contains(" autovenv export"), "{s:?}");
         }
+    }
+
+    #[test]
+    fn versions_differ_per_shell_and_are_stable() {
+        assert_ne!(version(Shell::Bash), version(Shell::Zsh));
+        assert_eq!(version(Shell::Fish), version(Shell::Fish));
+        assert_eq!(version(Shell::Fish).len(), 8);
     }
 }

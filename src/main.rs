@@ -64,7 +64,7 @@ fn main() -> ExitCode {
     };
     let ctx = Context::from_process();
     let result = match command {
-        Command::Hook { shell } => commands::hook(shell),
+        Command::Hook { shell } => commands::hook(&ctx, shell),
         Command::Export { format } => commands::export(&ctx, format),
         Command::Allow { dir } => commands::allow(&ctx, dir.as_deref()),
         Command::Deny { dir } => commands::deny(&ctx, dir.as_deref()),
