@@ -31,18 +31,29 @@ const STAMP_ENV: &str = crate::export::STAMP_ENV;
 /// so it is told once, not at every prompt.
 const TOLD_SUFFIX: &str = ".hook-skew";
 
+const BASH: &str = include_str!("../hooks/autovenv.bash");
+const ZSH: &str = include_str!("../hooks/autovenv.zsh");
+const FISH: &str = include_str!("../hooks/autovenv.fish");
+/// Worked out when compiling: `export` compares it at every run.
+const HASHES: [u64; 3] = [fnv1a(BASH.as_bytes()), fnv1a(ZSH.as_bytes()), fnv1a(FISH.as_bytes())];
+
 fn template(shell: Shell) -> &'static str {
     match shell {
-        Shell::Bash => include_str!("../hooks/autovenv.bash"),
-        Shell::Zsh => include_str!("../hooks/autovenv.zsh"),
-        Shell::Fish => include_str!("../hooks/autovenv.fish"),
+        Shell::Bash => BASH,
+        Shell::Zsh => ZSH,
+        Shell::Fish => FISH,
     }
 }
 
 /// The hook's version: a hash of its template, so any change to a hook is a
 /// new version and a release that leaves it alone needs no reload.
 pub fn version(shell: Shell) -> String {
-    format!("{:08x}", fnv1a(template(shell).as_bytes()) as u32)
+    let h = match shell {
+        Shell::Bash => HASHES[0],
+        Shell::Zsh => HASHES[1],
+        Shell::Fish => HASHES[2],
+    };
+    format!("{:08x}", h as u32)
 }
 
 const fn fnv1a(bytes: &[u8]) -> u64 {
