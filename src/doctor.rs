@@ -267,6 +267,17 @@ fn binary_check(ctx: &Context, shell: Option<Shell>, stamp: &Path) -> Check {
             Some(reload),
         );
     }
+    // By name, the first `autovenv` on PATH runs: an active env's own
+    // `autovenv` (PyPI's unrelated package of that name) would shadow this one.
+    let me = std::env::current_exe().and_then(std::fs::canonicalize).ok();
+    if program.as_os_str() == "autovenv" && me.is_some() && std::fs::canonicalize(&path).ok() != me {
+        return check(
+            "binary",
+            Level::Warn,
+            format!("the hook runs `autovenv` from PATH, which is now {}, not this program", tilde(&path, ctx.home())),
+            Some(format!("remove or rename {}", tilde(&path, ctx.home()))),
+        );
+    }
     let by = if program.as_os_str() == "autovenv" {
         format!("`autovenv` on PATH, {}", tilde(&path, ctx.home()))
     } else {
