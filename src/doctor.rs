@@ -72,7 +72,7 @@ fn escape(s: &str) -> String {
 }
 
 pub fn gather(ctx: &Context, shell_pid: u32) -> Vec<Check> {
-    let shell = parent_shell(shell_pid);
+    let shell = parent_shell(ctx, shell_pid);
     let mut checks = Vec::new();
     let stamp = this_shells_stamp(ctx, shell_pid);
     checks.push(hook_check(ctx, shell, stamp.as_deref()));
@@ -87,10 +87,14 @@ pub fn gather(ctx: &Context, shell_pid: u32) -> Vec<Check> {
     checks
 }
 
-/// The shell that runs us, when it is one we have a hook for.
-fn parent_shell(pid: u32) -> Option<Shell> {
-    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
-    match comm.trim().trim_start_matches('-') {
+/// The shell that runs us, when it is one we have a hook for: the parent
+/// process's name where /proc has it, else the login shell in `$SHELL`.
+fn parent_shell(ctx: &Context, pid: u32) -> Option<Shell> {
+    let name = match std::fs::read_to_string(format!("/proc/{pid}/comm")) {
+        Ok(comm) => comm.trim().to_string(),
+        Err(_) => Path::new(&ctx.var("SHELL")?).file_name()?.to_string_lossy().into_owned(),
+    };
+    match name.trim_start_matches('-') {
         "bash" => Some(Shell::Bash),
         "zsh" => Some(Shell::Zsh),
         "fish" => Some(Shell::Fish),

@@ -225,6 +225,26 @@ mod tests {
     }
 
     #[test]
+    fn the_name_when_it_is_this_program_on_path() {
+        let d = tempfile::tempdir().unwrap();
+        let (bin, other) = (d.path().join("bin"), d.path().join("other"));
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::create_dir_all(&other).unwrap();
+        let exe = d.path().join("autovenv-1.0");
+        std::fs::write(&exe, "").unwrap();
+        std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        std::os::unix::fs::symlink(&exe, bin.join("autovenv")).unwrap();
+        std::fs::copy(&exe, other.join("autovenv")).unwrap();
+        let ctx = |path: &Path| {
+            let path = path.as_os_str().to_owned();
+            Context::new(Box::new(move |k| (k == "PATH").then(|| path.clone())))
+        };
+        assert_eq!(program(&ctx(&bin), &exe), Path::new("autovenv"));
+        assert_eq!(program(&ctx(&other), &exe), exe, "another program of that name");
+        assert_eq!(program(&ctx(d.path()), &exe), exe, "none on PATH");
+    }
+
+    #[test]
     fn versions_differ_per_shell_and_are_stable() {
         assert_ne!(version(Shell::Bash), version(Shell::Zsh));
         assert_eq!(version(Shell::Fish), version(Shell::Fish));
