@@ -245,49 +245,24 @@ fn binary_check(ctx: &Context, shell: Option<Shell>, stamp: &Path) -> Check {
     let Some(note) = HookNote::read(stamp) else {
         return check("binary", Level::Warn, "the hook in this shell left no note of the binary it runs".into(), None);
     };
-    let program = note.program;
-    let resolved = if program.as_os_str() == "autovenv" {
-        std::env::split_paths(&ctx.var("PATH").unwrap_or_default())
-            .map(|d| d.join("autovenv"))
-            .find(|p| is_executable(p))
-    } else {
-        Some(program.clone()).filter(|p| is_executable(p))
-    };
-    let shown = tilde(&program, ctx.home());
-    let Some(path) = resolved else {
-        let detail = if program.as_os_str() == "autovenv" {
-            "the hook runs `autovenv`, and none is on PATH".to_string()
-        } else {
-            format!("the hook runs {shown}, which is gone (moved by an upgrade?)")
-        };
-        return check("binary", Level::Broken, detail, Some(reload));
-    };
-    let expected = shell.map(hook::version);
-    if note.version.is_empty() || expected.is_some_and(|v| v != note.version) {
+    let shown = tilde(&note.program, ctx.home());
+    if !is_executable(&note.program) {
         return check(
             "binary",
-            Level::Warn,
-            format!("the hook in this shell is from another version of autovenv than {}", tilde(&path, ctx.home())),
+            Level::Broken,
+            format!("the hook runs {shown}, which is gone (moved by an upgrade?)"),
             Some(reload),
         );
     }
-    // By name, the first `autovenv` on PATH runs: an active env's own
-    // `autovenv` (PyPI's unrelated package of that name) would shadow this one.
-    let me = std::env::current_exe().and_then(std::fs::canonicalize).ok();
-    if program.as_os_str() == "autovenv" && me.is_some() && std::fs::canonicalize(&path).ok() != me {
+    if note.version.is_empty() || shell.is_some_and(|s| hook::version(s) != note.version) {
         return check(
             "binary",
             Level::Warn,
-            format!("the hook runs `autovenv` from PATH, which is now {}, not this program", tilde(&path, ctx.home())),
-            Some(format!("remove or rename {}", tilde(&path, ctx.home()))),
+            format!("the hook in this shell is from another version of autovenv than {shown}"),
+            Some(reload),
         );
     }
-    let by = if program.as_os_str() == "autovenv" {
-        format!("`autovenv` on PATH, {}", tilde(&path, ctx.home()))
-    } else {
-        shown
-    };
-    check("binary", Level::Ok, format!("the hook runs {by}"), None)
+    check("binary", Level::Ok, format!("the hook runs {shown}"), None)
 }
 
 fn is_executable(p: &Path) -> bool {

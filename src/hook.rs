@@ -3,17 +3,20 @@
 //! substitutions in the line that runs the binary: how to reach the binary,
 //! and the hook's version.
 //!
-//! The binary is named `autovenv` when that name, on PATH, is this very
-//! program: package managers (pipx, uv tool, Homebrew, nix) replace or move
-//! the program on upgrade but keep the name on PATH, so open shells keep
-//! working. Otherwise the hook holds the absolute path, so it never runs
-//! another `autovenv`.
+//! The binary is reached through the `autovenv` that PATH leads to, by its
+//! absolute path in that PATH folder, when it is this very program: package
+//! managers (pipx, uv tool, Homebrew, nix, cargo) replace the program or
+//! move it on upgrade, but keep that path (`~/.local/bin/autovenv`, a
+//! symlink in `/opt/homebrew/bin`), so open shells keep working. By path,
+//! not by name: a name would find an `autovenv` in an active env first
+//! (PyPI's unrelated package of that name installs one) and would break
+//! when a script narrows PATH. Otherwise the hook holds this program's own
+//! path, so it never runs another `autovenv`.
 //!
 //! The version lets `export` notice a hook printed by another version of
 //! the program (an upgrade while the shell was open) and say, once per
 //! shell, to reload it. Its output stays valid for any hook.
 
-use std::borrow::Cow;
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
@@ -67,24 +70,22 @@ const fn fnv1a(bytes: &[u8]) -> u64 {
     h
 }
 
-/// What the hook runs: `autovenv` if that resolves to `exe`, else `exe`.
+/// What the hook runs: the `autovenv` that PATH leads to, by that path, if
+/// it is this program, else this program's own path.
 pub fn program(ctx: &Context, exe: &Path) -> PathBuf {
     let same = |found: &Path| match (std::fs::canonicalize(found), std::fs::canonicalize(exe)) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     };
     match ctx.find_program("autovenv") {
-        Some(found) if same(&found) => PathBuf::from("autovenv"),
+        Some(found) if found.is_absolute() && same(&found) => found,
         _ => exe.to_path_buf(),
     }
 }
 
 pub fn render(shell: Shell, program: &Path) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
-    let program: Cow<[u8]> = match program.as_os_str().as_bytes() {
-        b"autovenv" => Cow::Borrowed(b"autovenv"),
-        other => Cow::Owned(shell::quote(shell, other)),
-    };
+    let program = shell::quote(shell, program.as_os_str().as_bytes());
     let text = template(shell).replace(VERSION_PLACEHOLDER, &version(shell));
     let mut out = Vec::new();
     let mut parts = text.split(PLACEHOLDER);
@@ -219,13 +220,11 @@ mod tests {
             assert!(!out.contains(PLACEHOLDER) && !out.contains(VERSION_PLACEHOLDER));
             assert!(out.contains("here/autovenv' export"), "{s:?}");
             assert!(out.contains(&format!("{VERSION_ENV}={} ", version(s))), "{s:?}");
-            let by_name = String::from_utf8(render(s, Path::new("autovenv"))).unwrap();
-            assert!(by_name.contains(" autovenv export"), "{s:?}");
         }
     }
 
     #[test]
-    fn the_name_when_it_is_this_program_on_path() {
+    fn the_path_entry_when_it_leads_to_this_program() {
         let d = tempfile::tempdir().unwrap();
         let (bin, other) = (d.path().join("bin"), d.path().join("other"));
         std::fs::create_dir_all(&bin).unwrap();
@@ -239,7 +238,7 @@ mod tests {
             let path = path.as_os_str().to_owned();
             Context::new(Box::new(move |k| (k == "PATH").then(|| path.clone())))
         };
-        assert_eq!(program(&ctx(&bin), &exe), Path::new("autovenv"));
+        assert_eq!(program(&ctx(&bin), &exe), bin.join("autovenv"), "the PATH entry, a symlink to it");
         assert_eq!(program(&ctx(&other), &exe), exe, "another program of that name");
         assert_eq!(program(&ctx(d.path()), &exe), exe, "none on PATH");
     }

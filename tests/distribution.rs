@@ -57,6 +57,22 @@ fn binary_moved_while_the_shell_runs(kind: Kind) {
     assert!(!all.contains(SKEW), "same hook, no reload needed: {all}");
 }
 
+/// An active env that has a program called `autovenv` of its own (PyPI's
+/// unrelated `autovenv` package installs one) does not take the hook's place.
+fn an_env_with_its_own_autovenv_does_not_shadow_the_hook(kind: Kind) {
+    let Some(sb) = sandbox_with(&[Need::Shell(kind)], Uv::Yes, &[]) else { return };
+    let proj = allowed_app(&sb);
+    let mut sh = Shell::start(kind, &sb, "", &sb.work());
+    sh.cd(proj.root());
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), Some(proj.env_str()));
+    let other = proj.env_dir().join("bin/autovenv");
+    fs::write(&other, "#!/bin/sh\necho 'echo SHADOWED'\n").unwrap();
+    fs::set_permissions(&other, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = sh.cd(&sb.work());
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), None, "output: {out}");
+    assert!(!sh.transcript().contains("SHADOWED"), "{}", sh.transcript());
+}
+
 /// The hook as `hook_line` prints it, with its version replaced by
 /// `version` (or removed, as hooks before versions were).
 fn hook_with_version(sb: &Sandbox, kind: Kind, version: Option<&str>) -> String {
@@ -112,7 +128,12 @@ fn newer_hook_against_older_binary(kind: Kind) {
     skewed_hook(kind, Some("ffffffff"));
 }
 
-per_shell!(binary_moved_while_the_shell_runs, older_hook_against_newer_binary, newer_hook_against_older_binary);
+per_shell!(
+    binary_moved_while_the_shell_runs,
+    an_env_with_its_own_autovenv_does_not_shadow_the_hook,
+    older_hook_against_newer_binary,
+    newer_hook_against_older_binary
+);
 
 /// An older hook's bookkeeping (stamp passed, no version) as `export`
 /// receives it: valid code on stdout, the one line on stderr, once.
