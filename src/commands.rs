@@ -33,7 +33,7 @@ pub fn export(ctx: &Context, format: Format) -> Result<Vec<u8>> {
         None => (ctx.var(export::STAMP_ENV), None),
     };
     let mut changes = export::changes(ctx, stamp.as_deref());
-    crate::hook::after_export(run, &mut changes);
+    crate::hook::after_export(ctx, run, &mut changes);
     Ok(match shell {
         Some(s) => shell::render(s, &changes),
         None => shell::render_json(&changes).into_bytes(),

@@ -3,9 +3,9 @@
 //! own folders, and the project here; each finding with its fix. Read-only.
 //!
 //! The hook's shell variables are not exported, so a child cannot see them.
-//! What it can see: the stamp a hook's first run names after its shell (the
-//! parent of `export`, as the shell is the parent of `doctor`), and the note
-//! beside it saying how that hook runs the binary.
+//! What it can see: the note a hook's first run leaves, named after its
+//! shell (the parent of `export`, as the shell is the parent of `doctor`),
+//! saying how that hook runs the binary.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -74,10 +74,10 @@ fn escape(s: &str) -> String {
 pub fn gather(ctx: &Context, shell_pid: u32) -> Vec<Check> {
     let shell = parent_shell(ctx, shell_pid);
     let mut checks = Vec::new();
-    let stamp = this_shells_stamp(ctx, shell_pid);
-    checks.push(hook_check(ctx, shell, stamp.as_deref()));
-    if let Some(stamp) = &stamp {
-        checks.push(binary_check(ctx, shell, stamp));
+    let note = this_shells_note(ctx, shell_pid);
+    checks.push(hook_check(ctx, shell, note.as_deref()));
+    if let Some(note) = &note {
+        checks.push(binary_check(ctx, shell, note));
     }
     checks.push(uv_check(ctx));
     checks.push(python_check(ctx));
@@ -102,27 +102,21 @@ fn parent_shell(ctx: &Context, pid: u32) -> Option<Shell> {
     }
 }
 
-/// The stamp a hook made for the shell `pid` (`<pid>-<nanos>`), made after
-/// that shell started (a pid is reused once its process is gone).
-fn this_shells_stamp(ctx: &Context, pid: u32) -> Option<PathBuf> {
+/// The note a hook's first run left for the shell `pid`
+/// (`<pid>-<nanos>`), made after that shell started (a pid is reused once
+/// its process is gone).
+fn this_shells_note(ctx: &Context, pid: u32) -> Option<PathBuf> {
     let started = process_start_nanos(pid);
     let prefix = format!("{pid}-");
-    let mut found = Vec::new();
-    for dir in ctx.dirs.all_stamp_dirs() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for e in entries.flatten() {
-            let name = e.file_name();
-            let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(&prefix)) else { continue };
-            if rest.ends_with(".hook") {
-                continue;
-            }
-            let Ok(nanos) = rest.split('.').next().unwrap_or_default().parse::<u128>() else { continue };
-            if started.is_none_or(|s| nanos >= s) {
-                found.push((nanos, e.path()));
-            }
-        }
-    }
-    found.into_iter().max().map(|(_, p)| p)
+    let entries = std::fs::read_dir(hook::notes_dir(ctx)?).ok()?;
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let nanos = e.file_name().to_str()?.strip_prefix(&prefix)?.parse::<u128>().ok()?;
+            started.is_none_or(|s| nanos >= s).then(|| (nanos, e.path()))
+        })
+        .max()
+        .map(|(_, p)| p)
 }
 
 /// When process `pid` started, in nanoseconds since the epoch (Linux).
@@ -196,11 +190,11 @@ fn rc_with_hook(ctx: &Context, shell: Shell) -> Option<PathBuf> {
     })
 }
 
-fn hook_check(ctx: &Context, shell: Option<Shell>, stamp: Option<&Path>) -> Check {
+fn hook_check(ctx: &Context, shell: Option<Shell>, note: Option<&Path>) -> Check {
     let name = shell_name(shell);
     let rc = shell.and_then(|s| rc_with_hook(ctx, s));
     let rc_text = rc.as_deref().map(|r| tilde(r, ctx.home()));
-    if stamp.is_some() {
+    if note.is_some() {
         let from = rc_text.map(|r| format!(", from {r}")).unwrap_or_default();
         return check("hook", Level::Ok, format!("loaded in this shell ({name}{from})"), None);
     }
@@ -240,9 +234,9 @@ fn hook_check(ctx: &Context, shell: Option<Shell>, stamp: Option<&Path>) -> Chec
     }
 }
 
-fn binary_check(ctx: &Context, shell: Option<Shell>, stamp: &Path) -> Check {
+fn binary_check(ctx: &Context, shell: Option<Shell>, note: &Path) -> Check {
     let reload = "open a new shell, or source your rc file".to_string();
-    let Some(note) = HookNote::read(stamp) else {
+    let Some(note) = HookNote::read(note) else {
         return check("binary", Level::Warn, "the hook in this shell left no note of the binary it runs".into(), None);
     };
     let shown = tilde(&note.program, ctx.home());

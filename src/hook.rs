@@ -19,6 +19,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use crate::context::Context;
 use crate::shell::{self, Change, Shell};
@@ -129,23 +130,26 @@ pub fn before_export(ctx: &Context, shell: Shell) -> (Option<OsString>, Option<H
     (Some(renamed), Some(run))
 }
 
-/// After a hook's first run in a shell: note beside the new stamp how the
-/// hook runs the binary and which hook it is (for `doctor`), and mark a
-/// hook of another version as told.
-pub fn after_export(run: Option<HookRun>, changes: &mut [Change]) {
+/// After a hook's first run in a shell: note how the hook runs the binary
+/// and which hook it is (for `doctor`), and mark a hook of another version
+/// as told.
+pub fn after_export(ctx: &Context, run: Option<HookRun>, changes: &mut [Change]) {
     let Some(run) = run.filter(|r| r.first) else { return };
-    let Some(stamp) = changes.iter_mut().find_map(|c| match c {
+    if let Some(dir) = notes_dir(ctx) {
+        let note = HookNote {
+            version: ctx.var(VERSION_ENV).map(|v| v.to_string_lossy().into_owned()).unwrap_or_default(),
+            program: std::env::args_os().next().map(PathBuf::from).unwrap_or_default(),
+        };
+        note.write(&dir);
+    }
+    if run.current {
+        return;
+    }
+    let stamp = changes.iter_mut().find_map(|c| match c {
         Change::SetLocal(name, v) if *name == crate::export::LOCAL_STAMP && !v.is_empty() => Some(v),
         _ => None,
-    }) else {
-        return;
-    };
-    let note = HookNote {
-        version: std::env::var(VERSION_ENV).unwrap_or_default(),
-        program: std::env::args_os().next().map(PathBuf::from).unwrap_or_default(),
-    };
-    note.write(&note_path(Path::new(stamp)));
-    if !run.current {
+    });
+    if let Some(stamp) = stamp {
         let mut renamed = stamp.clone();
         renamed.push(TOLD_SUFFIX);
         if std::fs::rename(&*stamp, &renamed).is_ok() {
@@ -154,20 +158,35 @@ pub fn after_export(run: Option<HookRun>, changes: &mut [Change]) {
     }
 }
 
-/// What a hook's first run notes beside the shell's stamp, for `doctor`.
+/// Where hooks' notes are kept: beside the stamps, in a folder of their own
+/// that expiring and pruning stamps leave alone (a note lives as long as
+/// its shell).
+pub fn notes_dir(ctx: &Context) -> Option<PathBuf> {
+    ctx.dirs.stamps.as_ref().map(|d| d.join("hooks"))
+}
+
+/// What a hook's first run notes, for `doctor`: one file per shell, named
+/// `<shell pid>-<nanoseconds since the epoch>` (the shell is the parent of
+/// `export`, as of `doctor`).
 #[derive(Debug, PartialEq, Eq)]
 pub struct HookNote {
     /// The hook's version, empty for a hook older than versions.
     pub version: String,
-    /// How the hook runs the binary: `autovenv` or an absolute path.
+    /// The path the hook runs the binary by.
     pub program: PathBuf,
 }
 
 impl HookNote {
-    fn write(&self, to: &Path) {
+    fn write(&self, dir: &Path) {
         use std::io::Write;
         use std::os::unix::ffi::OsStrExt;
-        use std::os::unix::fs::OpenOptionsExt;
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        if std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).is_err() {
+            return;
+        }
+        forget_gone_shells(dir);
+        let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_nanos();
+        let to = dir.join(format!("{}-{nanos}", std::os::unix::process::parent_id()));
         let Ok(mut f) = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(to) else {
             return;
         };
@@ -176,11 +195,11 @@ impl HookNote {
         let _ = f.write_all(&text);
     }
 
-    pub fn read(stamp: &Path) -> Option<HookNote> {
+    pub fn read(path: &Path) -> Option<HookNote> {
         use std::io::Read;
         use std::os::unix::ffi::OsStrExt;
         let mut bytes = Vec::new();
-        std::fs::File::open(note_path(stamp)).ok()?.take(8192).read_to_end(&mut bytes).ok()?;
+        std::fs::File::open(path).ok()?.take(8192).read_to_end(&mut bytes).ok()?;
         let nl = bytes.iter().position(|&b| b == b'\n')?;
         Some(HookNote {
             version: String::from_utf8_lossy(&bytes[..nl]).into_owned(),
@@ -189,13 +208,23 @@ impl HookNote {
     }
 }
 
-/// The note of the stamp `stamp` (told of a skew or not).
-fn note_path(stamp: &Path) -> PathBuf {
-    use std::os::unix::ffi::OsStrExt;
-    let bytes = stamp.as_os_str().as_bytes();
-    let mut s = OsStr::from_bytes(bytes.strip_suffix(TOLD_SUFFIX.as_bytes()).unwrap_or(bytes)).to_owned();
-    s.push(".hook");
-    PathBuf::from(s)
+/// Remove the notes of shells that have exited.
+fn forget_gone_shells(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.split('-').next()).and_then(|p| p.parse::<libc::pid_t>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: signal 0 only checks that the process exists.
+        let gone = pid > 0
+            && unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 pub fn skew_message(shell: Shell) -> String {

@@ -31,8 +31,7 @@ pub fn touch(stamps_dir: Option<&Path>, given: Option<&OsStr>) -> Option<PathBuf
     fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).ok()?;
     prune(dir);
     let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_nanos();
-    // Named after the shell (this process's parent), for `autovenv doctor`.
-    let p = dir.join(format!("{}-{nanos}", std::os::unix::process::parent_id()));
+    let p = dir.join(format!("{}-{nanos}", std::process::id()));
     create(&p).then_some(p)
 }
 

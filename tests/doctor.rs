@@ -82,7 +82,23 @@ fn vanished_binary(kind: Kind) {
     assert_eq!((code, code_after), (0, 1));
 }
 
-per_shell!(hook_loaded, missing_hook, vanished_binary);
+/// `allow` elsewhere expires every shell's stamp and the next new shell
+/// prunes them; a shell sitting at its prompt still has its hook.
+fn hook_seen_after_its_stamp_is_pruned(kind: Kind) {
+    let Some(sb) = sandbox_with(&[Need::Shell(kind)], Uv::Yes, &[]) else { return };
+    let mut sh = Shell::start(kind, &sb, "", &sb.work());
+    let stamp = sh.var_str("__autovenv_stamp").unwrap();
+    let proj = sb.project("app").create();
+    sb.run_ok(sb.autovenv().args(["allow"]).current_dir(proj.root()));
+    // A new shell's first run prunes the expired stamps.
+    sb.run_ok(sb.autovenv().args(["export", "bash"]).env("AUTOVENV_STAMP", ""));
+    assert!(!std::path::Path::new(&stamp).exists(), "{stamp} pruned");
+    let (report, code) = doctor_in(&mut sh);
+    assert_eq!(level(&report, "hook"), "ok", "{report:#}");
+    assert_eq!(code, 0, "{report:#}");
+}
+
+per_shell!(hook_loaded, missing_hook, vanished_binary, hook_seen_after_its_stamp_is_pruned);
 
 /// A trust folder others can write to is broken: anyone could allow a
 /// folder for this user.
