@@ -295,11 +295,14 @@ fn uv_check(ctx: &Context) -> Check {
 
 fn python_check(ctx: &Context) -> Check {
     let found: Vec<PathBuf> = ["python3", "python"].iter().filter_map(|n| ctx.find_program(n)).collect();
+    let pyenv = pyenv_versions(ctx);
+    let pyenv_text = if pyenv.is_empty() { String::new() } else { format!("; pyenv: {}", pyenv.join(", ")) };
     if found.is_empty() {
+        let level = if pyenv.is_empty() { Level::Broken } else { Level::Warn };
         return check(
             "python",
-            Level::Broken,
-            "no python3 or python on PATH: no env can be made".into(),
+            level,
+            format!("no python3 or python on PATH: only projects that name a version can get an env{pyenv_text}"),
             Some("install Python 3, or set `python` in .autovenv.toml to an interpreter's path".into()),
         );
     };
@@ -308,11 +311,24 @@ fn python_check(ctx: &Context) -> Check {
         return check(
             "python",
             Level::Warn,
-            format!("{} is a pyenv shim, which costs 80-100 ms at every start", tilde(shim, ctx.home())),
-            Some("set `python` in .autovenv.toml (or the global config) to the interpreter's real path, e.g. `pyenv which python3`".into()),
+            format!("{} is a pyenv shim, which costs 80-100 ms at every start{pyenv_text}", tilde(shim, ctx.home())),
+            Some("put the interpreter's own folder (`pyenv prefix`/bin) before the shims on PATH, or set `python` in .autovenv.toml (or the global config) to its real path (`pyenv which python3`)".into()),
         );
     }
-    check("python", Level::Ok, shown.join(", "), None)
+    check("python", Level::Ok, format!("{}{pyenv_text}", shown.join(", ")), None)
+}
+
+/// The versions pyenv has installed (autovenv finds them without the shims).
+fn pyenv_versions(ctx: &Context) -> Vec<String> {
+    let root = ctx.var("PYENV_ROOT").map(PathBuf::from).or_else(|| ctx.home().map(|h| h.join(".pyenv")));
+    let Some(Ok(entries)) = root.map(|r| std::fs::read_dir(r.join("versions"))) else { return Vec::new() };
+    let mut v: Vec<String> = entries
+        .flatten()
+        .filter(|e| is_executable(&e.path().join("bin/python3")) || is_executable(&e.path().join("bin/python")))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
 }
 
 fn folder_check(ctx: &Context, name: &'static str, dir: Option<PathBuf>, made: &str) -> Check {

@@ -137,8 +137,13 @@ fn shimmed_python() {
     };
     let r = run(sb.path_var());
     assert_eq!(level(&r, "python"), "ok", "{r:#}");
+    // The interpreters pyenv has, which autovenv uses without the shims.
+    let version = sb.home().join(".pyenv/versions/3.12.1/bin");
+    fs::create_dir_all(&version).unwrap();
+    std::os::unix::fs::symlink(&tools().python, version.join("python3")).unwrap();
     let r = run(format!("{}:{}", shims.display(), sb.path_var()));
     assert_eq!(level(&r, "python"), "warn", "{r:#}");
     let t = text(&r, "python");
     assert!(t.contains("shim") && t.contains(".pyenv/shims/python3") && t.contains("80-100 ms"), "{t}");
+    assert!(t.contains("pyenv: 3.12.1"), "{t}");
 }
