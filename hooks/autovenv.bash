@@ -52,7 +52,7 @@ __autovenv_hook() {
       [[ -z $__autovenv_f ]] && return "$__autovenv_status"
     fi
   fi
-  eval "$(AUTOVENV_STAMP="$__autovenv_stamp" @AUTOVENV@ export bash)"
+  eval "$(AUTOVENV_STAMP="$__autovenv_stamp" AUTOVENV_HOOK=@HOOK_VERSION@ @AUTOVENV@ export bash)"
   return "$__autovenv_status"
 }
 

@@ -42,5 +42,5 @@ function __autovenv_hook --on-event fish_prompt --on-variable PWD
             test -z "$__autovenv_f"; and return 0
         end
     end
-    AUTOVENV_STAMP="$__autovenv_stamp" @AUTOVENV@ export fish | source
+    AUTOVENV_STAMP="$__autovenv_stamp" AUTOVENV_HOOK=@HOOK_VERSION@ @AUTOVENV@ export fish | source
 end

@@ -60,7 +60,7 @@ __autovenv_hook() {
   # Our own option set for the eval, whatever the user's (KSH_ARRAYS,
   # SH_WORD_SPLIT, …).
   emulate -L zsh
-  eval "$(AUTOVENV_STAMP=$__autovenv_stamp @AUTOVENV@ export zsh)"
+  eval "$(AUTOVENV_STAMP=$__autovenv_stamp AUTOVENV_HOOK=@HOOK_VERSION@ @AUTOVENV@ export zsh)"
 }
 
 # Register once (sourcing the rc twice adds nothing), first in line so

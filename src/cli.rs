@@ -55,6 +55,12 @@ pub enum Command {
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<OsString>,
     },
+    /// Check the hook in this shell, the binary it runs, uv, Python, autovenv's folders and the project here
+    Doctor {
+        /// Machine-readable output
+        #[arg(long)]
+        json: bool,
+    },
     /// Print shell completions for autovenv itself
     Completions { shell: clap_complete::Shell },
 }

@@ -16,18 +16,27 @@ use crate::shell::{self, Shell};
 use crate::stamp;
 use crate::trust::{self, Trust};
 
-pub fn hook(shell: Shell) -> Result<Vec<u8>> {
+pub fn hook(ctx: &Context, shell: Shell) -> Result<Vec<u8>> {
     let exe = std::env::current_exe().map_err(|e| Error::io("cannot find the autovenv binary", e))?;
-    Ok(crate::hook::render(shell, &exe))
+    Ok(crate::hook::render(shell, &crate::hook::program(ctx, &exe)))
 }
 
 pub fn export(ctx: &Context, format: Format) -> Result<Vec<u8>> {
-    let changes = export::changes(ctx);
-    Ok(match format {
-        Format::Bash => shell::render(Shell::Bash, &changes),
-        Format::Zsh => shell::render(Shell::Zsh, &changes),
-        Format::Fish => shell::render(Shell::Fish, &changes),
-        Format::Json => shell::render_json(&changes).into_bytes(),
+    let shell = match format {
+        Format::Bash => Some(Shell::Bash),
+        Format::Zsh => Some(Shell::Zsh),
+        Format::Fish => Some(Shell::Fish),
+        Format::Json => None,
+    };
+    let (stamp, run) = match shell {
+        Some(s) => crate::hook::before_export(ctx, s),
+        None => (ctx.var(export::STAMP_ENV), None),
+    };
+    let mut changes = export::changes(ctx, stamp.as_deref());
+    crate::hook::after_export(ctx, run, &mut changes);
+    Ok(match shell {
+        Some(s) => shell::render(s, &changes),
+        None => shell::render_json(&changes).into_bytes(),
     })
 }
 

@@ -38,13 +38,13 @@ pub const LOCAL_WATCH_REST: &str = "__autovenv_watch_rest";
 pub const STAMP_ENV: &str = "AUTOVENV_STAMP";
 
 /// Compute the changes for the shell, acting on the project as needed.
-pub fn changes(ctx: &Context) -> Vec<Change> {
+/// `given_stamp` is the stamp the hook passed in `STAMP_ENV`.
+pub fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> Vec<Change> {
     let registry = stamp::registry(&ctx.dirs);
-    let (stamp, notes) =
-        match stamp::touch_and_read(ctx.dirs.stamps.as_deref(), ctx.var(STAMP_ENV).as_deref(), registry.as_deref()) {
-            Some((s, n)) => (Some(s), n),
-            None => (None, stamp::Notes::default()),
-        };
+    let (stamp, notes) = match stamp::touch_and_read(ctx.dirs.stamps.as_deref(), given_stamp, registry.as_deref()) {
+        Some((s, n)) => (Some(s), n),
+        None => (None, stamp::Notes::default()),
+    };
     let cur = resolve::current(ctx, notes.env.as_deref());
     let pwd = working_dir(ctx);
     let mut watch = Watch::default();

@@ -6,6 +6,7 @@ mod commands;
 mod config;
 mod context;
 mod dirs;
+mod doctor;
 mod error;
 mod exec;
 mod export;
@@ -64,7 +65,7 @@ fn main() -> ExitCode {
     };
     let ctx = Context::from_process();
     let result = match command {
-        Command::Hook { shell } => commands::hook(shell),
+        Command::Hook { shell } => commands::hook(&ctx, shell),
         Command::Export { format } => commands::export(&ctx, format),
         Command::Allow { dir } => commands::allow(&ctx, dir.as_deref()),
         Command::Deny { dir } => commands::deny(&ctx, dir.as_deref()),
@@ -75,6 +76,11 @@ fn main() -> ExitCode {
             let (err, code) = exec::run(&ctx, dir.as_deref(), &command);
             msg::error(&err);
             return ExitCode::from(code);
+        }
+        Command::Doctor { json } => {
+            let (out, ok) = doctor::run(&ctx, json);
+            let _ = std::io::stdout().lock().write_all(&out);
+            return if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE };
         }
         Command::Completions { shell } => Ok(completions(shell)),
     };

@@ -45,6 +45,7 @@ fn bench_and_ci_scripts_pass_shellcheck() {
         "benches/hot_path.sh",
         "benches/first_entry.sh",
         ".ci/run",
+        ".ci/package-smoke",
     ]));
 }
 
