@@ -2,18 +2,20 @@
 //! with side effects on the project (env folder, `.gitignore`, installs);
 //! everything here runs under the project lock.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::config::{Creator, Settings, SyncMode};
+use crate::child::{InRoot, UvConfig};
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::failure;
 use crate::gitignore;
 use crate::lock;
 use crate::msg;
 use crate::python;
 use crate::resolve::Trusted;
 use crate::sync::{self, Outcome};
-use crate::venv::{self, EnvState, Maker};
+use crate::venv::{self, EnvState, Maker, Pip};
 
 /// In the env while the installer runs; see `ensure`.
 pub const INSTALLING_MARK: &str = ".autovenv-installing";
@@ -24,14 +26,17 @@ pub struct Report {
     pub error: Option<Error>,
     /// The sync state as this left it, so callers need not read it again.
     pub state: Option<sync::State>,
+    /// A failed creation's inputs a shell can watch cheaply (folders on
+    /// PATH, pyenv's versions): when one moves, the next prompt retries.
+    pub watch: Vec<PathBuf>,
 }
 
 impl Report {
     fn ok(state: Option<sync::State>) -> Report {
-        Report { usable: true, error: None, state }
+        Report { usable: true, error: None, state, watch: Vec::new() }
     }
     fn unusable(e: Error) -> Report {
-        Report { usable: false, error: Some(e), state: None }
+        Report { usable: false, error: Some(e), state: None, watch: Vec::new() }
     }
 }
 
@@ -68,8 +73,22 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
             SyncWhen::RetryFailed => state.as_ref().is_none_or(|s| s.error.is_none() && !s.interrupted),
             SyncWhen::Force => false,
         };
-    if fresh && venv::inspect(&t.env) == EnvState::Ready && version_mismatch(t).is_none() {
+    let env_state = venv::inspect(&t.env);
+    if fresh && env_state == EnvState::Ready && version_mismatch(t).is_none() {
         return Report::ok(state);
+    }
+    // A creation that failed before is not started again by a prompt or an
+    // entry while nothing it depended on changed.
+    let record = failure::file(ctx.dirs.state.as_deref(), &t.project.key());
+    let needs_making = env_state != EnvState::Ready || version_mismatch(t).is_some();
+    let inputs = creation_inputs(ctx, t);
+    let path_var = ctx.system_path().to_string_lossy().into_owned();
+    if needs_making && matches!(when, SyncWhen::Changed | SyncWhen::Entering) {
+        if let Some(r) = record.as_deref().and_then(failure::read) {
+            if failure::still_holds(&r, &path_var, &inputs) {
+                return recorded_failure(t, &r, &inputs);
+            }
+        }
     }
     let _lock = match ctx.dirs.lock_dir() {
         Some(dir) => match lock::acquire(&dir, &t.project.key(), &t.project.display(ctx)) {
@@ -79,11 +98,37 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
         // Without a home there is no lock folder; the env may still be made.
         None => None,
     };
-    if let Err(e) = make_ready(ctx, t) {
-        return Report::unusable(e);
-    }
+    // Everything started from here on (interpreter probes too) starts in
+    // the project root, never in the caller's folder.
+    let _in_root = InRoot::enter(&t.project.root);
+    let uv_config = UvConfig::choose(&t.project.root, ctx.lookup());
+    let made = match make_ready(ctx, t, &uv_config) {
+        Ok(made) => {
+            if let Some(r) = &record {
+                failure::clear(r);
+            }
+            made
+        }
+        Err(Failed::Other(e)) => return Report::unusable(e),
+        Err(Failed::Creation(e)) => {
+            let first = e.hint.clone().unwrap_or_else(|| "see the output above".into());
+            let e = e.with_hint(format!(
+                "{first}; it is tried again when {DEPENDS}; `autovenv sync` retries now"
+            ));
+            if let Some(r) = &record {
+                failure::write(r, &e, &path_var, &inputs);
+            }
+            let mut report = Report::unusable(e);
+            report.watch = watchable(&inputs);
+            return report;
+        }
+    };
     let uv = ctx.find_program("uv");
     let version = venv::version(&t.env).unwrap_or_default();
+    let seed = match &made {
+        Some(Pip::Wheel(w)) => Some(w.as_path()),
+        _ => None,
+    };
     let request = sync::Request {
         root: &t.project.root,
         env: &t.env,
@@ -91,6 +136,8 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
         top: &t.settings.requirements,
         mode: t.settings.sync,
         uv: uv.as_deref(),
+        uv_config: &uv_config,
+        seed,
         force: when == SyncWhen::Force,
         retry_failed: when == SyncWhen::RetryFailed,
         retry_interrupted: when != SyncWhen::Changed,
@@ -102,6 +149,13 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
     let installing = t.env.join(INSTALLING_MARK);
     let _ = std::fs::write(&installing, b"");
     let result = sync::sync(&request);
+    // pip goes in with the first install; when there was none (nothing
+    // listed, sync off) or it failed, on its own.
+    if seed.is_some() && !t.env.join("bin/pip").exists() {
+        if let Err(e) = sync::install_seed(&request) {
+            msg::error(&e);
+        }
+    }
     let _ = std::fs::remove_file(&installing);
     match result {
         Ok(Outcome::StillFailing(_))
@@ -109,8 +163,43 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
         | Ok(Outcome::UpToDate)
         | Ok(Outcome::Installed)
         | Ok(Outcome::Nothing) => Report::ok(sync::read_state(&t.env)),
-        Err(e) => Report { usable: true, error: Some(e), state: sync::read_state(&t.env) },
+        Err(e) => Report { usable: true, error: Some(e), state: sync::read_state(&t.env), watch: Vec::new() },
     }
+}
+
+/// What a creation depends on: the files that choose the Python and the
+/// creator, the global config, every folder on PATH (a Python or uv
+/// installed there changes it) and pyenv's versions folder.
+fn creation_inputs(ctx: &Context, t: &Trusted) -> Vec<PathBuf> {
+    let root = &t.project.root;
+    let mut inputs: Vec<PathBuf> =
+        [".python-version", crate::config::PROJECT_FILE, crate::config::PYPROJECT].iter().map(|f| root.join(f)).collect();
+    inputs.extend(ctx.dirs.config_file());
+    inputs.extend(std::env::split_paths(&ctx.system_path()).filter(|p| p.is_absolute()));
+    if let Some(pyenv) = ctx.var("PYENV_ROOT").map(PathBuf::from).or_else(|| ctx.home().map(|h| h.join(".pyenv"))) {
+        inputs.push(pyenv.join("versions"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    inputs.retain(|p| seen.insert(p.clone()));
+    inputs
+}
+
+/// The folders among `inputs` that exist: the hook tests those at every
+/// prompt (the project's files are watched anyway).
+fn watchable(inputs: &[PathBuf]) -> Vec<PathBuf> {
+    inputs.iter().filter(|p| p.is_dir()).cloned().collect()
+}
+
+/// What a failed creation waits for, in the hints.
+const DEPENDS: &str = "the project's Python setting or config changes or a new Python or uv appears on PATH";
+
+/// One line: prompts and entries after a failed creation say only this.
+fn recorded_failure(t: &Trusted, r: &failure::Record, inputs: &[PathBuf]) -> Report {
+    let name = rel_name(&t.project.root, &t.env);
+    let e = Error::new(format!("{name}/ could not be made: {}; run `autovenv sync` to retry", r.error));
+    let mut report = Report::unusable(e);
+    report.watch = watchable(inputs);
+    report
 }
 
 /// The env's Python no longer matches an exact version the project asks
@@ -132,65 +221,75 @@ fn version_mismatch(t: &Trusted) -> Option<String> {
     (!matches).then(|| format!("it has Python {have} but {source} asks for {want}"))
 }
 
+/// Why the env is not ready: a creation that failed (recorded, so it is
+/// not started again at every prompt) or anything else.
+enum Failed {
+    Creation(Error),
+    Other(Error),
+}
+
 /// Under the lock: look again (another shell may have just made it), then
-/// create or rebuild.
-fn make_ready(ctx: &Context, t: &Trusted) -> Result<()> {
+/// create or rebuild. `Some` when it made a new env, with where its pip
+/// comes from.
+fn make_ready(ctx: &Context, t: &Trusted, uv_config: &UvConfig) -> std::result::Result<Option<Pip>, Failed> {
+    let other = Failed::Other;
     let name = rel_name(&t.project.root, &t.env);
     match venv::inspect(&t.env) {
         EnvState::Ready if t.env.join(INSTALLING_MARK).exists() => {
             if t.env.join(venv::OWNER_MARK).exists() {
                 msg::info(&format!("rebuilding {name}/: an install into it was interrupted"));
-                venv::remove_owned(&t.env)?;
+                venv::remove_owned(&t.env).map_err(other)?;
             } else {
                 msg::warn(&format!(
                     "an install into {name}/ was interrupted; autovenv did not make it, so it retries in place"
                 ));
                 let _ = std::fs::remove_file(t.env.join(INSTALLING_MARK));
-                return Ok(());
+                return Ok(None);
             }
         }
         EnvState::Ready => match version_mismatch(t) {
-            None => return Ok(()),
+            None => return Ok(None),
             Some(why) if t.env.join(venv::OWNER_MARK).exists() => {
                 // Find the wanted Python before deleting anything: a typo in
                 // .python-version used to delete a working env and then fail
                 // to make a new one. Now the env stays on disk (inactive,
                 // with the error) and undoing the edit brings it back.
-                let maker = maker(ctx, &t.settings)?;
-                let interpreter = find_interpreter(ctx, t)?;
+                let maker = maker(ctx, &t.settings).map_err(Failed::Creation)?;
+                let interpreter = find_interpreter(ctx, t).map_err(Failed::Creation)?;
                 msg::info(&format!("rebuilding {name}/: {why}"));
-                venv::remove_owned(&t.env)?;
-                return create_with(ctx, t, &name, &maker, interpreter);
+                venv::remove_owned(&t.env).map_err(other)?;
+                return create_with(ctx, t, &name, &maker, interpreter, uv_config).map(Some).map_err(Failed::Creation);
             }
             Some(why) => {
                 msg::warn(&format!("{name}/ {why}; autovenv did not make it, so it is used as it is"));
-                return Ok(());
+                return Ok(None);
             }
         },
         EnvState::Missing => {}
         EnvState::Incomplete => {
             msg::info(&format!("rebuilding {name}/: its creation was interrupted"));
-            venv::remove_owned(&t.env)?;
+            venv::remove_owned(&t.env).map_err(other)?;
         }
         EnvState::Broken { owned: true } => {
             msg::info(&format!("rebuilding {name}/: its Python interpreter is gone"));
-            venv::remove_owned(&t.env)?;
+            venv::remove_owned(&t.env).map_err(other)?;
         }
         EnvState::Broken { owned: false } => {
-            return Err(Error::new(format!(
-                "{} is a virtual environment whose Python interpreter is gone",
-                t.env.display()
-            ))
-            .with_hint(
-                "autovenv did not make it, so it will not delete it; remove it and autovenv will make a new one",
+            return Err(other(
+                Error::new(format!("{} is a virtual environment whose Python interpreter is gone", t.env.display()))
+                    .with_hint(
+                        "autovenv did not make it, so it will not delete it; remove it and autovenv will make a new one",
+                    ),
             ));
         }
         EnvState::Foreign(why) => {
-            return Err(Error::new(format!("{} {why}; leaving it untouched", t.env.display()))
-                .with_hint("move it away, or set `env_dir` in .autovenv.toml to use another folder"));
+            return Err(other(
+                Error::new(format!("{} {why}; leaving it untouched", t.env.display()))
+                    .with_hint("move it away, or set `env_dir` in .autovenv.toml to use another folder"),
+            ));
         }
     }
-    create(ctx, t, &name)
+    create(ctx, t, &name, uv_config).map(Some).map_err(Failed::Creation)
 }
 
 fn find_interpreter(ctx: &Context, t: &Trusted) -> Result<python::Interpreter> {
@@ -201,15 +300,31 @@ fn find_interpreter(ctx: &Context, t: &Trusted) -> Result<python::Interpreter> {
     python::find(request.as_ref(), &ctx.system_path(), pyenv_root.as_deref(), uv.as_deref())
 }
 
-fn create(ctx: &Context, t: &Trusted, name: &str) -> Result<()> {
+fn create(ctx: &Context, t: &Trusted, name: &str, uv_config: &UvConfig) -> Result<Pip> {
     let maker = maker(ctx, &t.settings)?;
     let interpreter = find_interpreter(ctx, t)?;
-    create_with(ctx, t, name, &maker, interpreter)
+    create_with(ctx, t, name, &maker, interpreter, uv_config)
 }
 
-fn create_with(ctx: &Context, t: &Trusted, name: &str, maker: &Maker, interpreter: python::Interpreter) -> Result<()> {
-    msg::info(&format!("creating {name}/ with Python {} ({})", interpreter.version, maker.name()));
-    if let Err(e) = venv::create(&t.env, &interpreter.path, maker) {
+fn create_with(
+    ctx: &Context,
+    t: &Trusted,
+    name: &str,
+    maker: &Maker,
+    interpreter: python::Interpreter,
+    uv_config: &UvConfig,
+) -> Result<Pip> {
+    let pip = venv::pip_source(maker, &interpreter.path, &interpreter.version);
+    msg::info(&format!("creating {name}/ with Python {} ({}{})", interpreter.version, maker.name(), pip.describe()));
+    let make = venv::Make {
+        root: &t.project.root,
+        env: &t.env,
+        interpreter: &interpreter.path,
+        maker,
+        pip: &pip,
+        uv_config,
+    };
+    if let Err(e) = venv::create(&make) {
         // Leave nothing half-made behind for the next prompt to trip on.
         let _ = venv::remove_owned(&t.env);
         return Err(e);
@@ -218,10 +333,10 @@ fn create_with(ctx: &Context, t: &Trusted, name: &str, maker: &Maker, interprete
         match gitignore::ensure_ignored(&t.project.root, &t.env) {
             Ok(Some(file)) => msg::info(&format!("added /{name} to {}", crate::fsutil::tilde(&file, ctx.home()))),
             Ok(None) => {}
-            Err(e) => msg::warn(&e.message),
+            Err(e) => msg::warn_error(&e),
         }
     }
-    Ok(())
+    Ok(pip)
 }
 
 fn maker(ctx: &Context, s: &Settings) -> Result<Maker> {

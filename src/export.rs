@@ -180,6 +180,9 @@ fn target_for(
             watch.add(&root.join(&s.path));
         }
     }
+    for p in &report.watch {
+        watch.add(p);
+    }
     if report.usable {
         target
     } else {

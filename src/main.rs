@@ -1,6 +1,7 @@
 //! autovenv: parse the command line and dispatch. Nothing else lives here.
 
 mod act;
+mod child;
 mod cli;
 mod commands;
 mod config;
@@ -9,6 +10,7 @@ mod dirs;
 mod error;
 mod exec;
 mod export;
+mod failure;
 mod fsutil;
 mod gitignore;
 mod hook;

@@ -25,6 +25,7 @@ pub struct Status {
     /// How it is trusted: "record", "prefix <path>", or null.
     pub trusted_by: Option<String>,
     pub python: Option<String>,
+    /// The requirements files that exist (includes too); empty when none.
     pub requirements: Vec<String>,
     /// "ok", "stale", "failed", "never", "off", or null when there is no env.
     pub sync: Option<String>,
@@ -34,6 +35,11 @@ pub struct Status {
     pub reason: Option<String>,
     /// A problem with the env or the config, if any.
     pub problem: Option<String>,
+    /// The last creation of the env failed (and is not retried by prompts
+    /// until something it depended on changes): its error.
+    pub creation_error: Option<String>,
+    /// What to do about `problem`, `creation_error`, `sync_error` or `reason`.
+    pub hint: Option<String>,
 }
 
 pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
@@ -42,6 +48,7 @@ pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
         Ok(r) => r,
         Err(e) => {
             s.reason = Some(e.message);
+            s.hint = e.hint;
             return s;
         }
     };
@@ -53,6 +60,7 @@ pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
             // problem to show, as a broken project config is below.
             s.problem = Some(e.message.clone());
             s.reason = Some(e.message);
+            s.hint = e.hint;
             return s;
         }
     };
@@ -64,6 +72,7 @@ pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
     };
     if !s.allowed {
         s.reason = Some("not allowed; run `autovenv allow`".into());
+        s.hint = Some("run `autovenv allow` to create and activate its env".into());
         return s;
     }
     let t = match resolve::trusted(ctx, project) {
@@ -71,14 +80,19 @@ pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
         Err(e) => {
             s.problem = Some(e.message.clone());
             s.reason = Some(e.message);
+            s.hint = e.hint;
             return s;
         }
     };
     s.env = Some(t.env.clone());
     s.requirements = sync::watched_files(&root, &t.settings.requirements).unwrap_or_else(|e| {
         s.problem = Some(e.message);
+        s.hint = e.hint;
         t.settings.requirements.clone()
     });
+    // A top-level file that does not exist is watched (it may appear) but
+    // is not a requirements file the project has.
+    s.requirements.retain(|f| root.join(f).is_file());
     let state = venv::inspect(&t.env);
     s.exists = state != EnvState::Missing;
     s.python = venv::version(&t.env);
@@ -86,6 +100,16 @@ pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
         s.problem = Some(p);
     }
     s.sync = s.exists.then(|| sync_state(&t, &s.python, &mut s.sync_error));
+    if s.sync_error.is_some() && s.sync.as_deref() == Some("failed") && s.hint.is_none() {
+        s.hint = Some("fix the file, or run `autovenv sync` to retry".into());
+    }
+    if state != EnvState::Ready {
+        let record = crate::failure::file(ctx.dirs.state.as_deref(), &t.project.key());
+        if let Some(r) = record.as_deref().and_then(crate::failure::read) {
+            s.creation_error = Some(r.error);
+            s.hint = r.hint.or(s.hint.take());
+        }
+    }
 
     let cur = Current::from_env(ctx.lookup());
     s.active =
@@ -157,6 +181,9 @@ pub fn render_human(ctx: &Context, s: &Status) -> Vec<u8> {
         if let Some(r) = &s.reason {
             rows.push(("why", r.clone()));
         }
+        if let Some(h) = &s.hint {
+            rows.push(("hint", h.clone()));
+        }
         return table(&rows);
     };
     rows.push(("project", tilde(root, home)));
@@ -164,7 +191,7 @@ pub fn render_human(ctx: &Context, s: &Status) -> Vec<u8> {
         "allowed",
         match &s.trusted_by {
             Some(by) => good(true, &format!("yes ({by})")),
-            None => good(false, "no; run `autovenv allow`"),
+            None => good(false, "no"),
         },
     ));
     if let Some(env) = &s.env {
@@ -186,6 +213,12 @@ pub fn render_human(ctx: &Context, s: &Status) -> Vec<u8> {
     ));
     if let Some(p) = &s.problem {
         rows.push(("problem", paint(p, "31")));
+    }
+    if let Some(e) = &s.creation_error {
+        rows.push(("creation", paint(&format!("failed: {e}"), "31")));
+    }
+    if let Some(h) = &s.hint {
+        rows.push(("hint", h.clone()));
     }
     table(&rows)
 }

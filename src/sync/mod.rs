@@ -17,6 +17,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::child::{self, UvConfig};
 use crate::config::SyncMode;
 use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
@@ -237,6 +238,10 @@ pub struct Request<'a> {
     pub top: &'a [String],
     pub mode: SyncMode,
     pub uv: Option<&'a Path>,
+    /// The uv configuration the installer reads (see child.rs).
+    pub uv_config: &'a UvConfig,
+    /// A new env's pip wheel, installed together with the requirements.
+    pub seed: Option<&'a Path>,
     /// Run the installer even when the digest matches (`autovenv sync --force`).
     pub force: bool,
     /// Run it again when the digest matches a failed install (`autovenv sync`).
@@ -386,26 +391,18 @@ enum Failure {
 /// their own progress. Always `<env>/bin/python -m pip` or uv with
 /// `--python`, never the env's `bin/pip` launcher script.
 fn install(req: &Request, top: &[&String]) -> std::result::Result<(), Failure> {
-    let python = venv::python(req.env);
-    let (mut cmd, name) = match req.uv {
-        Some(uv) => {
-            let mut c = Command::new(uv);
-            c.args(["pip", "install", "--python"]).arg(&python);
-            if req.mode == SyncMode::Exact {
-                c.arg("--exact");
-            }
-            (c, "uv pip install")
-        }
-        None => {
-            let mut c = Command::new(&python);
-            c.args(["-m", "pip", "install", "--disable-pip-version-check"]);
-            (c, "pip install")
-        }
-    };
+    let mut cmd = installer(req);
+    let name = if req.uv.is_some() { "uv pip install" } else { "pip install" };
+    if req.mode == SyncMode::Exact && req.uv.is_some() {
+        cmd.arg("--exact");
+    }
+    if let Some(w) = req.seed {
+        cmd.arg(w);
+    }
     for f in top {
         cmd.arg("-r").arg(f);
     }
-    cmd.current_dir(req.root).stdin(std::process::Stdio::null()).stdout(venv::stderr_stdio());
+    cmd.stdin(std::process::Stdio::null()).stdout(venv::stderr_stdio());
     let status = {
         let _guard = crate::signals::DeferInterrupt::new();
         cmd.status().map_err(|e| Failure::Failed(format!("cannot run {name}: {e}")))?
@@ -424,6 +421,45 @@ fn install(req: &Request, top: &[&String]) -> std::result::Result<(), Failure> {
     Err(Failure::Failed(format!("installing {} failed ({name} {})", files.join(", "), venv::exit_text(status))))
 }
 
+/// `uv pip install --python <env>` or `<env>/bin/python -I -m pip install`,
+/// in the project root.
+fn installer(req: &Request) -> Command {
+    let python = venv::python(req.env);
+    match req.uv {
+        Some(uv) => {
+            let mut c = child::uv(uv, req.root, req.uv_config, &["pip", "install"]);
+            c.arg("--python").arg(&python);
+            c
+        }
+        None => child::python(
+            &python,
+            req.root,
+            &["-m", "pip", "install", "--disable-pip-version-check"].map(std::ffi::OsStr::new),
+        ),
+    }
+}
+
+/// A new env's pip on its own, when no install of requirements took it.
+pub fn install_seed(req: &Request) -> Result<()> {
+    let Some(w) = req.seed else { return Ok(()) };
+    let status = {
+        let _guard = crate::signals::DeferInterrupt::new();
+        installer(req)
+            .arg("--quiet")
+            .arg(w)
+            .stdin(std::process::Stdio::null())
+            .stdout(venv::stderr_stdio())
+            .status()
+            .map_err(|e| Error::io("cannot install pip", e))?
+    };
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::new(format!("installing pip into {} failed ({})", req.env.display(), venv::exit_text(status)))
+            .with_hint("run `autovenv sync` to retry"))
+    }
+}
+
 /// `exact` with pip: uninstall what is neither listed nor needed by what is
 /// listed. (Not `pip-sync`-style "only what the file says": a hand-written
 /// file does not list dependencies, and removing them would break the env.)
@@ -435,8 +471,7 @@ fn remove_unlisted(req: &Request, top: &[&String]) -> std::result::Result<(), Fa
         return Ok(());
     };
     let python = venv::python(req.env);
-    let out = Command::new(&python)
-        .args(["-I", "-c", include_str!("unlisted.py")])
+    let out = child::python(&python, req.root, &["-c", include_str!("unlisted.py")].map(std::ffi::OsStr::new))
         .args(&names)
         .stderr(venv::stderr_stdio())
         .output()
@@ -449,8 +484,8 @@ fn remove_unlisted(req: &Request, top: &[&String]) -> std::result::Result<(), Fa
         return Ok(());
     }
     msg::info(&format!("exact sync: removing {}", extra.join(", ")));
-    let status = Command::new(&python)
-        .args(["-m", "pip", "uninstall", "--yes", "--quiet", "--disable-pip-version-check"])
+    let uninstall = ["-m", "pip", "uninstall", "--yes", "--quiet", "--disable-pip-version-check"];
+    let status = child::python(&python, req.root, &uninstall.map(std::ffi::OsStr::new))
         .args(&extra)
         .stdin(std::process::Stdio::null())
         .stdout(venv::stderr_stdio())
