@@ -110,6 +110,13 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
             made
         }
         Err(Failed::Other(e)) => return Report::unusable(e),
+        // Ctrl-C is not a failure to remember: the shell holds it back
+        // until the next entry (see export.rs), which tries again.
+        Err(Failed::Creation(e)) if crate::signals::was_interrupted() => {
+            return Report::unusable(
+                e.with_hint("it is made the next time you enter the project, or run `autovenv sync`"),
+            );
+        }
         Err(Failed::Creation(e)) => {
             let first = e.hint.clone().unwrap_or_else(|| "see the output above".into());
             let e = e.with_hint(format!(

@@ -200,6 +200,17 @@ pub fn create(m: &Make) -> Result<()> {
     if !python(env).exists() {
         return Err(Error::new(format!("{} made {} without bin/python", m.maker.name(), env.display())));
     }
+    if matches!(m.pip, Pip::Wheel(_)) {
+        // What `uv venv --seed` writes: `uv pip install --exact` then keeps
+        // pip, which no requirements file lists.
+        let cfg = env.join("pyvenv.cfg");
+        let text = fs::read_to_string(&cfg).unwrap_or_default();
+        if !text.lines().any(|l| l.split('=').next().is_some_and(|k| k.trim() == "seed")) {
+            let sep = if text.is_empty() || text.ends_with('\n') { "" } else { "\n" };
+            fs::write(&cfg, format!("{text}{sep}seed = true\n"))
+                .map_err(|e| Error::io(format!("cannot write {}", cfg.display()), e))?;
+        }
+    }
     if *m.pip == Pip::Ensurepip {
         let mut c = child::python(&python(env), m.root, &["-m".as_ref(), "ensurepip".as_ref(), "--default-pip".as_ref()]);
         run_maker(&mut c, env, "ensurepip")?;
