@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{Creator, Settings, SyncMode};
 use crate::child::{InRoot, UvConfig};
+use crate::config::{Creator, Settings, SyncMode};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::failure;
@@ -119,9 +119,7 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
         }
         Err(Failed::Creation(e)) => {
             let first = e.hint.clone().unwrap_or_else(|| "see the output above".into());
-            let e = e.with_hint(format!(
-                "{first}; it is tried again when {DEPENDS}; `autovenv sync` retries now"
-            ));
+            let e = e.with_hint(format!("{first}; it is tried again when {DEPENDS}; `autovenv sync` retries now"));
             if let Some(r) = &record {
                 failure::write(r, &e, &path_var, &inputs);
             }
@@ -179,8 +177,10 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
 /// installed there changes it) and pyenv's versions folder.
 fn creation_inputs(ctx: &Context, t: &Trusted) -> Vec<PathBuf> {
     let root = &t.project.root;
-    let mut inputs: Vec<PathBuf> =
-        [".python-version", crate::config::PROJECT_FILE, crate::config::PYPROJECT].iter().map(|f| root.join(f)).collect();
+    let mut inputs: Vec<PathBuf> = [".python-version", crate::config::PROJECT_FILE, crate::config::PYPROJECT]
+        .iter()
+        .map(|f| root.join(f))
+        .collect();
     inputs.extend(ctx.dirs.config_file());
     inputs.extend(std::env::split_paths(&ctx.system_path()).filter(|p| p.is_absolute()));
     if let Some(pyenv) = ctx.var("PYENV_ROOT").map(PathBuf::from).or_else(|| ctx.home().map(|h| h.join(".pyenv"))) {
@@ -285,8 +285,8 @@ fn make_ready(ctx: &Context, t: &Trusted, uv_config: &UvConfig) -> std::result::
             return Err(other(
                 Error::new(format!("{} is a virtual environment whose Python interpreter is gone", t.env.display()))
                     .with_hint(
-                        "autovenv did not make it, so it will not delete it; remove it and autovenv will make a new one",
-                    ),
+                    "autovenv did not make it, so it will not delete it; remove it and autovenv will make a new one",
+                ),
             ));
         }
         EnvState::Foreign(why) => {
@@ -323,14 +323,8 @@ fn create_with(
 ) -> Result<Pip> {
     let pip = venv::pip_source(maker, &interpreter.path, &interpreter.version);
     msg::info(&format!("creating {name}/ with Python {} ({}{})", interpreter.version, maker.name(), pip.describe()));
-    let make = venv::Make {
-        root: &t.project.root,
-        env: &t.env,
-        interpreter: &interpreter.path,
-        maker,
-        pip: &pip,
-        uv_config,
-    };
+    let make =
+        venv::Make { root: &t.project.root, env: &t.env, interpreter: &interpreter.path, maker, pip: &pip, uv_config };
     if let Err(e) = venv::create(&make) {
         // Leave nothing half-made behind for the next prompt to trip on.
         let _ = venv::remove_owned(&t.env);

@@ -30,7 +30,9 @@ impl UvConfig {
     pub fn choose(root: &Path, lookup: &dyn Fn(&str) -> Option<OsString>) -> UvConfig {
         let set = |k: &str| lookup(k).is_some_and(|v| !v.is_empty());
         let truthy = |k: &str| {
-            lookup(k).is_some_and(|v| !matches!(v.to_str().map(str::to_ascii_lowercase).as_deref(), Some("" | "0" | "false" | "no" | "off")))
+            lookup(k).is_some_and(|v| {
+                !matches!(v.to_str().map(str::to_ascii_lowercase).as_deref(), Some("" | "0" | "false" | "no" | "off"))
+            })
         };
         if set("UV_CONFIG_FILE") || truthy("UV_NO_CONFIG") {
             return UvConfig::UsersChoice;

@@ -79,7 +79,8 @@ pub fn deny(ctx: &Context, dir: Option<&Path>) -> Result<Vec<u8>> {
     if let Trust::Prefix(prefix) = &p.trust {
         // Not an error: what was asked (no record) is done; what is left
         // is said, and how to finish it.
-        let removed = if had { format!("removed the allow record of {name}") } else { format!("{name} had no allow record") };
+        let removed =
+            if had { format!("removed the allow record of {name}") } else { format!("{name} had no allow record") };
         msg::warn_error(
             &Error::new(format!(
                 "{removed}, but the prefix {} in the global config still trusts it, so it stays active",

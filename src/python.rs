@@ -1066,7 +1066,11 @@ mod tests {
 
     #[test]
     fn unmet_with_real_uv_downloads_nothing() {
-        let uv = real_uv().expect("this machine has uv on PATH");
+        let Some(uv) = real_uv() else {
+            assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "uv not found; CI must install it");
+            eprintln!("SKIPPED: uv not found (this would fail with CI=true)");
+            return;
+        };
         let z = zoo();
         let start = Instant::now();
         let r = req(Request::Version("3.99".into()), ".python-version");

@@ -212,7 +212,8 @@ pub fn create(m: &Make) -> Result<()> {
         }
     }
     if *m.pip == Pip::Ensurepip {
-        let mut c = child::python(&python(env), m.root, &["-m".as_ref(), "ensurepip".as_ref(), "--default-pip".as_ref()]);
+        let mut c =
+            child::python(&python(env), m.root, &["-m".as_ref(), "ensurepip".as_ref(), "--default-pip".as_ref()]);
         run_maker(&mut c, env, "ensurepip")?;
     }
     fs::write(env.join(OWNER_MARK), b"made by autovenv; safe to delete\n")

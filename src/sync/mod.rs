@@ -328,14 +328,16 @@ pub fn sync(req: &Request) -> Result<Outcome> {
         return Ok(Outcome::Nothing);
     }
     let started = Instant::now();
+    let before = installed_dists(req.env);
     match install(req, &top_present) {
         Ok(()) => {
             write_state(req.env, &state)?;
             let names: Vec<&str> = top_present.iter().map(|s| s.as_str()).collect();
             msg::info(&format!(
-                "synced {}: {} in {:.1}s",
+                "synced {} ({}): {} in {:.1}s",
                 names.join(", "),
-                plural(count_requirements(req.root, &present), "package"),
+                plural(count_requirements(req.root, &present), "requirement"),
+                what_changed(&before, &installed_dists(req.env)),
                 started.elapsed().as_secs_f64()
             ));
             Ok(Outcome::Installed)
@@ -362,6 +364,45 @@ fn plural(n: usize, what: &str) -> String {
         format!("1 {what}")
     } else {
         format!("{n} {what}s")
+    }
+}
+
+/// The distributions installed in `env`, name (normalized) to version, from
+/// the `*.dist-info` folders of its site-packages: what the installer did is
+/// the difference, whichever installer it was and whatever it printed.
+fn installed_dists(env: &Path) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(libs) = fs::read_dir(env.join("lib")) else { return out };
+    for lib in libs.flatten() {
+        let Ok(entries) = fs::read_dir(lib.path().join("site-packages")) else { continue };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(stem) = name.strip_suffix(".dist-info") else { continue };
+            if let Some((n, v)) = stem.split_once('-') {
+                out.insert(n.to_ascii_lowercase().replace(['-', '.'], "_"), v.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// "3 installed, 1 changed, 2 removed", or "nothing to change".
+fn what_changed(
+    before: &std::collections::BTreeMap<String, String>,
+    after: &std::collections::BTreeMap<String, String>,
+) -> String {
+    let added = after.keys().filter(|k| !before.contains_key(*k)).count();
+    let removed = before.keys().filter(|k| !after.contains_key(*k)).count();
+    let changed = after.iter().filter(|(k, v)| before.get(*k).is_some_and(|b| b != *v)).count();
+    let parts: Vec<String> = [(added, "installed"), (changed, "changed"), (removed, "removed")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{} {what}", plural(*n, "package")))
+        .collect();
+    if parts.is_empty() {
+        "nothing to change".into()
+    } else {
+        parts.join(", ")
     }
 }
 
@@ -553,6 +594,20 @@ fn requirement_name(line: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_the_installer_did() {
+        let m = |v: &[(&str, &str)]| v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        let before = m(&[("a", "1"), ("b", "1"), ("c", "1")]);
+        let after = m(&[("a", "1"), ("b", "2"), ("d", "1"), ("e", "1")]);
+        assert_eq!(what_changed(&before, &after), "2 packages installed, 1 package changed, 1 package removed");
+        assert_eq!(what_changed(&before, &before), "nothing to change");
+        let t = tempfile::tempdir().unwrap();
+        let sp = t.path().join("lib/python3.11/site-packages");
+        fs::create_dir_all(sp.join("My.Pkg-1.0.dist-info")).unwrap();
+        fs::create_dir_all(sp.join("mypkg")).unwrap();
+        assert_eq!(installed_dists(t.path()), m(&[("my_pkg", "1.0")]));
+    }
 
     fn write(root: &Path, rel: &str, text: &str) {
         let p = root.join(rel);
