@@ -98,6 +98,15 @@ fn evil_links(sb: &Sandbox) -> (PathBuf, PathBuf) {
     let pth = format!("import os; open({:?}, 'a').write('pth\\n')\n", marker.display().to_string());
     build_wheel_with(&dir, "mypkg", "9.0", &[], &[("evil_mypkg.pth", &pth)]);
     build_wheel_with(&dir, "pip", "99.0", &[], &[("evil_pip.pth", &pth)]);
+    // What `uv venv --seed` also wants for Python < 3.12, so that seeding
+    // from this folder works and takes its pip.
+    for w in fs::read_dir(sb.wheels()).unwrap() {
+        let w = w.unwrap().path();
+        let name = w.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("setuptools-") || name.starts_with("wheel-") {
+            fs::copy(&w, dir.join(&name)).unwrap();
+        }
+    }
     (dir, marker)
 }
 
