@@ -186,6 +186,13 @@ fn creation_inputs(ctx: &Context, t: &Trusted) -> Vec<PathBuf> {
     if let Some(pyenv) = ctx.var("PYENV_ROOT").map(PathBuf::from).or_else(|| ctx.home().map(|h| h.join(".pyenv"))) {
         inputs.push(pyenv.join("versions"));
     }
+    // Where `uv python install` puts Pythons (its default, or the override).
+    let data = ctx.var("XDG_DATA_HOME").map(PathBuf::from).filter(|p| p.is_absolute());
+    let uv_pythons = ctx
+        .var("UV_PYTHON_INSTALL_DIR")
+        .map(PathBuf::from)
+        .or_else(|| data.or_else(|| ctx.home().map(|h| h.join(".local/share"))).map(|d| d.join("uv/python")));
+    inputs.extend(uv_pythons.filter(|p| p.is_absolute()));
     let mut seen = std::collections::HashSet::new();
     inputs.retain(|p| seen.insert(p.clone()));
     inputs
