@@ -6,7 +6,9 @@
 //! none of them moved, prompts and entries say it failed instead of running
 //! the creator again; `autovenv sync` and `autovenv allow` retry.
 
+use std::ffi::OsStr;
 use std::fs;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -26,7 +28,8 @@ pub struct Record {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Input {
-    pub path: PathBuf,
+    /// The path's bytes: a folder name need not be UTF-8.
+    pub path: Vec<u8>,
     /// `None`: it did not exist.
     pub mtime_ns: Option<i128>,
     pub size: u64,
@@ -34,13 +37,14 @@ pub struct Input {
 
 impl Input {
     pub fn of(path: &Path) -> Input {
+        let bytes = path.as_os_str().as_bytes().to_vec();
         match fs::metadata(path) {
             Ok(m) => Input {
-                path: path.to_path_buf(),
+                path: bytes,
                 mtime_ns: Some(m.mtime() as i128 * 1_000_000_000 + m.mtime_nsec() as i128),
                 size: m.size(),
             },
-            Err(_) => Input { path: path.to_path_buf(), mtime_ns: None, size: 0 },
+            Err(_) => Input { path: bytes, mtime_ns: None, size: 0 },
         }
     }
 }
@@ -63,8 +67,10 @@ pub fn write(file: &Path, err: &Error, path_var: &str, inputs: &[PathBuf]) {
         path_var: path_var.to_string(),
         inputs: inputs.iter().map(|p| Input::of(p)).collect(),
     };
-    let json = serde_json::to_vec_pretty(&record).expect("record serialises");
-    if let Err(e) = write_atomic(file, &json) {
+    let written = serde_json::to_vec_pretty(&record)
+        .map_err(|e| Error::new(e.to_string()))
+        .and_then(|json| write_atomic(file, &json));
+    if let Err(e) = written {
         crate::msg::warn(&format!("cannot record the failure: {}", e.message));
     }
 }
@@ -76,8 +82,8 @@ pub fn clear(file: &Path) {
 /// Nothing the failed creation depended on has changed since.
 pub fn still_holds(r: &Record, path_var: &str, inputs: &[PathBuf]) -> bool {
     r.path_var == path_var
-        && inputs.iter().all(|p| r.inputs.iter().any(|i| &i.path == p))
-        && r.inputs.iter().all(|i| Input::of(&i.path) == *i)
+        && inputs.iter().all(|p| r.inputs.iter().any(|i| i.path == p.as_os_str().as_bytes()))
+        && r.inputs.iter().all(|i| Input::of(Path::new(OsStr::from_bytes(&i.path))) == *i)
 }
 
 #[cfg(test)]
@@ -101,5 +107,16 @@ mod tests {
         assert!(!still_holds(&r, "/bin", &inputs), ".python-version appeared");
         clear(&f);
         assert!(read(&f).is_none());
+    }
+
+    #[test]
+    fn a_path_that_is_not_utf8_is_recorded() {
+        let t = tempfile::tempdir().unwrap();
+        let odd = t.path().join(OsStr::from_bytes(b"caf\xe9"));
+        fs::create_dir(&odd).unwrap();
+        let f = t.path().join("k.json");
+        write(&f, &Error::new("failed"), "/bin", &[odd.clone()]);
+        let r = read(&f).expect("recorded");
+        assert!(still_holds(&r, "/bin", &[odd]));
     }
 }
