@@ -115,7 +115,7 @@ mod tests {
         let odd = t.path().join(OsStr::from_bytes(b"caf\xe9"));
         fs::create_dir(&odd).unwrap();
         let f = t.path().join("k.json");
-        write(&f, &Error::new("failed"), "/bin", &[odd.clone()]);
+        write(&f, &Error::new("failed"), "/bin", std::slice::from_ref(&odd));
         let r = read(&f).expect("recorded");
         assert!(still_holds(&r, "/bin", &[odd]));
     }

@@ -5,6 +5,7 @@
 //! real pip; the attacker's packages are wheels built here whose `.pth` file
 //! writes a marker at every start of the env's Python.
 
+#[allow(unused_macros)]
 #[macro_use]
 mod common;
 
