@@ -174,3 +174,38 @@ fn the_summary_says_what_was_installed() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("(1 requirement): nothing to change in"), "{err}");
 }
+
+/// `autovenv watch` keeps the hint of what it reports: after `deny`, the
+/// next edit says the project is not allowed and how to allow it.
+#[test]
+fn watch_keeps_the_hint() {
+    let Some(sb) = sandbox_with(&[], Uv::Yes, &["mypkg", "other"]) else { return };
+    let p = sb.project("app").require("mypkg==1.0").create();
+    sb.run_ok(sb.autovenv().arg("allow").arg(p.root()));
+    let log = sb.root().join("watch.log");
+    let mut child = sb
+        .autovenv()
+        .arg("watch")
+        .current_dir(p.root())
+        .stdout(std::process::Stdio::null())
+        .stderr(fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let said = || fs::read_to_string(&log).unwrap_or_default();
+    let wait = |what: &str, cond: &dyn Fn() -> bool| {
+        let t0 = std::time::Instant::now();
+        while !cond() {
+            assert!(t0.elapsed() < std::time::Duration::from_secs(30), "{what}; watch said:\n{}", said());
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    wait("watch starts", &|| said().contains("watching"));
+    sb.run_ok(sb.autovenv().arg("deny").arg(p.root()));
+    fs::write(p.path("requirements.txt"), format!("--no-index\n--find-links {}\nother==1.0\n", sb.wheels().display()))
+        .unwrap();
+    wait("watch says it is not allowed, with the hint", &|| {
+        said().contains("is not allowed") && said().contains("hint: run `autovenv allow`")
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+}
