@@ -119,6 +119,7 @@ pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
             Some(Foreign::Venv(v)) => format!("another venv is active ({}); autovenv leaves it alone", v.display()),
             Some(Foreign::Conda(n)) => format!("conda env {} is active; autovenv leaves it alone", n.to_string_lossy()),
             None if cur.get(plan::AUTOVENV_ENV).is_some() => "this shell has another autovenv env active".into(),
+            None if s.creation_error.is_some() => "its env could not be made (see creation)".into(),
             None => "this shell has not activated it (is the hook in your rc file?)".into(),
         });
     }
