@@ -6,7 +6,10 @@
 #   RUNS=10 bash benches/first_entry.sh
 # Offline: the wheels are built here, and pip/uv only look in that folder.
 # "autovenv" is what the hook runs at the first prompt in a trusted project
-# (`autovenv export bash`). uv's cache is warm after the warm-up round, as it
+# (`autovenv export bash`). Peers, where installed: direnv with a uv `.envrc`
+# (`uv venv --seed`, activate, `uv pip install -r`), and mise with
+# `_.python.venv = { create = true }` plus `uv pip install -r` (its env has
+# no pip in it); each in its own copy of the project, allowed/trusted first. uv's cache is warm after the warm-up round, as it
 # is on a machine that has used uv before; the cold-cache figure is printed
 # too. pip gets its own cache folder, warm after the warm-up round as well.
 set -euo pipefail
@@ -71,25 +74,60 @@ if env -i PATH="$work/bin-nouv:/usr/bin:/bin" sh -c 'command -v uv' >/dev/null; 
 fi
 
 enter="cd $proj && $bin export bash >/dev/null 2>&1 && test -f env/.autovenv-state"
+
+# The peers, each in its own copy of the project (their files are not
+# autovenv markers, but a copy keeps every tool to its own folder).
+direnv=$(command -v direnv || true)
+mise=${MISE:-$(command -v mise || echo /opt/npmtools/node_modules/@jdxcode/mise-linux-x64/bin/mise)}
+[ -x "$mise" ] || mise=
+direnv_cmd=
+mise_cmd=
+if [ -n "$direnv" ]; then
+  mkdir -p "$work/peer-direnv" && cp "$proj/requirements.txt" "$work/peer-direnv/"
+  printf '%s\n' '[ -d .venv ] || uv venv --quiet --seed .venv' '. .venv/bin/activate' \
+    'uv pip install --quiet -r requirements.txt' >"$work/peer-direnv/.envrc"
+  ln -s "$direnv" "$work/bin-uv/direnv"
+  (cd "$work/peer-direnv" && $(e bin-uv) direnv allow)
+  direnv_cmd="cd $work/peer-direnv && direnv export bash >/dev/null 2>&1 && test -f .venv/bin/pip"
+fi
+if [ -n "$mise" ]; then
+  mkdir -p "$work/peer-mise" && cp "$proj/requirements.txt" "$work/peer-mise/"
+  printf '[env]\n_.python.venv = { path = ".venv", create = true }\n' >"$work/peer-mise/mise.toml"
+  ln -s "$mise" "$work/bin-uv/mise"
+  (cd "$work/peer-mise" && $(e bin-uv) mise trust --quiet)
+  mise_cmd="cd $work/peer-mise && mise env -s bash >/dev/null 2>&1 && uv pip install --quiet --python .venv/bin/python -r requirements.txt"
+fi
 manual="cd $proj && python3 -m venv env && env/bin/pip install -r requirements.txt >/dev/null 2>&1"
 
 # Interleaved rounds (the order rotates every round) rather than one block
 # per command, so a load change on a shared machine hits all of them alike.
-"$py" - "$runs" "$work" "$proj" "$(e bin-nouv)" "$(e bin-uv)" "$manual" "$enter" <<'EOF'
+"$py" - "$runs" "$work" "$proj" "$(e bin-nouv)" "$(e bin-uv)" "$manual" "$enter" "$direnv_cmd" "$mise_cmd" <<'EOF'
 import shlex, shutil, statistics, subprocess, sys, time
-runs, work, proj, nouv, withuv, manual, enter = sys.argv[1:]
+runs, work, proj, nouv, withuv, manual, enter, direnv, mise = sys.argv[1:]
 cases = {
-    "manual (`python3 -m venv env && env/bin/pip install -r requirements.txt`)": (nouv, manual, False),
-    "autovenv, no uv (`python -m venv` + `python -m pip`)": (nouv, enter, False),
-    "autovenv, uv (`uv venv --seed` + `uv pip install`)": (withuv, enter, False),
-    "autovenv, uv, cold uv cache": (withuv, enter, True),
+    "manual (`python3 -m venv env && env/bin/pip install -r requirements.txt`)": (nouv, manual, False, proj),
+    "autovenv, no uv (`python -m venv` + `python -m pip`)": (nouv, enter, False, proj),
+    "autovenv, uv (`uv venv` + one `uv pip install` with pip from the bundled wheel)": (withuv, enter, False, proj),
+    "autovenv, uv, cold uv cache": (withuv, enter, True, proj),
 }
+targets = ["", "≤ 1.05×", "≤ 0.10×", ""]
+if direnv:
+    cases["direnv, uv `.envrc` (`uv venv --seed` + `uv pip install`)"] = (withuv, direnv, False, f"{work}/peer-direnv")
+    targets.append("")
+else:
+    print("direnv not installed: its row is skipped")
+if mise:
+    cases["mise (`_.python.venv` create, no pip) + `uv pip install`"] = (withuv, mise, False, f"{work}/peer-mise")
+    targets.append("")
+else:
+    print("mise not installed: its row is skipped")
 times = {k: [] for k in cases}
 names = list(cases)
 for r in range(int(runs) + 1):  # round 0 is a warm-up, not counted
     for k in names[r % len(names):] + names[: r % len(names)]:
-        env, cmd, cold = cases[k]
-        shutil.rmtree(f"{proj}/env", ignore_errors=True)
+        env, cmd, cold, where = cases[k]
+        shutil.rmtree(f"{where}/env", ignore_errors=True)
+        shutil.rmtree(f"{where}/.venv", ignore_errors=True)
         if cold:
             shutil.rmtree(f"{work}/uv-cache", ignore_errors=True)
         t = time.perf_counter()
@@ -97,7 +135,6 @@ for r in range(int(runs) + 1):  # round 0 is a warm-up, not counted
         if r:
             times[k].append(time.perf_counter() - t)
 base = statistics.median(times[names[0]])
-targets = ["", "≤ 1.05×", "≤ 0.10×", ""]
 print(f"first entry into a project with 8 small wheels; medians of {runs} interleaved rounds\n")
 print("| what | median | min – max | vs manual | target |")
 print("|---|---|---|---|---|")

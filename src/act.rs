@@ -2,18 +2,20 @@
 //! with side effects on the project (env folder, `.gitignore`, installs);
 //! everything here runs under the project lock.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use crate::child::{InRoot, UvConfig};
 use crate::config::{Creator, Settings, SyncMode};
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::failure;
 use crate::gitignore;
 use crate::lock;
 use crate::msg;
 use crate::python;
 use crate::resolve::Trusted;
 use crate::sync::{self, Outcome};
-use crate::venv::{self, EnvState, Maker};
+use crate::venv::{self, EnvState, Maker, Pip};
 
 /// In the env while the installer runs; see `ensure`.
 pub const INSTALLING_MARK: &str = ".autovenv-installing";
@@ -24,14 +26,17 @@ pub struct Report {
     pub error: Option<Error>,
     /// The sync state as this left it, so callers need not read it again.
     pub state: Option<sync::State>,
+    /// A failed creation's inputs a shell can watch cheaply (folders on
+    /// PATH, pyenv's versions): when one moves, the next prompt retries.
+    pub watch: Vec<PathBuf>,
 }
 
 impl Report {
     fn ok(state: Option<sync::State>) -> Report {
-        Report { usable: true, error: None, state }
+        Report { usable: true, error: None, state, watch: Vec::new() }
     }
     fn unusable(e: Error) -> Report {
-        Report { usable: false, error: Some(e), state: None }
+        Report { usable: false, error: Some(e), state: None, watch: Vec::new() }
     }
 }
 
@@ -68,13 +73,27 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
             SyncWhen::RetryFailed => state.as_ref().is_none_or(|s| s.error.is_none() && !s.interrupted),
             SyncWhen::Force => false,
         };
-    if fresh && venv::inspect(&t.env) == EnvState::Ready && version_mismatch(t).is_none() {
+    let env_state = venv::inspect(&t.env);
+    if fresh && env_state == EnvState::Ready && version_mismatch(t).is_none() {
         // A command (not a prompt) checks the env out of git even when
         // nothing else is to do: git's work is too slow for a prompt.
         if t.settings.gitignore && matches!(when, SyncWhen::RetryFailed | SyncWhen::Force) {
             keep_out_of_git(ctx, t, false);
         }
         return Report::ok(state);
+    }
+    // A creation that failed before is not started again by a prompt or an
+    // entry while nothing it depended on changed.
+    let record = failure::file(ctx.dirs.state.as_deref(), &t.project.key());
+    let needs_making = env_state != EnvState::Ready || version_mismatch(t).is_some();
+    let inputs = creation_inputs(ctx, t);
+    let path_var = ctx.system_path().to_string_lossy().into_owned();
+    if needs_making && matches!(when, SyncWhen::Changed | SyncWhen::Entering) {
+        if let Some(r) = record.as_deref().and_then(failure::read) {
+            if failure::still_holds(&r, &path_var, &inputs) {
+                return recorded_failure(t, &r, &inputs);
+            }
+        }
     }
     let _lock = match ctx.dirs.lock_dir() {
         Some(dir) => match lock::acquire(&dir, &t.project.key(), &t.project.display(ctx)) {
@@ -84,15 +103,45 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
         // Without a home there is no lock folder; the env may still be made.
         None => None,
     };
-    let fresh = match make_ready(ctx, t) {
-        Ok(fresh) => fresh,
-        Err(e) => return Report::unusable(e),
+    // Everything started from here on (interpreter probes too) starts in
+    // the project root, never in the caller's folder.
+    let _in_root = InRoot::enter(&t.project.root);
+    let uv_config = UvConfig::choose(&t.project.root, ctx.lookup());
+    let made = match make_ready(ctx, t, &uv_config) {
+        Ok(made) => {
+            if let Some(r) = &record {
+                failure::clear(r);
+            }
+            made
+        }
+        Err(Failed::Other(e)) => return Report::unusable(e),
+        // Ctrl-C is not a failure to remember: the shell holds it back
+        // until the next entry (see export.rs), which tries again.
+        Err(Failed::Creation(e)) if crate::signals::was_interrupted() => {
+            return Report::unusable(
+                e.with_hint("it is made the next time you enter the project, or run `autovenv sync`"),
+            );
+        }
+        Err(Failed::Creation(e)) => {
+            let first = e.hint.clone().unwrap_or_else(|| "see the output above".into());
+            let e = e.with_hint(format!("{first}; it is tried again when {DEPENDS}; `autovenv sync` retries now"));
+            if let Some(r) = &record {
+                failure::write(r, &e, &path_var, &inputs);
+            }
+            let mut report = Report::unusable(e);
+            report.watch = watchable(&inputs);
+            return report;
+        }
     };
     if t.settings.gitignore {
-        keep_out_of_git(ctx, t, fresh);
+        keep_out_of_git(ctx, t, made.is_some());
     }
     let uv = ctx.find_program("uv");
     let version = venv::version(&t.env).unwrap_or_default();
+    let seed = match &made {
+        Some(Pip::Wheel(w)) => Some(w.as_path()),
+        _ => None,
+    };
     let request = sync::Request {
         root: &t.project.root,
         env: &t.env,
@@ -100,6 +149,8 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
         top: &t.settings.requirements,
         mode: t.settings.sync,
         uv: uv.as_deref(),
+        uv_config: &uv_config,
+        seed,
         force: when == SyncWhen::Force,
         retry_failed: when == SyncWhen::RetryFailed,
         retry_interrupted: when != SyncWhen::Changed,
@@ -111,6 +162,13 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
     let installing = t.env.join(INSTALLING_MARK);
     let _ = crate::fsutil::write_nofollow(&installing, b"");
     let result = sync::sync(&request);
+    // pip goes in with the first install; when there was none (nothing
+    // listed, sync off) or it failed, on its own.
+    if seed.is_some() && !t.env.join("bin/pip").exists() {
+        if let Err(e) = sync::install_seed(&request) {
+            msg::error(&e);
+        }
+    }
     let _ = std::fs::remove_file(&installing);
     match result {
         Ok(Outcome::StillFailing(_))
@@ -118,8 +176,52 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
         | Ok(Outcome::UpToDate)
         | Ok(Outcome::Installed)
         | Ok(Outcome::Nothing) => Report::ok(sync::read_state(&t.env)),
-        Err(e) => Report { usable: true, error: Some(e), state: sync::read_state(&t.env) },
+        Err(e) => Report { usable: true, error: Some(e), state: sync::read_state(&t.env), watch: Vec::new() },
     }
+}
+
+/// What a creation depends on: the files that choose the Python and the
+/// creator, the global config, every folder on PATH (a Python or uv
+/// installed there changes it) and pyenv's versions folder.
+fn creation_inputs(ctx: &Context, t: &Trusted) -> Vec<PathBuf> {
+    let root = &t.project.root;
+    let mut inputs: Vec<PathBuf> = [".python-version", crate::config::PROJECT_FILE, crate::config::PYPROJECT]
+        .iter()
+        .map(|f| root.join(f))
+        .collect();
+    inputs.extend(ctx.dirs.config_file());
+    inputs.extend(std::env::split_paths(&ctx.system_path()).filter(|p| p.is_absolute()));
+    if let Some(pyenv) = ctx.var("PYENV_ROOT").map(PathBuf::from).or_else(|| ctx.home().map(|h| h.join(".pyenv"))) {
+        inputs.push(pyenv.join("versions"));
+    }
+    // Where `uv python install` puts Pythons (its default, or the override).
+    let data = ctx.var("XDG_DATA_HOME").map(PathBuf::from).filter(|p| p.is_absolute());
+    let uv_pythons = ctx
+        .var("UV_PYTHON_INSTALL_DIR")
+        .map(PathBuf::from)
+        .or_else(|| data.or_else(|| ctx.home().map(|h| h.join(".local/share"))).map(|d| d.join("uv/python")));
+    inputs.extend(uv_pythons.filter(|p| p.is_absolute()));
+    let mut seen = std::collections::HashSet::new();
+    inputs.retain(|p| seen.insert(p.clone()));
+    inputs
+}
+
+/// The folders among `inputs` that exist: the hook tests those at every
+/// prompt (the project's files are watched anyway).
+fn watchable(inputs: &[PathBuf]) -> Vec<PathBuf> {
+    inputs.iter().filter(|p| p.is_dir()).cloned().collect()
+}
+
+/// What a failed creation waits for, in the hints.
+const DEPENDS: &str = "the project's Python setting or config changes or a new Python or uv appears on PATH";
+
+/// One line: prompts and entries after a failed creation say only this.
+fn recorded_failure(t: &Trusted, r: &failure::Record, inputs: &[PathBuf]) -> Report {
+    let name = rel_name(&t.project.root, &t.env);
+    let e = Error::new(format!("{name}/ could not be made: {}; run `autovenv sync` to retry", r.error));
+    let mut report = Report::unusable(e);
+    report.watch = watchable(inputs);
+    report
 }
 
 /// The env's Python no longer matches an exact version the project asks
@@ -141,66 +243,75 @@ fn version_mismatch(t: &Trusted) -> Option<String> {
     (!matches).then(|| format!("it has Python {have} but {source} asks for {want}"))
 }
 
+/// Why the env is not ready: a creation that failed (recorded, so it is
+/// not started again at every prompt) or anything else.
+enum Failed {
+    Creation(Error),
+    Other(Error),
+}
+
 /// Under the lock: look again (another shell may have just made it), then
-/// create or rebuild.
-/// `Ok(true)` when the env was made (or remade) now.
-fn make_ready(ctx: &Context, t: &Trusted) -> Result<bool> {
+/// create or rebuild. `Some` when it made a new env, with where its pip
+/// comes from.
+fn make_ready(ctx: &Context, t: &Trusted, uv_config: &UvConfig) -> std::result::Result<Option<Pip>, Failed> {
+    let other = Failed::Other;
     let name = rel_name(&t.project.root, &t.env);
     match venv::inspect(&t.env) {
         EnvState::Ready if t.env.join(INSTALLING_MARK).exists() => {
             if t.env.join(venv::OWNER_MARK).exists() {
                 msg::info(&format!("rebuilding {name}/: an install into it was interrupted"));
-                venv::remove_owned(&t.env)?;
+                venv::remove_owned(&t.env).map_err(other)?;
             } else {
                 msg::warn(&format!(
                     "an install into {name}/ was interrupted; autovenv did not make it, so it retries in place"
                 ));
                 let _ = std::fs::remove_file(t.env.join(INSTALLING_MARK));
-                return Ok(false);
+                return Ok(None);
             }
         }
         EnvState::Ready => match version_mismatch(t) {
-            None => return Ok(false),
+            None => return Ok(None),
             Some(why) if t.env.join(venv::OWNER_MARK).exists() => {
                 // Find the wanted Python before deleting anything: a typo in
                 // .python-version used to delete a working env and then fail
                 // to make a new one. Now the env stays on disk (inactive,
                 // with the error) and undoing the edit brings it back.
-                let maker = maker(ctx, &t.settings)?;
-                let interpreter = find_interpreter(ctx, t)?;
+                let maker = maker(ctx, &t.settings).map_err(Failed::Creation)?;
+                let interpreter = find_interpreter(ctx, t).map_err(Failed::Creation)?;
                 msg::info(&format!("rebuilding {name}/: {why}"));
-                venv::remove_owned(&t.env)?;
-                return create_with(ctx, t, &name, &maker, interpreter).map(|()| true);
+                venv::remove_owned(&t.env).map_err(other)?;
+                return create_with(ctx, t, &name, &maker, interpreter, uv_config).map(Some).map_err(Failed::Creation);
             }
             Some(why) => {
                 msg::warn(&format!("{name}/ {why}; autovenv did not make it, so it is used as it is"));
-                return Ok(false);
+                return Ok(None);
             }
         },
         EnvState::Missing => {}
         EnvState::Incomplete => {
             msg::info(&format!("rebuilding {name}/: its creation was interrupted"));
-            venv::remove_owned(&t.env)?;
+            venv::remove_owned(&t.env).map_err(other)?;
         }
         EnvState::Broken { owned: true } => {
             msg::info(&format!("rebuilding {name}/: its Python interpreter is gone"));
-            venv::remove_owned(&t.env)?;
+            venv::remove_owned(&t.env).map_err(other)?;
         }
         EnvState::Broken { owned: false } => {
-            return Err(Error::new(format!(
-                "{} is a virtual environment whose Python interpreter is gone",
-                t.env.display()
-            ))
-            .with_hint(
-                "autovenv did not make it, so it will not delete it; remove it and autovenv will make a new one",
+            return Err(other(
+                Error::new(format!("{} is a virtual environment whose Python interpreter is gone", t.env.display()))
+                    .with_hint(
+                    "autovenv did not make it, so it will not delete it; remove it and autovenv will make a new one",
+                ),
             ));
         }
         EnvState::Foreign(why) => {
-            return Err(Error::new(format!("{} {why}; leaving it untouched", t.env.display()))
-                .with_hint("move it away, or set `env_dir` in .autovenv.toml to use another folder"));
+            return Err(other(
+                Error::new(format!("{} {why}; leaving it untouched", t.env.display()))
+                    .with_hint("move it away, or set `env_dir` in .autovenv.toml to use another folder"),
+            ));
         }
     }
-    create(ctx, t, &name).map(|()| true)
+    create(ctx, t, &name, uv_config).map(Some).map_err(Failed::Creation)
 }
 
 fn find_interpreter(ctx: &Context, t: &Trusted) -> Result<python::Interpreter> {
@@ -211,25 +322,40 @@ fn find_interpreter(ctx: &Context, t: &Trusted) -> Result<python::Interpreter> {
     python::find(request.as_ref(), &ctx.system_path(), pyenv_root.as_deref(), uv.as_deref())
 }
 
-fn create(ctx: &Context, t: &Trusted, name: &str) -> Result<()> {
+fn create(ctx: &Context, t: &Trusted, name: &str, uv_config: &UvConfig) -> Result<Pip> {
     let maker = maker(ctx, &t.settings)?;
     let interpreter = find_interpreter(ctx, t)?;
-    create_with(ctx, t, name, &maker, interpreter)
+    create_with(ctx, t, name, &maker, interpreter, uv_config)
 }
 
-fn create_with(_ctx: &Context, t: &Trusted, name: &str, maker: &Maker, interpreter: python::Interpreter) -> Result<()> {
+fn create_with(
+    _ctx: &Context,
+    t: &Trusted,
+    name: &str,
+    maker: &Maker,
+    interpreter: python::Interpreter,
+    uv_config: &UvConfig,
+) -> Result<Pip> {
     // Which Python and why, unless it is simply the python3 on PATH.
     let why = match interpreter.source.as_str() {
         "python3 on PATH" => String::new(),
         s => format!(", {s}"),
     };
-    msg::info(&format!("creating {name}/ with Python {} ({}){why}", interpreter.version, maker.name()));
-    if let Err(e) = venv::create(&t.env, &interpreter.path, maker) {
+    let pip = venv::pip_source(maker, &interpreter.path, &interpreter.version);
+    msg::info(&format!(
+        "creating {name}/ with Python {} ({}{}){why}",
+        interpreter.version,
+        maker.name(),
+        pip.describe()
+    ));
+    let make =
+        venv::Make { root: &t.project.root, env: &t.env, interpreter: &interpreter.path, maker, pip: &pip, uv_config };
+    if let Err(e) = venv::create(&make) {
         // Leave nothing half-made behind for the next prompt to trip on.
         let _ = venv::remove_owned(&t.env);
         return Err(e);
     }
-    Ok(())
+    Ok(pip)
 }
 
 /// Checked whenever the env is, not only when it is made: a checkout or a
@@ -237,7 +363,7 @@ fn create_with(_ctx: &Context, t: &Trusted, name: &str, maker: &Maker, interpret
 fn keep_out_of_git(ctx: &Context, t: &Trusted, fresh: bool) {
     let name = rel_name(&t.project.root, &t.env);
     let home = ctx.home();
-    match gitignore::ensure_ignored(&t.project.root, &t.env, fresh, &mut |e| msg::warn(&e.message)) {
+    match gitignore::ensure_ignored(&t.project.root, &t.env, fresh, &mut |e| msg::warn_error(&e)) {
         Ok(gitignore::Done::Nothing) => {}
         Ok(gitignore::Done::Appended(file)) => {
             msg::info(&format!("added /{name} to {}", crate::fsutil::tilde(&file, home)))
@@ -246,7 +372,7 @@ fn keep_out_of_git(ctx: &Context, t: &Trusted, fresh: bool) {
             "kept {name}/ out of git with {} (the project's .gitignore is tracked or not a plain file, so autovenv leaves it alone)",
             crate::fsutil::tilde(&file, home)
         )),
-        Err(e) => msg::warn(&e.message),
+        Err(e) => msg::warn_error(&e),
     }
 }
 

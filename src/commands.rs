@@ -77,7 +77,8 @@ pub fn allow(ctx: &Context, dir: Option<&Path>) -> Result<Vec<u8>> {
     // Make the env now, in the foreground of the command the person typed,
     // so the next prompt only has to activate it.
     let t = resolve::trusted(ctx, resolve::project(ctx, &root)?)?;
-    let report = act::ensure(ctx, &t, false);
+    // Allowing again is also how a person retries what failed.
+    let report = act::ensure_with(ctx, &t, act::SyncWhen::RetryFailed);
     report_result(report)
 }
 
@@ -95,18 +96,25 @@ pub fn deny(ctx: &Context, dir: Option<&Path>) -> Result<Vec<u8>> {
     })?;
     let had = trust::deny(&trust_dir, &p.canonical)?;
     stamp::expire_all(&ctx.dirs);
+    let name = tilde(&root, ctx.home());
     if let Trust::Prefix(prefix) = &p.trust {
-        return Err(Error::new(format!(
-            "{} is trusted by the prefix {} in the global config",
-            tilde(&root, ctx.home()),
-            tilde(prefix, ctx.home())
-        ))
-        .with_hint("remove that entry from trust.prefixes to deny it"));
+        // Not an error: what was asked (no record) is done; what is left
+        // is said, and how to finish it.
+        let removed =
+            if had { format!("removed the allow record of {name}") } else { format!("{name} had no allow record") };
+        msg::warn_error(
+            &Error::new(format!(
+                "{removed}, but the prefix {} in the global config still trusts it, so it stays active",
+                tilde(prefix, ctx.home())
+            ))
+            .with_hint("remove that entry from trust.prefixes to deny it"),
+        );
+        return Ok(Vec::new());
     }
     msg::info(&if had {
-        format!("denied {}; its env stays on disk but is no longer activated", tilde(&root, ctx.home()))
+        format!("denied {name}; its env stays on disk but is no longer activated")
     } else {
-        format!("{} was not allowed", tilde(&root, ctx.home()))
+        format!("{name} was not allowed")
     });
     Ok(Vec::new())
 }

@@ -220,6 +220,9 @@ fn target_for(
             }
         }
     }
+    for p in &report.watch {
+        watch.add(p);
+    }
     if report.usable {
         target
     } else {

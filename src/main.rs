@@ -1,6 +1,7 @@
 //! autovenv: parse the command line and dispatch. Nothing else lives here.
 
 mod act;
+mod child;
 mod cli;
 mod commands;
 mod config;
@@ -10,6 +11,7 @@ mod doctor;
 mod error;
 mod exec;
 mod export;
+mod failure;
 mod fsutil;
 mod gitignore;
 mod hook;

@@ -28,6 +28,14 @@ pub fn error(err: &Error) {
     }
 }
 
+/// A warning from an error, hint kept.
+pub fn warn_error(err: &Error) {
+    warn(&err.message);
+    if let Some(h) = &err.hint {
+        emit(&paint("hint: ", "36"), h);
+    }
+}
+
 fn emit(label: &str, line: &str) {
     // A closed stderr must not turn into a panic at the prompt.
     let _ = writeln!(std::io::stderr().lock(), "autovenv: {label}{}", escape(line));

@@ -740,6 +740,17 @@ fn run(mut cmd: Command, limit: Duration) -> std::io::Result<Output> {
     };
     let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
     let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    // The child's exit closes its stdout: wait for that instead of polling
+    // (naps of up to 20 ms cost the first entry a few of them).
+    let left = deadline.saturating_duration_since(Instant::now());
+    let stdout: Vec<u8> = match stdout.recv_timeout(left) {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(timed_out());
+        }
+    };
     let mut nap = Duration::from_millis(1);
     let status = loop {
         if let Some(status) = child.try_wait()? {
@@ -758,7 +769,6 @@ fn run(mut cmd: Command, limit: Duration) -> std::io::Result<Output> {
         let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(200));
         rx.recv_timeout(left).map_err(|_| timed_out())
     };
-    let stdout = collect(stdout)?;
     let stderr = collect(stderr)?;
     Ok(Output { success: status.success(), status: status.to_string(), stdout, stderr })
 }
@@ -1115,7 +1125,11 @@ mod tests {
 
     #[test]
     fn unmet_with_real_uv_downloads_nothing() {
-        let uv = real_uv().expect("this machine has uv on PATH");
+        let Some(uv) = real_uv() else {
+            assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "uv not found; CI must install it");
+            eprintln!("SKIPPED: uv not found (this would fail with CI=true)");
+            return;
+        };
         let z = zoo();
         let start = Instant::now();
         let r = req(Request::Version("3.99".into()), ".python-version");

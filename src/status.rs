@@ -25,6 +25,7 @@ pub struct Status {
     /// How it is trusted: "record", "prefix <path>", or null.
     pub trusted_by: Option<String>,
     pub python: Option<String>,
+    /// The requirements files that exist (includes too); empty when none.
     pub requirements: Vec<String>,
     /// URL includes: the installer reads them, autovenv cannot watch them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -37,6 +38,11 @@ pub struct Status {
     pub reason: Option<String>,
     /// A problem with the env or the config, if any.
     pub problem: Option<String>,
+    /// The last creation of the env failed (and is not retried by prompts
+    /// until something it depended on changes): its error.
+    pub creation_error: Option<String>,
+    /// What to do about `problem`, `creation_error`, `sync_error` or `reason`.
+    pub hint: Option<String>,
 }
 
 pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
@@ -45,6 +51,7 @@ pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
         Ok(r) => r,
         Err(e) => {
             s.reason = Some(e.message);
+            s.hint = e.hint;
             return s;
         }
     };
@@ -56,6 +63,7 @@ pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
             // problem to show, as a broken project config is below.
             s.problem = Some(e.message.clone());
             s.reason = Some(e.message);
+            s.hint = e.hint;
             return s;
         }
     };
@@ -67,6 +75,7 @@ pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
     };
     if !s.allowed {
         s.reason = Some("not allowed; run `autovenv allow`".into());
+        s.hint = Some("run `autovenv allow` to create and activate its env".into());
         return s;
     }
     let t = match resolve::trusted(ctx, project) {
@@ -74,6 +83,7 @@ pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
         Err(e) => {
             s.problem = Some(e.message.clone());
             s.reason = Some(e.message);
+            s.hint = e.hint;
             return s;
         }
     };
@@ -85,9 +95,13 @@ pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
         }
         Err(e) => {
             s.problem = Some(e.message);
+            s.hint = e.hint;
             t.settings.requirements.clone()
         }
     };
+    // A top-level file that does not exist is watched (it may appear) but
+    // is not a requirements file the project has.
+    s.requirements.retain(|f| root.join(f).is_file());
     let state = venv::inspect(&t.env);
     s.exists = state != EnvState::Missing;
     s.python = venv::version(&t.env);
@@ -95,6 +109,16 @@ pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
         s.problem = Some(p);
     }
     s.sync = s.exists.then(|| sync_state(&t, &s.python, &mut s.sync_error));
+    if s.sync_error.is_some() && s.sync.as_deref() == Some("failed") && s.hint.is_none() {
+        s.hint = Some("fix the file, or run `autovenv sync` to retry".into());
+    }
+    if state != EnvState::Ready {
+        let record = crate::failure::file(ctx.dirs.state.as_deref(), &t.project.key());
+        if let Some(r) = record.as_deref().and_then(crate::failure::read) {
+            s.creation_error = Some(r.error);
+            s.hint = r.hint.or(s.hint.take());
+        }
+    }
 
     let cur = Current::from_env(ctx.lookup());
     s.active =
@@ -104,6 +128,7 @@ pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
             Some(Foreign::Venv(v)) => format!("another venv is active ({}); autovenv leaves it alone", v.display()),
             Some(Foreign::Conda(n)) => format!("conda env {} is active; autovenv leaves it alone", n.to_string_lossy()),
             None if cur.get(plan::AUTOVENV_ENV).is_some() => "this shell has another autovenv env active".into(),
+            None if s.creation_error.is_some() => "its env could not be made (see creation)".into(),
             None => "this shell has not activated it (is the hook in your rc file?)".into(),
         });
     }
@@ -169,6 +194,9 @@ pub fn render_human(ctx: &Context, s: &Status) -> Vec<u8> {
         if let Some(r) = &s.reason {
             rows.push(("why", esc(r)));
         }
+        if let Some(h) = &s.hint {
+            rows.push(("hint", esc(h)));
+        }
         return table(&rows);
     };
     rows.push(("project", msg::path(root, home)));
@@ -176,7 +204,7 @@ pub fn render_human(ctx: &Context, s: &Status) -> Vec<u8> {
         "allowed",
         match &s.trusted_by {
             Some(by) => good(true, &format!("yes ({})", esc(by))),
-            None => good(false, "no; run `autovenv allow`"),
+            None => good(false, "no"),
         },
     ));
     if let Some(env) = &s.env {
@@ -209,6 +237,12 @@ pub fn render_human(ctx: &Context, s: &Status) -> Vec<u8> {
     ));
     if let Some(p) = &s.problem {
         rows.push(("problem", paint(&esc(p), "31")));
+    }
+    if let Some(e) = &s.creation_error {
+        rows.push(("creation", paint(&format!("failed: {}", esc(e)), "31")));
+    }
+    if let Some(h) = &s.hint {
+        rows.push(("hint", esc(h)));
     }
     table(&rows)
 }

@@ -9,6 +9,7 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::child::{self, UvConfig};
 use crate::error::{Error, Result};
 
 /// Written once creation finished: this env is autovenv's.
@@ -75,7 +76,8 @@ pub fn version(env: &Path) -> Option<String> {
 /// How to make an env.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Maker {
-    /// `uv venv --seed`: about 20x faster than `python -m venv`, pip included.
+    /// `uv venv`: about 20x faster than `python -m venv`; pip is added
+    /// from the interpreter's bundled wheel (see `Pip`).
     Uv(PathBuf),
     Venv,
     Virtualenv,
@@ -100,30 +102,126 @@ pub fn remove_owned(env: &Path) -> Result<()> {
     fs::remove_dir_all(env).map_err(|e| Error::io(format!("cannot remove {}", env.display()), e))
 }
 
+/// Where pip for a new env comes from, said in the "creating" line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pip {
+    /// The maker puts it in (`python -m venv`, virtualenv).
+    ByMaker,
+    /// The interpreter's own bundled wheel, installed by the first `uv pip
+    /// install` together with the requirements: no network, no second run.
+    Wheel(PathBuf),
+    /// No bundled wheel to be found: `python -m ensurepip` in the new env.
+    Ensurepip,
+}
+
+impl Pip {
+    pub fn describe(&self) -> String {
+        match self {
+            Pip::ByMaker => String::new(),
+            Pip::Wheel(w) => {
+                let name = w.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let version = name.split('-').nth(1).unwrap_or("");
+                format!(", pip {version} from the interpreter's bundled wheel")
+            }
+            Pip::Ensurepip => ", pip from ensurepip".into(),
+        }
+    }
+}
+
+/// How pip gets into an env `maker` makes from `interpreter` (Python
+/// `version`, "3.11.7"): never from the network.
+pub fn pip_source(maker: &Maker, interpreter: &Path, version: &str) -> Pip {
+    if !matches!(maker, Maker::Uv(_)) {
+        return Pip::ByMaker;
+    }
+    match bundled_pip(interpreter, version) {
+        Some(w) => Pip::Wheel(w),
+        None => Pip::Ensurepip,
+    }
+}
+
+/// `ensurepip/_bundled/pip-*.whl` of the interpreter's standard library
+/// (found from its path, without running it), or Debian's copy.
+fn bundled_pip(interpreter: &Path, version: &str) -> Option<PathBuf> {
+    let xy: String = version.split('.').take(2).collect::<Vec<_>>().join(".");
+    let mut dirs = Vec::new();
+    for exe in [Some(interpreter.to_path_buf()), fs::canonicalize(interpreter).ok()].into_iter().flatten() {
+        if let Some(prefix) = exe.parent().and_then(Path::parent) {
+            dirs.push(prefix.join("lib").join(format!("python{xy}")).join("ensurepip/_bundled"));
+        }
+    }
+    dirs.push(PathBuf::from("/usr/share/python-wheels"));
+    dirs.iter().find_map(|d| {
+        let mut wheels: Vec<PathBuf> = fs::read_dir(d)
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("pip-") && n.ends_with(".whl"))
+            })
+            .collect();
+        wheels.sort();
+        wheels.pop()
+    })
+}
+
+/// What a new env is made from, and where.
+pub struct Make<'a> {
+    pub root: &'a Path,
+    pub env: &'a Path,
+    pub interpreter: &'a Path,
+    pub maker: &'a Maker,
+    pub pip: &'a Pip,
+    pub uv_config: &'a UvConfig,
+}
+
 /// Make a new env at `env` (which must not exist) from `interpreter`.
-/// The maker's output goes to stderr: stdout belongs to the shell.
-pub fn create(env: &Path, interpreter: &Path, maker: &Maker) -> Result<()> {
+/// The maker's output goes to stderr: stdout belongs to the shell. With
+/// `Pip::Wheel` the env is left without pip: the caller's first install
+/// adds it.
+pub fn create(m: &Make) -> Result<()> {
+    let env = m.env;
     fs::create_dir(env).map_err(|e| Error::io(format!("cannot create {}", env.display()), e))?;
     crate::fsutil::write_nofollow(&env.join(CREATING_MARK), b"")?;
-    let mut cmd = match maker {
+    let mut cmd = match m.maker {
         Maker::Uv(uv) => {
-            let mut c = Command::new(uv);
-            c.args(["venv", "--seed", "--allow-existing", "--no-project", "--quiet", "--python"])
-                .arg(interpreter)
-                .arg(env);
+            // Not `--seed`: with an empty cache it needs the network.
+            let mut c = child::uv(uv, m.root, m.uv_config, &["venv"]);
+            c.args(["--allow-existing", "--no-project", "--quiet", "--python"]).arg(m.interpreter).arg(env);
             c
         }
-        Maker::Venv => {
-            let mut c = Command::new(interpreter);
-            c.args(["-m", "venv"]).arg(env);
-            c
-        }
-        Maker::Virtualenv => {
-            let mut c = Command::new(interpreter);
-            c.args(["-m", "virtualenv", "--quiet"]).arg(env);
-            c
-        }
+        Maker::Venv => child::python(m.interpreter, m.root, &["-m".as_ref(), "venv".as_ref(), env.as_os_str()]),
+        Maker::Virtualenv => child::python(
+            m.interpreter,
+            m.root,
+            &["-m".as_ref(), "virtualenv".as_ref(), "--quiet".as_ref(), env.as_os_str()],
+        ),
     };
+    run_maker(&mut cmd, env, m.maker.name())?;
+    if !python(env).exists() {
+        return Err(Error::new(format!("{} made {} without bin/python", m.maker.name(), env.display())));
+    }
+    if matches!(m.pip, Pip::Wheel(_)) {
+        // What `uv venv --seed` writes: `uv pip install --exact` then keeps
+        // pip, which no requirements file lists.
+        let cfg = env.join("pyvenv.cfg");
+        let text = fs::read_to_string(&cfg).unwrap_or_default();
+        if !text.lines().any(|l| l.split('=').next().is_some_and(|k| k.trim() == "seed")) {
+            let sep = if text.is_empty() || text.ends_with('\n') { "" } else { "\n" };
+            fs::write(&cfg, format!("{text}{sep}seed = true\n"))
+                .map_err(|e| Error::io(format!("cannot write {}", cfg.display()), e))?;
+        }
+    }
+    if *m.pip == Pip::Ensurepip {
+        let mut c =
+            child::python(&python(env), m.root, &["-m".as_ref(), "ensurepip".as_ref(), "--default-pip".as_ref()]);
+        run_maker(&mut c, env, "ensurepip")?;
+    }
+    crate::fsutil::write_nofollow(&env.join(OWNER_MARK), b"made by autovenv; safe to delete\n")?;
+    fs::remove_file(env.join(CREATING_MARK)).map_err(|e| Error::io(format!("cannot write in {}", env.display()), e))?;
+    Ok(())
+}
+
+fn run_maker(cmd: &mut Command, env: &Path, name: &str) -> Result<()> {
     let status = {
         // Ctrl-C stops the maker, not autovenv, which still reports and
         // gives the shell its bookkeeping (see signals.rs and export.rs).
@@ -131,26 +229,14 @@ pub fn create(env: &Path, interpreter: &Path, maker: &Maker) -> Result<()> {
         cmd.stdin(Stdio::null())
             .stdout(stderr_stdio())
             .status()
-            .map_err(|e| Error::io(format!("cannot run {}", maker.name()), e))?
+            .map_err(|e| Error::io(format!("cannot run {name}"), e))?
     };
     if !status.success() && crate::signals::was_interrupted() {
-        return Err(Error::new(format!("creating {} was interrupted", env.display()))
-            .with_hint("it is made the next time you enter the project, or run `autovenv sync`"));
+        return Err(Error::new(format!("creating {} was interrupted", env.display())));
     }
     if !status.success() {
-        return Err(Error::new(format!(
-            "creating {} with {} failed ({})",
-            env.display(),
-            maker.name(),
-            exit_text(status)
-        ))
-        .with_hint("see the output above; run `autovenv sync` to retry"));
+        return Err(Error::new(format!("creating {} with {name} failed ({})", env.display(), exit_text(status))));
     }
-    if !python(env).exists() {
-        return Err(Error::new(format!("{} made {} without bin/python", maker.name(), env.display())));
-    }
-    crate::fsutil::write_nofollow(&env.join(OWNER_MARK), b"made by autovenv; safe to delete\n")?;
-    fs::remove_file(env.join(CREATING_MARK)).map_err(|e| Error::io(format!("cannot write in {}", env.display()), e))?;
     Ok(())
 }
 

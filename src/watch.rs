@@ -134,12 +134,12 @@ fn sync_one(ctx: &Context, p: &mut Watched) {
     match resolve::project(ctx, &p.trusted.project.root).and_then(|pr| resolve::trusted(ctx, pr)) {
         Ok(t) => p.trusted = t,
         Err(e) => {
-            msg::error(&Error::new(format!("{name}: {}; not syncing", e.message)));
+            msg::error(&Error { message: format!("{name}: {}; not syncing", e.message), hint: e.hint });
             return;
         }
     }
     let report = act::ensure(ctx, &p.trusted, false);
     if let Some(e) = report.error {
-        msg::error(&Error::new(format!("{name}: {}", e.message)));
+        msg::error(&Error { message: format!("{name}: {}", e.message), hint: e.hint });
     }
 }

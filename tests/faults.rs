@@ -438,6 +438,9 @@ fn disk_full_and_read_only() {
     cases.push(("read-only project", ro, p.root().to_path_buf()));
     for (what, mounts, dir) in cases {
         let _ = fs::remove_dir_all(p.env_dir());
+        // Each case on its own: a failed creation is recorded and not
+        // tried again until something changes.
+        let _ = fs::remove_dir_all(sb.xdg_state().join("autovenv/failed"));
         let Some(out) = in_namespace(&sb, &dir, &mounts) else { return };
         let err = stderr(&out);
         eprintln!("{what}: {err}");

@@ -17,6 +17,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::child::{self, UvConfig};
 use crate::config::SyncMode;
 use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
@@ -402,6 +403,10 @@ pub struct Request<'a> {
     pub top: &'a [String],
     pub mode: SyncMode,
     pub uv: Option<&'a Path>,
+    /// The uv configuration the installer reads (see child.rs).
+    pub uv_config: &'a UvConfig,
+    /// A new env's pip wheel, installed together with the requirements.
+    pub seed: Option<&'a Path>,
     /// Run the installer even when the digest matches (`autovenv sync --force`).
     pub force: bool,
     /// Run it again when the digest matches a failed install (`autovenv sync`).
@@ -491,14 +496,16 @@ pub fn sync(req: &Request) -> Result<Outcome> {
         return Ok(Outcome::Nothing);
     }
     let started = Instant::now();
+    let before = installed_dists(req.env);
     match install(req, &top_present) {
         Ok(()) => {
             write_state(req.env, &state)?;
             let names: Vec<&str> = top_present.iter().map(|s| s.as_str()).collect();
             msg::info(&format!(
-                "synced {}: {} in {:.1}s",
+                "synced {} ({}): {} in {:.1}s",
                 names.join(", "),
-                plural(count_requirements(req.root, &present), "package"),
+                plural(count_requirements(req.root, &present), "requirement"),
+                what_changed(&before, &installed_dists(req.env)),
                 started.elapsed().as_secs_f64()
             ));
             Ok(Outcome::Installed)
@@ -528,6 +535,45 @@ fn plural(n: usize, what: &str) -> String {
     }
 }
 
+/// The distributions installed in `env`, name (normalized) to version, from
+/// the `*.dist-info` folders of its site-packages: what the installer did is
+/// the difference, whichever installer it was and whatever it printed.
+fn installed_dists(env: &Path) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(libs) = fs::read_dir(env.join("lib")) else { return out };
+    for lib in libs.flatten() {
+        let Ok(entries) = fs::read_dir(lib.path().join("site-packages")) else { continue };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(stem) = name.strip_suffix(".dist-info") else { continue };
+            if let Some((n, v)) = stem.split_once('-') {
+                out.insert(n.to_ascii_lowercase().replace(['-', '.'], "_"), v.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// "3 installed, 1 changed, 2 removed", or "nothing to change".
+fn what_changed(
+    before: &std::collections::BTreeMap<String, String>,
+    after: &std::collections::BTreeMap<String, String>,
+) -> String {
+    let added = after.keys().filter(|k| !before.contains_key(*k)).count();
+    let removed = before.keys().filter(|k| !after.contains_key(*k)).count();
+    let changed = after.iter().filter(|(k, v)| before.get(*k).is_some_and(|b| b != *v)).count();
+    let parts: Vec<String> = [(added, "installed"), (changed, "changed"), (removed, "removed")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{} {what}", plural(*n, "package")))
+        .collect();
+    if parts.is_empty() {
+        "nothing to change".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
 /// Requirement lines (editable ones included), not options or comments:
 /// the number a person wrote.
 fn count_requirements(root: &Path, files: &[&String]) -> usize {
@@ -552,26 +598,18 @@ enum Failure {
 /// their own progress. Always `<env>/bin/python -m pip` or uv with
 /// `--python`, never the env's `bin/pip` launcher script.
 fn install(req: &Request, top: &[&String]) -> std::result::Result<(), Failure> {
-    let python = venv::python(req.env);
-    let (mut cmd, name) = match req.uv {
-        Some(uv) => {
-            let mut c = Command::new(uv);
-            c.args(["pip", "install", "--python"]).arg(&python);
-            if req.mode == SyncMode::Exact {
-                c.arg("--exact");
-            }
-            (c, "uv pip install")
-        }
-        None => {
-            let mut c = Command::new(&python);
-            c.args(["-m", "pip", "install", "--disable-pip-version-check"]);
-            (c, "pip install")
-        }
-    };
+    let mut cmd = installer(req);
+    let name = if req.uv.is_some() { "uv pip install" } else { "pip install" };
+    if req.mode == SyncMode::Exact && req.uv.is_some() {
+        cmd.arg("--exact");
+    }
+    if let Some(w) = req.seed {
+        cmd.arg(w);
+    }
     for f in top {
         cmd.arg("-r").arg(f);
     }
-    cmd.current_dir(req.root).stdin(std::process::Stdio::null()).stdout(venv::stderr_stdio());
+    cmd.stdin(std::process::Stdio::null()).stdout(venv::stderr_stdio());
     let status = {
         let _guard = crate::signals::DeferInterrupt::new();
         cmd.status().map_err(|e| Failure::Failed(format!("cannot run {name}: {e}")))?
@@ -590,6 +628,45 @@ fn install(req: &Request, top: &[&String]) -> std::result::Result<(), Failure> {
     Err(Failure::Failed(format!("installing {} failed ({name} {})", files.join(", "), venv::exit_text(status))))
 }
 
+/// `uv pip install --python <env>` or `<env>/bin/python -I -m pip install`,
+/// in the project root.
+fn installer(req: &Request) -> Command {
+    let python = venv::python(req.env);
+    match req.uv {
+        Some(uv) => {
+            let mut c = child::uv(uv, req.root, req.uv_config, &["pip", "install"]);
+            c.arg("--python").arg(&python);
+            c
+        }
+        None => child::python(
+            &python,
+            req.root,
+            &["-m", "pip", "install", "--disable-pip-version-check"].map(std::ffi::OsStr::new),
+        ),
+    }
+}
+
+/// A new env's pip on its own, when no install of requirements took it.
+pub fn install_seed(req: &Request) -> Result<()> {
+    let Some(w) = req.seed else { return Ok(()) };
+    let status = {
+        let _guard = crate::signals::DeferInterrupt::new();
+        installer(req)
+            .arg("--quiet")
+            .arg(w)
+            .stdin(std::process::Stdio::null())
+            .stdout(venv::stderr_stdio())
+            .status()
+            .map_err(|e| Error::io("cannot install pip", e))?
+    };
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::new(format!("installing pip into {} failed ({})", req.env.display(), venv::exit_text(status)))
+            .with_hint("run `autovenv sync` to retry"))
+    }
+}
+
 /// `exact` with pip: uninstall what is neither listed nor needed by what is
 /// listed. (Not `pip-sync`-style "only what the file says": a hand-written
 /// file does not list dependencies, and removing them would break the env.)
@@ -601,8 +678,7 @@ fn remove_unlisted(req: &Request, top: &[&String]) -> std::result::Result<(), Fa
         return Ok(());
     };
     let python = venv::python(req.env);
-    let out = Command::new(&python)
-        .args(["-I", "-c", include_str!("unlisted.py")])
+    let out = child::python(&python, req.root, &["-c", include_str!("unlisted.py")].map(std::ffi::OsStr::new))
         .args(&names)
         .stderr(venv::stderr_stdio())
         .output()
@@ -615,8 +691,8 @@ fn remove_unlisted(req: &Request, top: &[&String]) -> std::result::Result<(), Fa
         return Ok(());
     }
     msg::info(&format!("exact sync: removing {}", extra.join(", ")));
-    let status = Command::new(&python)
-        .args(["-m", "pip", "uninstall", "--yes", "--quiet", "--disable-pip-version-check"])
+    let uninstall = ["-m", "pip", "uninstall", "--yes", "--quiet", "--disable-pip-version-check"];
+    let status = child::python(&python, req.root, &uninstall.map(std::ffi::OsStr::new))
         .args(&extra)
         .stdin(std::process::Stdio::null())
         .stdout(venv::stderr_stdio())
@@ -677,6 +753,20 @@ fn requirement_name(line: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_the_installer_did() {
+        let m = |v: &[(&str, &str)]| v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        let before = m(&[("a", "1"), ("b", "1"), ("c", "1")]);
+        let after = m(&[("a", "1"), ("b", "2"), ("d", "1"), ("e", "1")]);
+        assert_eq!(what_changed(&before, &after), "2 packages installed, 1 package changed, 1 package removed");
+        assert_eq!(what_changed(&before, &before), "nothing to change");
+        let t = tempfile::tempdir().unwrap();
+        let sp = t.path().join("lib/python3.11/site-packages");
+        fs::create_dir_all(sp.join("My.Pkg-1.0.dist-info")).unwrap();
+        fs::create_dir_all(sp.join("mypkg")).unwrap();
+        assert_eq!(installed_dists(t.path()), m(&[("my_pkg", "1.0")]));
+    }
 
     fn write(root: &Path, rel: &str, text: &str) {
         let p = root.join(rel);

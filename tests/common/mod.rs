@@ -39,7 +39,7 @@ pub use pty::Pty;
 pub use sandbox::{autovenv_bin, check_output, Sandbox, Uv, PROJECT_MARKERS};
 pub use shell::{Hook, Kind, Shell, PROMPT_TIMEOUT};
 pub use tools::{should_skip, tools, Need};
-pub use wheel::{build_wheel, normalize, urlsafe_b64_nopad};
+pub use wheel::{build_wheel, build_wheel_with, normalize, urlsafe_b64_nopad};
 
 /// `per_shell!(a, b)` defines `bash::a`, `zsh::a`, `fish::a`, … as tests
 /// calling `a(Kind::Bash)` etc. (use `#[macro_use] mod common;`).

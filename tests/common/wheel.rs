@@ -18,13 +18,20 @@ pub fn normalize(name: &str) -> String {
 /// package `{name}` has `VERSION = "{version}"`, requiring each of `deps`
 /// (any PEP 508 string, e.g. `"other>=1"`). Returns the wheel's path.
 pub fn build_wheel(dir: &Path, name: &str, version: &str, deps: &[&str]) -> PathBuf {
+    build_wheel_with(dir, name, version, deps, &[])
+}
+
+/// `build_wheel` with `extra` files (path in the wheel, content) beside the
+/// package, for example a top-level `.pth` file, which Python runs at every
+/// start of an env it is installed in.
+pub fn build_wheel_with(dir: &Path, name: &str, version: &str, deps: &[&str], extra: &[(&str, &str)]) -> PathBuf {
     let norm = normalize(name);
     let dist_info = format!("{norm}-{version}.dist-info");
     let mut metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
     for d in deps {
         metadata.push_str(&format!("Requires-Dist: {d}\n"));
     }
-    let files: Vec<(String, Vec<u8>)> = vec![
+    let mut files: Vec<(String, Vec<u8>)> = vec![
         (format!("{norm}/__init__.py"), format!("VERSION = \"{version}\"\n").into_bytes()),
         (format!("{dist_info}/METADATA"), metadata.into_bytes()),
         (
@@ -32,6 +39,7 @@ pub fn build_wheel(dir: &Path, name: &str, version: &str, deps: &[&str]) -> Path
             b"Wheel-Version: 1.0\nGenerator: autovenv-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n".to_vec(),
         ),
     ];
+    files.extend(extra.iter().map(|(p, c)| (p.to_string(), c.as_bytes().to_vec())));
     let mut record = String::new();
     for (path, data) in &files {
         let digest = urlsafe_b64_nopad(&Sha256::digest(data));
