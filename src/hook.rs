@@ -139,7 +139,12 @@ pub fn before_export(ctx: &Context, shell: Shell) -> (Option<OsString>, Option<H
 /// as told.
 pub fn after_export(ctx: &Context, run: Option<HookRun>, changes: &mut [Change]) {
     let Some(run) = run.filter(|r| r.first) else { return };
-    if let Some(dir) = notes_dir(ctx) {
+    // Only beside a stamp that was made: a stamp folder that was refused
+    // (another user's, or writable by others) gets nothing written in it.
+    let made = changes
+        .iter()
+        .any(|c| matches!(c, Change::SetLocal(n, v) if *n == crate::export::LOCAL_STAMP && !v.is_empty()));
+    if let Some(dir) = notes_dir(ctx).filter(|_| made) {
         let note = HookNote {
             version: ctx.var(VERSION_ENV).map(|v| v.to_string_lossy().into_owned()).unwrap_or_default(),
             program: std::env::args_os().next().map(PathBuf::from).unwrap_or_default(),
@@ -191,7 +196,13 @@ impl HookNote {
         forget_gone_shells(dir);
         let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_nanos();
         let to = dir.join(format!("{}-{nanos}", std::os::unix::process::parent_id()));
-        let Ok(mut f) = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(to) else {
+        let Ok(mut f) = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(to)
+        else {
             return;
         };
         let mut text = format!("{}\n", self.version).into_bytes();
