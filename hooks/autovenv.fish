@@ -1,18 +1,22 @@
 # autovenv shell integration for fish.
 # Installed with: autovenv hook fish | source
 #
-# The idle rule, decided with builtins: nothing to do when $PWD and
-# $VIRTUAL_ENV are what the last run left and this shell's stamp is newer
-# than every watched path. The last run lists what to watch: the current
+# The idle rule, decided with builtins: nothing to do when $PWD,
+# $VIRTUAL_ENV and $PATH are what the last run left and this shell's stamp
+# is newer than every watched path. The last run lists what to watch: the current
 # folder and the project root, the requirements files and their includes,
 # the project's config files and the global config; `allow`, `deny` and
 # `sync` expire every stamp instead of being watched. "Stamp newer than
 # path" makes a missing stamp, or an mtime equal to the stamp's, mean "run".
+# The first watched path, the current folder, existed when the last run
+# listed it: its going missing (the project deleted or renamed under the
+# shell) means "run", hence its `-e`.
 # Defining the function again replaces it, so sourcing the config twice
 # registers nothing twice.
 
 set -g __autovenv_pwd ''
 set -g __autovenv_venv ''
+set -g __autovenv_path ''
 set -g __autovenv_stamp ''
 for __autovenv_i in 1 2 3 4 5 6 7 8
     set -g __autovenv_watch$__autovenv_i ''
@@ -21,14 +25,16 @@ set -e __autovenv_i
 set -g __autovenv_watch_rest
 
 # fish keeps $status across event handlers, so there is none to save.
-function __autovenv_hook --on-event fish_prompt --on-variable PWD
+# fish_prompt fires only in an interactive shell.
+function __autovenv_hook --on-event fish_prompt
     # One `test` per group of four watched paths (most projects need only
     # the first): each builtin call, and each grouping parenthesis, costs
     # more here than a stat. So an unused slot is not skipped: fish's -nt
     # calls a missing path (or "") older than the stamp, which also makes a
     # missing include count as unchanged until it appears.
-    if test "$PWD" = "$__autovenv_pwd" -a "$VIRTUAL_ENV" = "$__autovenv_venv" \
-            -a "$__autovenv_stamp" -nt "$__autovenv_watch1" -a "$__autovenv_stamp" -nt "$__autovenv_watch2" \
+    # "$PATH" is the list joined with colons, as exported.
+    if test "$PWD" = "$__autovenv_pwd" -a "$VIRTUAL_ENV" = "$__autovenv_venv" -a "$PATH" = "$__autovenv_path" \
+            -a -e "$__autovenv_watch1" -a "$__autovenv_stamp" -nt "$__autovenv_watch1" -a "$__autovenv_stamp" -nt "$__autovenv_watch2" \
             -a "$__autovenv_stamp" -nt "$__autovenv_watch3" -a "$__autovenv_stamp" -nt "$__autovenv_watch4"
         test -z "$__autovenv_watch5"; and return 0
         if test "$__autovenv_stamp" -nt "$__autovenv_watch5" -a "$__autovenv_stamp" -nt "$__autovenv_watch6" \
@@ -42,4 +48,16 @@ function __autovenv_hook --on-event fish_prompt --on-variable PWD
         end
     end
     AUTOVENV_STAMP="$__autovenv_stamp" @AUTOVENV@ export fish | source
+    # What a script that sets PATH outright is noticed by.
+    set -g __autovenv_path "$PATH"
+end
+
+# `cd dir && python …` uses the new folder's env: PWD changes at the cd.
+# Not in a non-interactive shell (fish reads config.fish for scripts and
+# `fish -c` too), nor inside a command substitution, `(cd x; pwd)`, which
+# runs in this very shell: the next prompt switches then.
+if status is-interactive
+    function __autovenv_on_pwd --on-variable PWD
+        status is-command-substitution; or __autovenv_hook
+    end
 end

@@ -2,7 +2,7 @@
 //! flow: discover → decide → act → render. Whatever fails, stdout stays
 //! valid shell code (at worst only the bookkeeping), errors go to stderr.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -40,7 +40,9 @@ pub const STAMP_ENV: &str = "AUTOVENV_STAMP";
 /// Compute the changes for the shell, acting on the project as needed.
 pub fn changes(ctx: &Context) -> Vec<Change> {
     let stamp = stamp::touch(ctx.dirs.stamps.as_deref(), ctx.var(STAMP_ENV).as_deref());
-    let cur = Current::from_env(ctx.lookup());
+    let mut cur = Current::from_env(ctx.lookup());
+    // The hook starts with an empty stamp variable; every run gives it one.
+    cur.fresh = ctx.var(STAMP_ENV).is_none_or(|s| s.is_empty());
     let pwd = working_dir(ctx);
     let mut watch = Watch::default();
     let interrupted = stamp.as_deref().and_then(stamp::interrupted);
@@ -54,7 +56,10 @@ pub fn changes(ctx: &Context) -> Vec<Change> {
                 None => Target::None,
             }
         }
-        None => Target::None,
+        None => {
+            watch.add_gone(ctx.var("PWD").as_deref());
+            Target::None
+        }
     };
     // Out of the project whose creation was interrupted: entering it again
     // will retry.
@@ -196,6 +201,17 @@ impl Watch {
         let p = p.as_os_str().to_owned();
         if !self.0.contains(&p) {
             self.0.push(p);
+        }
+    }
+
+    /// The current folder is gone (deleted, or renamed so that `$PWD`
+    /// names nothing): the hooks count the first watched path missing as a
+    /// change, so put the nearest folder that still exists there instead,
+    /// or every prompt would run us until a `cd`.
+    fn add_gone(&mut self, pwd: Option<&OsStr>) {
+        let Some(pwd) = pwd.map(Path::new).filter(|p| p.is_absolute()) else { return };
+        if let Some(d) = pwd.ancestors().find(|d| d.is_dir()) {
+            self.add(d);
         }
     }
 
