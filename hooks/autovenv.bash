@@ -80,7 +80,8 @@ if ! declare -F __zsh_like_cd >/dev/null; then
   __zsh_like_cd() {
     builtin "$@" || return
     local __zsh_like_cd_hook
-    for __zsh_like_cd_hook in "${chpwd_functions[@]}"; do
+    # `+`: bash before 4.4 calls an empty array unset under `set -u`.
+    for __zsh_like_cd_hook in ${chpwd_functions[@]+"${chpwd_functions[@]}"}; do
       if declare -F "$__zsh_like_cd_hook" >/dev/null; then
         "$__zsh_like_cd_hook" || break
       fi
@@ -89,11 +90,12 @@ if ! declare -F __zsh_like_cd >/dev/null; then
   }
 fi
 # A `cd` function of the user's own (or another tool's) is left alone: the
-# next prompt switches then, as before.
+# next prompt switches then, as before. The `function` keyword, because an
+# alias named `cd` would otherwise be expanded in `cd() {`.
 if ! declare -F cd >/dev/null; then
-  cd() { __zsh_like_cd cd "$@"; }
-  pushd() { __zsh_like_cd pushd "$@"; }
-  popd() { __zsh_like_cd popd "$@"; }
+  function cd { __zsh_like_cd cd "$@"; }
+  function pushd { __zsh_like_cd pushd "$@"; }
+  function popd { __zsh_like_cd popd "$@"; }
 fi
 case " ${chpwd_functions[*]-} " in
   *" __autovenv_chpwd "*) ;;
