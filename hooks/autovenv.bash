@@ -3,8 +3,14 @@
 #
 # The idle rule, decided with builtins only (no fork, no exec, no command
 # substitution), so a prompt where nothing changed costs microseconds:
-# nothing to do when $PWD, $VIRTUAL_ENV and $PATH are what the last run left
-# and this shell's stamp is newer than every watched path.
+# nothing to do when $PWD, $VIRTUAL_ENV and the length of $PATH are what the
+# last run left and this shell's stamp is newer than every watched path.
+# $PATH is compared by its length, not its text: a string comparison in
+# [[ ]] goes through the pattern matcher, byte by byte, and costs about as
+# much as eight watched paths for a PATH of 170 characters; its length about
+# two. A script that sets PATH outright (`. /etc/profile`) changes
+# the length; one that changed it to a value of the very same length is
+# seen at the next cd.
 # The last run lists what to watch: the current folder and the project root
 # (a marker, .autovenv.toml or env/ created or removed), the requirements
 # files and their -r/-c includes, the project's config files and the global
@@ -22,7 +28,7 @@
 # Set before the first prompt so the hook needs no `${x-}` defaults (each
 # costs time at every prompt) and works under `set -u`. The first run
 # fills them in.
-__autovenv_pwd='' __autovenv_venv='' __autovenv_path='' __autovenv_stamp='' __autovenv_status=0
+__autovenv_pwd='' __autovenv_venv='' __autovenv_plen='' __autovenv_stamp='' __autovenv_status=0
 __autovenv_watch1='' __autovenv_watch2='' __autovenv_watch3='' __autovenv_watch4=''
 __autovenv_watch5='' __autovenv_watch6='' __autovenv_watch7='' __autovenv_watch8=''
 __autovenv_watch_rest=()
@@ -39,7 +45,7 @@ __autovenv_hook() {
   # first: a loop over an array costs several stats' worth per path. An
   # unused slot needs no test of its own: -nt is true when the second path
   # is "" (or missing), and one failing stat costs less than a `( -z … )`.
-  if [[ $PWD == "$__autovenv_pwd" && ${VIRTUAL_ENV-} == "$__autovenv_venv" && ${PATH-} == "$__autovenv_path"
+  if [[ $PWD == "$__autovenv_pwd" && ${VIRTUAL_ENV-} == "$__autovenv_venv" && ${#PATH} == "$__autovenv_plen"
         && -e $__autovenv_watch1 && $__autovenv_stamp -nt $__autovenv_watch1 && $__autovenv_stamp -nt $__autovenv_watch2
         && $__autovenv_stamp -nt $__autovenv_watch3 && $__autovenv_stamp -nt $__autovenv_watch4 ]]; then
     [[ -z $__autovenv_watch5 ]] && return "$__autovenv_status"
@@ -56,8 +62,7 @@ __autovenv_hook() {
     fi
   fi
   eval "$(AUTOVENV_STAMP="$__autovenv_stamp" @AUTOVENV@ export bash)"
-  # What a script that sets PATH outright (`. /etc/profile`) is noticed by.
-  __autovenv_path=${PATH-}
+  __autovenv_plen=${#PATH}
   return "$__autovenv_status"
 }
 

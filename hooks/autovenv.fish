@@ -1,9 +1,10 @@
 # autovenv shell integration for fish.
 # Installed with: autovenv hook fish | source
 #
-# The idle rule, decided with builtins: nothing to do when $PWD,
-# $VIRTUAL_ENV and $PATH are what the last run left and this shell's stamp
-# is newer than every watched path. The last run lists what to watch: the current
+# The idle rule, decided with builtins: nothing to do when $PWD and
+# $VIRTUAL_ENV are what the last run left and this shell's stamp is newer
+# than every watched path. PATH set by anyone (a script that sets it
+# outright) empties the kept $PWD (below), so the next prompt runs. The last run lists what to watch: the current
 # folder and the project root, the requirements files and their includes,
 # the project's config files and the global config; `allow`, `deny` and
 # `sync` expire every stamp instead of being watched. "Stamp newer than
@@ -16,7 +17,6 @@
 
 set -g __autovenv_pwd ''
 set -g __autovenv_venv ''
-set -g __autovenv_path ''
 set -g __autovenv_stamp ''
 for __autovenv_i in 1 2 3 4 5 6 7 8
     set -g __autovenv_watch$__autovenv_i ''
@@ -32,8 +32,7 @@ function __autovenv_hook --on-event fish_prompt
     # more here than a stat. So an unused slot is not skipped: fish's -nt
     # calls a missing path (or "") older than the stamp, which also makes a
     # missing include count as unchanged until it appears.
-    # "$PATH" is the list joined with colons, as exported.
-    if test "$PWD" = "$__autovenv_pwd" -a "$VIRTUAL_ENV" = "$__autovenv_venv" -a "$PATH" = "$__autovenv_path" \
+    if test "$PWD" = "$__autovenv_pwd" -a "$VIRTUAL_ENV" = "$__autovenv_venv" \
             -a -e "$__autovenv_watch1" -a "$__autovenv_stamp" -nt "$__autovenv_watch1" -a "$__autovenv_stamp" -nt "$__autovenv_watch2" \
             -a "$__autovenv_stamp" -nt "$__autovenv_watch3" -a "$__autovenv_stamp" -nt "$__autovenv_watch4"
         test -z "$__autovenv_watch5"; and return 0
@@ -48,8 +47,6 @@ function __autovenv_hook --on-event fish_prompt
         end
     end
     AUTOVENV_STAMP="$__autovenv_stamp" @AUTOVENV@ export fish | source
-    # What a script that sets PATH outright is noticed by.
-    set -g __autovenv_path "$PATH"
 end
 
 # `cd dir && python …` uses the new folder's env: PWD changes at the cd.
@@ -59,5 +56,11 @@ end
 if status is-interactive
     function __autovenv_on_pwd --on-variable PWD
         status is-command-substitution; or __autovenv_hook
+    end
+    # Costs nothing on a prompt, unlike comparing "$PATH" there. Our own
+    # `export` sets PATH before it sets __autovenv_pwd, and fish runs this
+    # at once, so our own changes do not count.
+    function __autovenv_on_path --on-variable PATH
+        set -g __autovenv_pwd ''
     end
 end
