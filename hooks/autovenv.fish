@@ -3,11 +3,15 @@
 #
 # The idle rule, decided with builtins: nothing to do when $PWD and
 # $VIRTUAL_ENV are what the last run left and this shell's stamp is newer
-# than every watched path. The last run lists what to watch: the current
+# than every watched path. PATH set by anyone (a script that sets it
+# outright) empties the kept $PWD (below), so the next prompt runs. The last run lists what to watch: the current
 # folder and the project root, the requirements files and their includes,
 # the project's config files and the global config; `allow`, `deny` and
 # `sync` expire every stamp instead of being watched. "Stamp newer than
 # path" makes a missing stamp, or an mtime equal to the stamp's, mean "run".
+# The first watched path, the current folder, existed when the last run
+# listed it: its going missing (the project deleted or renamed under the
+# shell) means "run", hence its `-e`.
 # Defining the function again replaces it, so sourcing the config twice
 # registers nothing twice.
 
@@ -22,14 +26,15 @@ set -e __autovenv_i
 set -g __autovenv_watch_rest
 
 # fish keeps $status across event handlers, so there is none to save.
-function __autovenv_hook --on-event fish_prompt --on-variable PWD
+# fish_prompt fires only in an interactive shell.
+function __autovenv_hook --on-event fish_prompt
     # One `test` per group of four watched paths (most projects need only
     # the first): each builtin call, and each grouping parenthesis, costs
     # more here than a stat. So an unused slot is not skipped: fish's -nt
     # calls a missing path (or "") older than the stamp, which also makes a
     # missing include count as unchanged until it appears.
     if test "$PWD" = "$__autovenv_pwd" -a "$VIRTUAL_ENV" = "$__autovenv_venv" \
-            -a "$__autovenv_stamp" -nt "$__autovenv_watch1" -a "$__autovenv_stamp" -nt "$__autovenv_watch2" \
+            -a -e "$__autovenv_watch1" -a "$__autovenv_stamp" -nt "$__autovenv_watch1" -a "$__autovenv_stamp" -nt "$__autovenv_watch2" \
             -a "$__autovenv_stamp" -nt "$__autovenv_watch3" -a "$__autovenv_stamp" -nt "$__autovenv_watch4"
         test -z "$__autovenv_watch5"; and return 0
         if test "$__autovenv_stamp" -nt "$__autovenv_watch5" -a "$__autovenv_stamp" -nt "$__autovenv_watch6" \
@@ -43,4 +48,20 @@ function __autovenv_hook --on-event fish_prompt --on-variable PWD
         end
     end
     AUTOVENV_STAMP="$__autovenv_stamp" AUTOVENV_HOOK=@HOOK_VERSION@ @AUTOVENV@ export fish | source
+end
+
+# `cd dir && python …` uses the new folder's env: PWD changes at the cd.
+# Not in a non-interactive shell (fish reads config.fish for scripts and
+# `fish -c` too), nor inside a command substitution, `(cd x; pwd)`, which
+# runs in this very shell: the next prompt switches then.
+if status is-interactive
+    function __autovenv_on_pwd --on-variable PWD
+        status is-command-substitution; or __autovenv_hook
+    end
+    # Costs nothing on a prompt, unlike comparing "$PATH" there. Our own
+    # `export` sets PATH before it sets __autovenv_pwd, and fish runs this
+    # at once, so our own changes do not count.
+    function __autovenv_on_path --on-variable PATH
+        set -g __autovenv_pwd ''
+    end
 end

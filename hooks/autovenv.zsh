@@ -3,8 +3,14 @@
 #
 # The idle rule, decided with builtins only (no fork, no exec, no command
 # substitution), so a prompt where nothing changed costs microseconds:
-# nothing to do when $PWD and $VIRTUAL_ENV are what the last run left and
-# this shell's stamp is newer than every watched path.
+# nothing to do when $PWD, $VIRTUAL_ENV and the length of $PATH are what
+# the last run left and this shell's stamp is newer than every watched path.
+# $PATH is compared by its length, not its text: a string comparison in
+# [[ ]] goes through the pattern matcher, byte by byte, and costs about as
+# much as five watched paths for a PATH of 170 characters; its length costs
+# three. A script that sets PATH outright (`. /etc/profile`) changes
+# the length; one that changed it to a value of the very same length is
+# seen at the next cd.
 # The last run lists what to watch: the current folder and the project root
 # (a marker, .autovenv.toml or env/ created or removed), the requirements
 # files and their -r/-c includes, the project's config files and the global
@@ -16,13 +22,16 @@
 # the stamp's (a coarse clock cannot tell which came first). A watched path
 # that is missing (an include not written yet) counts as unchanged until it
 # appears. zsh's -nt is false when either path is missing, hence the `! -e`,
-# which an idle prompt never reaches for a path that exists.
+# which an idle prompt never reaches for a path that exists. The first
+# watched path, the current folder, existed when the last run listed it, so
+# there missing means changed (the project deleted or renamed under the
+# shell) and it has no `! -e`.
 
 # Set before the first prompt so the hook needs no `${x-}` defaults (each
 # costs time at every prompt) and works under NO_UNSET. The first run fills
 # them in. `new` asks that first run for a stamp: `export` makes one only
 # when asked, never for editors and scripts that call it.
-typeset -g __autovenv_pwd='' __autovenv_venv='' __autovenv_stamp=new
+typeset -g __autovenv_pwd='' __autovenv_venv='' __autovenv_plen='' __autovenv_stamp=new
 typeset -g __autovenv_watch1='' __autovenv_watch2='' __autovenv_watch3='' __autovenv_watch4=''
 typeset -g __autovenv_watch5='' __autovenv_watch6='' __autovenv_watch7='' __autovenv_watch8=''
 typeset -ga __autovenv_watch_rest=()
@@ -37,8 +46,8 @@ __autovenv_hook() {
   # in two groups of four, since most projects need only the first: a loop
   # over an array costs several stats' worth per path. An unused slot is
   # skipped by a string test instead of a failing stat.
-  if [[ $PWD == "$__autovenv_pwd" && ${VIRTUAL_ENV-} == "$__autovenv_venv"
-        && ( -z $__autovenv_watch1 || $__autovenv_stamp -nt $__autovenv_watch1 || ! -e $__autovenv_watch1 )
+  if [[ $PWD == "$__autovenv_pwd" && ${VIRTUAL_ENV-} == "$__autovenv_venv" && ${#PATH} == "$__autovenv_plen"
+        && ( -z $__autovenv_watch1 || $__autovenv_stamp -nt $__autovenv_watch1 )
         && ( -z $__autovenv_watch2 || $__autovenv_stamp -nt $__autovenv_watch2 || ! -e $__autovenv_watch2 )
         && ( -z $__autovenv_watch3 || $__autovenv_stamp -nt $__autovenv_watch3 || ! -e $__autovenv_watch3 )
         && ( -z $__autovenv_watch4 || $__autovenv_stamp -nt $__autovenv_watch4 || ! -e $__autovenv_watch4 ) ]]; then
@@ -61,6 +70,16 @@ __autovenv_hook() {
   # SH_WORD_SPLIT, …).
   emulate -L zsh
   eval "$(AUTOVENV_STAMP=$__autovenv_stamp AUTOVENV_HOOK=@HOOK_VERSION@ @AUTOVENV@ export zsh)"
+  __autovenv_plen=${#PATH}
+}
+
+# chpwd runs in command and process substitutions too (`$(cd x && pwd)`),
+# where the hook would print its hints into a captured string and change
+# nothing the person sees; and in a non-interactive shell that read the rc.
+__autovenv_chpwd() {
+  emulate -L zsh
+  [[ -o interactive && ${zsh_eval_context[(I)(cmdsubst|outsubst|insubst)]} == 0 ]] && __autovenv_hook
+  return 0
 }
 
 # Register once (sourcing the rc twice adds nothing), first in line so
@@ -70,6 +89,8 @@ typeset -ag precmd_functions chpwd_functions
 if (( ! ${precmd_functions[(I)__autovenv_hook]} )); then
   precmd_functions=(__autovenv_hook "${precmd_functions[@]}")
 fi
-if (( ! ${chpwd_functions[(I)__autovenv_hook]} )); then
-  chpwd_functions=(__autovenv_hook "${chpwd_functions[@]}")
+# A shell that loaded an earlier hook had __autovenv_hook itself there.
+chpwd_functions=("${(@)chpwd_functions[@]:#__autovenv_hook}")
+if (( ! ${chpwd_functions[(I)__autovenv_chpwd]} )); then
+  chpwd_functions=(__autovenv_chpwd "${chpwd_functions[@]}")
 fi

@@ -2,7 +2,7 @@
 //! flow: discover → decide → act → render. Whatever fails, stdout stays
 //! valid shell code (at worst only the bookkeeping), errors go to stderr.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -45,7 +45,9 @@ pub fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> Vec<Chan
         Some((s, n)) => (Some(s), n),
         None => (None, stamp::Notes::default()),
     };
-    let cur = resolve::current(ctx, notes.env.as_deref());
+    let mut cur = resolve::current(ctx, notes.env.as_deref());
+    // The hook starts by asking for a stamp; every run gives it one.
+    cur.fresh = given_stamp.is_none_or(|s| s.is_empty() || s == stamp::NEW);
     let pwd = working_dir(ctx);
     let mut watch = Watch::default();
     let interrupted = notes.interrupted;
@@ -59,7 +61,10 @@ pub fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> Vec<Chan
                 None => Target::None,
             }
         }
-        None => Target::None,
+        None => {
+            watch.add_gone(ctx.var("PWD").as_deref());
+            Target::None
+        }
     };
     // Out of the project whose creation was interrupted: entering it again
     // will retry.
@@ -253,6 +258,17 @@ impl Watch {
         let p = p.as_os_str().to_owned();
         if !self.0.contains(&p) {
             self.0.push(p);
+        }
+    }
+
+    /// The current folder is gone (deleted, or renamed so that `$PWD`
+    /// names nothing): the hooks count the first watched path missing as a
+    /// change, so put the nearest folder that still exists there instead,
+    /// or every prompt would run us until a `cd`.
+    fn add_gone(&mut self, pwd: Option<&OsStr>) {
+        let Some(pwd) = pwd.map(Path::new).filter(|p| p.is_absolute()) else { return };
+        if let Some(d) = pwd.ancestors().find(|d| d.is_dir()) {
+            self.add(d);
         }
     }
 

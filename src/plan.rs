@@ -55,13 +55,18 @@ pub struct Current {
     /// activating (see `resolve::current`): its PATH entry is not ours to
     /// remove, and leaving drops the bookkeeping only.
     pub env_unverified: bool,
+    /// The hook is new to this shell: its first prompt (a nested shell,
+    /// `exec $SHELL`, a tmux pane) or the rc sourced again. PATH was then
+    /// inherited or rebuilt by the rc, which may have put its own entries
+    /// (pyenv's shims, `~/.local/bin`) before the env's.
+    pub fresh: bool,
 }
 
 impl Current {
     pub fn from_env(env: EnvLookup) -> Current {
         let vars = MANAGED.iter().filter_map(|&k| env(k).map(|v| (k, v))).collect();
         let conda_env = env("CONDA_PREFIX").and(env("CONDA_DEFAULT_ENV"));
-        Current { vars, conda_env, env_unverified: false }
+        Current { vars, conda_env, env_unverified: false, fresh: false }
     }
 
     pub fn get(&self, name: &str) -> Option<&OsStr> {
@@ -152,7 +157,12 @@ pub fn decide(cur: &Current, target: &Target) -> Plan {
         _ => None,
     };
 
-    let in_place = wanted.is_some_and(|(root, env, _)| is_active(cur, root, env));
+    // A fresh hook puts the env's bin first again (leave + enter below
+    // moves that one entry and nothing else); later, the person's own PATH
+    // edits inside the project keep their order.
+    let in_place = wanted.is_some_and(|(root, env, _)| {
+        is_active(cur, root, env) && !(cur.fresh && path_position(cur.get(PATH), &bin_dir(env)) != Some(0))
+    });
     if !in_place {
         leave(&mut next, cur.env_unverified);
         if let Some((root, env, prompt)) = wanted {
@@ -253,9 +263,16 @@ fn enter(v: &mut Vars, root: &Path, env: &Path, prompt: &OsStr) {
         // Prepending to an empty PATH must not add an empty entry: that
         // would mean "the current directory" to every exec.
         Some(p) if !p.is_empty() => {
+            // A copy already there came back with PATH from before a leave:
+            // another venv's `deactivate` restores the PATH saved when it
+            // was activated inside this project. Kept, it would be left
+            // behind when leaving.
+            let rest: Vec<&[u8]> = split_path(p).into_iter().filter(|e| *e != bin.as_bytes()).collect();
             let mut s = bin;
-            s.push(":");
-            s.push(p);
+            if !rest.is_empty() {
+                s.push(":");
+                s.push(join_path(&rest));
+            }
             s
         }
         _ => bin,
@@ -382,6 +399,42 @@ mod tests {
         // …and outside the project the stale bookkeeping is just dropped.
         let left = apply(&login, &decide(&login, &Target::None));
         assert_eq!(left, before);
+    }
+
+    #[test]
+    fn a_fresh_hook_puts_the_env_first_and_moves_nothing_else() {
+        let before = Current::default().with(PATH, P0);
+        let inside = apply(&before, &decide(&before, &active("/p", "p")));
+        // A nested shell whose rc put pyenv's shims and ~/.local/bin first.
+        let mut nested = inside.clone();
+        nested.vars.insert(PATH, format!("/shims:/h/.local/bin:/p/env/bin:{P0}").into());
+        nested.fresh = true;
+        let plan = decide(&nested, &active("/p", "p"));
+        assert_eq!(plan.changes, vec![Change::SetEnv(PATH, format!("/p/env/bin:/shims:/h/.local/bin:{P0}").into())]);
+        // Already first: nothing to do.
+        let mut first = inside.clone();
+        first.fresh = true;
+        assert_eq!(decide(&first, &active("/p", "p")), Plan::default());
+        // Not fresh: the person's own order inside the project is kept.
+        nested.fresh = false;
+        assert_eq!(decide(&nested, &active("/p", "p")), Plan::default());
+    }
+
+    #[test]
+    fn entering_keeps_one_copy_of_the_env_bin() {
+        // Another venv's `deactivate` restored a PATH saved inside the
+        // project, our entry in it, after autovenv had left.
+        let cur = Current::default().with(PATH, &format!("/p/env/bin:{P0}:/p/env/bin"));
+        let inside = apply(&cur, &decide(&cur, &active("/p", "p")));
+        assert_eq!(path_of(&inside), format!("/p/env/bin:{P0}"));
+        let after = apply(&inside, &decide(&inside, &Target::None));
+        assert_eq!(path_of(&after), P0);
+        for p in ["/p/env/bin", "/p/env/bin:", "/p/env/bin::/a"] {
+            let cur = Current::default().with(PATH, p);
+            let inside = apply(&cur, &decide(&cur, &active("/p", "p")));
+            let want = p.to_string();
+            assert_eq!(path_of(&inside), want, "{p:?}");
+        }
     }
 
     #[test]
