@@ -1,10 +1,11 @@
 # autovenv shell integration for bash (3.2 and later).
 # Installed with: eval "$(autovenv hook bash)"
 #
-# The idle rule, decided with builtins only: nothing to do when $PWD and
-# $VIRTUAL_ENV are what the last run left and this shell's stamp is newer
-# than every watched path. What is watched, why "stamp newer than path" and
-# what it costs: docs/internals.md ("The hot path").
+# The idle rule, decided with builtins only: nothing to do when what the
+# last run left ($PWD, $VIRTUAL_ENV, …) is unchanged and this shell's stamp
+# is newer than every watched path. What is compared and watched, why
+# "stamp newer than path" and what it costs: docs/internals.md ("The hot
+# path", "What the hook keeps").
 
 # Set before the first prompt so the hook needs no `${x-}` defaults (each
 # costs time at every prompt) and works under `set -u`. The first run

@@ -1,10 +1,11 @@
 # autovenv shell integration for fish.
 # Installed with: autovenv hook fish | source
 #
-# The idle rule, decided with builtins only: nothing to do when $PWD and
-# $VIRTUAL_ENV are what the last run left and this shell's stamp is newer
-# than every watched path. What is watched, why "stamp newer than path" and
-# what it costs: docs/internals.md ("The hot path").
+# The idle rule, decided with builtins only: nothing to do when what the
+# last run left ($PWD, $VIRTUAL_ENV, …) is unchanged and this shell's stamp
+# is newer than every watched path. What is compared and watched, why
+# "stamp newer than path" and what it costs: docs/internals.md ("The hot
+# path", "What the hook keeps").
 # Defining the function again replaces it, so sourcing the config twice
 # registers nothing twice.
 
