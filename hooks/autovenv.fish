@@ -1,17 +1,11 @@
 # autovenv shell integration for fish.
 # Installed with: autovenv hook fish | source
 #
-# The idle rule, decided with builtins: nothing to do when $PWD and
-# $VIRTUAL_ENV are what the last run left and this shell's stamp is newer
-# than every watched path. PATH set by anyone (a script that sets it
-# outright) empties the kept $PWD (below), so the next prompt runs. The last run lists what to watch: the current
-# folder and the project root, the requirements files and their includes,
-# the project's config files and the global config; `allow`, `deny` and
-# `sync` expire every stamp instead of being watched. "Stamp newer than
-# path" makes a missing stamp, or an mtime equal to the stamp's, mean "run".
-# The first watched path, the current folder, existed when the last run
-# listed it: its going missing (the project deleted or renamed under the
-# shell) means "run", hence its `-e`.
+# The idle rule, decided with builtins only: nothing to do when what the
+# last run left ($PWD, $VIRTUAL_ENV, …) is unchanged and this shell's stamp
+# is newer than every watched path. What is compared and watched, why
+# "stamp newer than path" and what it costs: docs/internals.md ("The hot
+# path", "What the hook keeps").
 # Defining the function again replaces it, so sourcing the config twice
 # registers nothing twice.
 

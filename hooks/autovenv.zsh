@@ -1,31 +1,13 @@
 # autovenv shell integration for zsh.
 # Installed with: eval "$(autovenv hook zsh)"
 #
-# The idle rule, decided with builtins only (no fork, no exec, no command
-# substitution), so a prompt where nothing changed costs microseconds:
-# nothing to do when $PWD, $VIRTUAL_ENV and the length of $PATH are what
-# the last run left and this shell's stamp is newer than every watched path.
-# $PATH is compared by its length, not its text: a string comparison in
-# [[ ]] goes through the pattern matcher, byte by byte, and costs about as
-# much as five watched paths for a PATH of 170 characters; its length costs
-# three. A script that sets PATH outright (`. /etc/profile`) changes
-# the length; one that changed it to a value of the very same length is
-# seen at the next cd.
-# The last run lists what to watch: the current folder and the project root
-# (a marker, .autovenv.toml or env/ created or removed), the requirements
-# files and their -r/-c includes, the project's config files and the global
-# config file. `allow`, `deny` and `sync` expire every stamp instead of
-# being watched. Any other change needs a cd.
-#
-# "Stamp newer than path", not "path not newer than stamp": a missing stamp
-# then means "run" with no test of its own, and so does an mtime equal to
-# the stamp's (a coarse clock cannot tell which came first). A watched path
-# that is missing (an include not written yet) counts as unchanged until it
-# appears. zsh's -nt is false when either path is missing, hence the `! -e`,
-# which an idle prompt never reaches for a path that exists. The first
-# watched path, the current folder, existed when the last run listed it, so
-# there missing means changed (the project deleted or renamed under the
-# shell) and it has no `! -e`.
+# The idle rule, decided with builtins only: nothing to do when what the
+# last run left ($PWD, $VIRTUAL_ENV, …) is unchanged and this shell's stamp
+# is newer than every watched path. What is compared and watched, why
+# "stamp newer than path" and what it costs: docs/internals.md ("The hot
+# path", "What the hook keeps").
+# zsh's -nt is false when either path is missing, hence the `! -e`, which
+# an idle prompt never reaches for a path that exists.
 
 # Set before the first prompt so the hook needs no `${x-}` defaults (each
 # costs time at every prompt) and works under NO_UNSET. The first run fills

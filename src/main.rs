@@ -16,6 +16,8 @@ mod fsutil;
 mod gitignore;
 mod hook;
 mod lock;
+#[cfg(test)]
+mod man;
 mod msg;
 mod plan;
 mod project;

@@ -161,7 +161,7 @@ fn trust_and_markers_are_picked_up_at_the_next_prompt(kind: Kind) {
 
     // Under trust.prefixes it activates instead. The global config exists
     // before the shell enters the folder (a new global config is only seen
-    // at the next cd, README "The hot path").
+    // at the next cd, docs/internals.md, "The hot path").
     let trusted = sb.work().join("trusted");
     fs::create_dir_all(trusted.join("lib")).unwrap();
     let cfg = sb.xdg_config().join("autovenv");
