@@ -9,7 +9,7 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::child::{self, UvConfig};
+use crate::child::{self, exit_text, stderr_stdio, UvConfig};
 use crate::error::{Error, Result};
 
 /// Written once creation finished: this env is autovenv's.
@@ -238,24 +238,6 @@ fn run_maker(cmd: &mut Command, env: &Path, name: &str) -> Result<()> {
         return Err(Error::new(format!("creating {} with {name} failed ({})", env.display(), exit_text(status))));
     }
     Ok(())
-}
-
-/// A child's stdout, pointed at our stderr.
-pub fn stderr_stdio() -> Stdio {
-    use std::os::fd::AsFd;
-    match std::io::stderr().as_fd().try_clone_to_owned() {
-        Ok(fd) => Stdio::from(fd),
-        Err(_) => Stdio::null(),
-    }
-}
-
-pub fn exit_text(status: std::process::ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(c), _) => format!("exited {c}"),
-        (None, Some(s)) => format!("killed by signal {s}"),
-        _ => "failed".into(),
-    }
 }
 
 #[cfg(test)]

@@ -609,7 +609,7 @@ fn install(req: &Request, top: &[&String]) -> std::result::Result<(), Failure> {
     for f in top {
         cmd.arg("-r").arg(f);
     }
-    cmd.stdin(std::process::Stdio::null()).stdout(venv::stderr_stdio());
+    cmd.stdin(std::process::Stdio::null()).stdout(child::stderr_stdio());
     let status = {
         let _guard = crate::signals::DeferInterrupt::new();
         cmd.status().map_err(|e| Failure::Failed(format!("cannot run {name}: {e}")))?
@@ -625,7 +625,7 @@ fn install(req: &Request, top: &[&String]) -> std::result::Result<(), Failure> {
         return Err(Failure::Interrupted);
     }
     let files: Vec<&str> = top.iter().map(|s| s.as_str()).collect();
-    Err(Failure::Failed(format!("installing {} failed ({name} {})", files.join(", "), venv::exit_text(status))))
+    Err(Failure::Failed(format!("installing {} failed ({name} {})", files.join(", "), child::exit_text(status))))
 }
 
 /// `uv pip install --python <env>` or `<env>/bin/python -I -m pip install`,
@@ -655,14 +655,14 @@ pub fn install_seed(req: &Request) -> Result<()> {
             .arg("--quiet")
             .arg(w)
             .stdin(std::process::Stdio::null())
-            .stdout(venv::stderr_stdio())
+            .stdout(child::stderr_stdio())
             .status()
             .map_err(|e| Error::io("cannot install pip", e))?
     };
     if status.success() {
         Ok(())
     } else {
-        Err(Error::new(format!("installing pip into {} failed ({})", req.env.display(), venv::exit_text(status)))
+        Err(Error::new(format!("installing pip into {} failed ({})", req.env.display(), child::exit_text(status)))
             .with_hint("run `autovenv sync` to retry"))
     }
 }
@@ -680,11 +680,11 @@ fn remove_unlisted(req: &Request, top: &[&String]) -> std::result::Result<(), Fa
     let python = venv::python(req.env);
     let out = child::python(&python, req.root, &["-c", include_str!("unlisted.py")].map(std::ffi::OsStr::new))
         .args(&names)
-        .stderr(venv::stderr_stdio())
+        .stderr(child::stderr_stdio())
         .output()
         .map_err(|e| failed(format!("cannot run {}: {e}", python.display())))?;
     if !out.status.success() {
-        return Err(failed(format!("listing installed packages failed ({})", venv::exit_text(out.status))));
+        return Err(failed(format!("listing installed packages failed ({})", child::exit_text(out.status))));
     }
     let extra: Vec<String> = String::from_utf8_lossy(&out.stdout).split_whitespace().map(String::from).collect();
     if extra.is_empty() {
@@ -695,13 +695,13 @@ fn remove_unlisted(req: &Request, top: &[&String]) -> std::result::Result<(), Fa
     let status = child::python(&python, req.root, &uninstall.map(std::ffi::OsStr::new))
         .args(&extra)
         .stdin(std::process::Stdio::null())
-        .stdout(venv::stderr_stdio())
+        .stdout(child::stderr_stdio())
         .status()
         .map_err(|e| failed(format!("cannot run pip uninstall: {e}")))?;
     if status.success() {
         Ok(())
     } else {
-        Err(failed(format!("pip uninstall {}", venv::exit_text(status))))
+        Err(failed(format!("pip uninstall {}", child::exit_text(status))))
     }
 }
 
