@@ -80,8 +80,16 @@ mod tests {
         dst
     }
 
-    fn req(r: Request, source: &str) -> (Request, String) {
-        (r, source.to_string())
+    fn req(r: Request, source: Source) -> (Request, Source) {
+        (r, source)
+    }
+
+    fn pv() -> Source {
+        Source::PythonVersionFile { system: false }
+    }
+
+    fn cfg(value: &str) -> Source {
+        Source::Config(value.into())
     }
 
     /// The real python3 this machine runs, resolved by the code under test.
@@ -184,17 +192,34 @@ mod tests {
     }
 
     #[test]
+    fn sources_name_themselves_and_what_to_edit() {
+        let cases = [
+            (cfg("3.12"), "config python = \"3.12\"", "`python` in the autovenv config"),
+            (pv(), ".python-version", ".python-version"),
+            (Source::PythonVersionFile { system: true }, ".python-version (system)", ".python-version"),
+            (
+                Source::RequiresPython(">=3.10".into()),
+                "requires-python >=3.10 in pyproject.toml",
+                "requires-python in pyproject.toml",
+            ),
+        ];
+        for (source, text, edit) in cases {
+            assert_eq!((source.to_string().as_str(), source.what_to_change()), (text, edit));
+        }
+    }
+
+    #[test]
     fn python_version_file_rules() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let write = |text: &str| fs::write(root.join(".python-version"), text).unwrap();
         let get = || requested(root, None, false).unwrap().unwrap();
         write("# pinned for CI\n\n  3.12.1  # a comment\n3.11\n");
-        assert_eq!(get(), req(Request::Version("3.12.1".into()), ".python-version"));
+        assert_eq!(get(), req(Request::Version("3.12.1".into()), pv()));
         write("pypy3.10-7.3.15\r\n");
-        assert_eq!(get(), req(Request::Name("pypy3.10-7.3.15".into()), ".python-version"));
+        assert_eq!(get(), req(Request::Name("pypy3.10-7.3.15".into()), pv()));
         write("system\n");
-        assert_eq!(get(), req(Request::Name("python3".into()), ".python-version (system)"));
+        assert_eq!(get(), req(Request::Name("python3".into()), Source::PythonVersionFile { system: true }));
         // Empty or comments only: ignored, as pyenv does.
         write("\n# nothing\n");
         assert_eq!(requested(root, None, false).unwrap(), None);
@@ -223,25 +248,22 @@ mod tests {
         fs::write(root.join("pyproject.toml"), "[project]\nname = \"x\"\nrequires-python = \">=3.10\"\n").unwrap();
         assert_eq!(
             requested(root, None, false).unwrap().unwrap(),
-            req(Request::Specifier(">=3.10".into()), "requires-python >=3.10 in pyproject.toml")
+            req(Request::Specifier(">=3.10".into()), Source::RequiresPython(">=3.10".into()))
         );
         assert_eq!(
             requested(root, Some("3.12"), false).unwrap().unwrap(),
-            req(Request::Version("3.12".into()), "config python = \"3.12\"")
+            req(Request::Version("3.12".into()), cfg("3.12"))
         );
         fs::write(root.join(".python-version"), "3.11\n").unwrap();
         assert_eq!(
             requested(root, Some("3.12"), false).unwrap().unwrap(),
-            req(Request::Version("3.12".into()), "config python = \"3.12\""),
+            req(Request::Version("3.12".into()), cfg("3.12")),
             "autovenv's own setting wins over pyenv's file"
         );
-        assert_eq!(
-            requested(root, None, false).unwrap().unwrap(),
-            req(Request::Version("3.11".into()), ".python-version")
-        );
+        assert_eq!(requested(root, None, false).unwrap().unwrap(), req(Request::Version("3.11".into()), pv()));
         assert_eq!(
             requested(root, Some("3.12"), true).unwrap().unwrap(),
-            req(Request::Version("3.11".into()), ".python-version"),
+            req(Request::Version("3.11".into()), pv()),
             "a global default does not override the project's file"
         );
         assert_eq!(input_files(root), vec![root.join(".python-version"), root.join("pyproject.toml")]);
@@ -309,7 +331,7 @@ mod tests {
     }
 
     impl Zoo {
-        fn find(&self, r: Request, source: &str) -> Result<Interpreter> {
+        fn find(&self, r: Request, source: Source) -> Result<Interpreter> {
             find(Some(&req(r, source)), self.bin.as_os_str(), Some(&self.pyenv), None)
         }
     }
@@ -318,15 +340,15 @@ mod tests {
     fn requires_python_picks_the_newest_satisfying() {
         let z = zoo();
         let src = "requires-python >=3.10 in pyproject.toml";
-        let got = z.find(Request::Specifier(">=3.10".into()), src).unwrap();
+        let got = z.find(Request::Specifier(">=3.10".into()), Source::RequiresPython(">=3.10".into())).unwrap();
         let why = format!("the newest that satisfies {src}");
         assert_eq!(got, Interpreter { path: z.bin.join("python3.13"), version: "3.13.1".into(), source: why });
         // Below 3.13 the pyenv 3.12.5 beats PATH's 3.12.2.
-        let got = z.find(Request::Specifier(">=3.10,<3.13".into()), "s").unwrap();
+        let got = z.find(Request::Specifier(">=3.10,<3.13".into()), cfg("s")).unwrap();
         assert_eq!((got.path, got.version), (z.pyenv.join("versions/3.12.5/bin/python3"), "3.12.5".into()));
-        let got = z.find(Request::Specifier("<3.10".into()), "s").unwrap();
+        let got = z.find(Request::Specifier("<3.10".into()), cfg("s")).unwrap();
         assert_eq!(got.version, "3.9.18");
-        let e = z.find(Request::Specifier(">=3.14".into()), src).unwrap_err();
+        let e = z.find(Request::Specifier(">=3.14".into()), Source::RequiresPython(">=3.10".into())).unwrap_err();
         assert_eq!(
             e.message,
             format!("no installed Python satisfies {src} (looked on PATH and in {}/versions)", z.pyenv.display())
@@ -342,11 +364,11 @@ mod tests {
         let z = zoo();
         fake(&z.bin, "python3", "3.11.7");
         let src = "requires-python >=3.8 in pyproject.toml";
-        let got = z.find(Request::Specifier(">=3.8".into()), src).unwrap();
+        let got = z.find(Request::Specifier(">=3.8".into()), Source::RequiresPython(">=3.8".into())).unwrap();
         assert_eq!((got.version.as_str(), got.path), ("3.11.7", z.bin.join("python3")));
         assert_eq!(got.source, format!("python3 on PATH, which satisfies {src}"));
         let src = "requires-python >=3.12 in pyproject.toml";
-        let got = z.find(Request::Specifier(">=3.12".into()), src).unwrap();
+        let got = z.find(Request::Specifier(">=3.12".into()), Source::RequiresPython(">=3.12".into())).unwrap();
         assert_eq!(got.version, "3.13.1");
         assert_eq!(got.source, format!("the newest that satisfies {src}; python3 on PATH is 3.11.7"));
     }
@@ -356,29 +378,29 @@ mod tests {
         let z = zoo();
         // A python3.14 that is really 3.9: its name is not believed.
         fake(&z.bin, "python3.14", "3.9.1");
-        let e = z.find(Request::Version("3.14".into()), ".python-version").unwrap_err();
+        let e = z.find(Request::Version("3.14".into()), pv()).unwrap_err();
         assert!(e.message.starts_with("Python 3.14 was requested by .python-version but no such"), "{}", e.message);
         // A broken newest candidate is skipped, not fatal.
         script(&z.bin, "python3.15", "#!/bin/sh\necho 'No module named encodings' >&2\nexit 1\n");
-        let got = z.find(Request::Specifier(">=3.12".into()), "s").unwrap();
+        let got = z.find(Request::Specifier(">=3.12".into()), cfg("s")).unwrap();
         assert_eq!(got.version, "3.13.1");
     }
 
     #[test]
     fn version_requests_take_the_newest_patch() {
         let z = zoo();
-        let got = z.find(Request::Version("3.12".into()), ".python-version").unwrap();
+        let got = z.find(Request::Version("3.12".into()), pv()).unwrap();
         assert_eq!((got.version.as_str(), got.source.as_str()), ("3.12.5", ".python-version"));
-        let got = z.find(Request::Version("3.12.2".into()), ".python-version").unwrap();
+        let got = z.find(Request::Version("3.12.2".into()), pv()).unwrap();
         assert_eq!(got.path, z.bin.join("python3.12"));
-        let got = z.find(Request::Version("3".into()), "config python = \"3\"").unwrap();
+        let got = z.find(Request::Version("3".into()), cfg("3")).unwrap();
         assert_eq!(got.version, "3.13.1");
     }
 
     #[test]
     fn unmet_version_error_text() {
         let z = zoo();
-        let e = z.find(Request::Version("3.99".into()), ".python-version").unwrap_err();
+        let e = z.find(Request::Version("3.99".into()), pv()).unwrap_err();
         assert_eq!(
             e.message,
             format!(
@@ -390,9 +412,7 @@ mod tests {
             e.hint.as_deref(),
             Some("install it (e.g. `uv python install 3.99` or `pyenv install 3.99`), or change .python-version")
         );
-        let e =
-            find(Some(&req(Request::Version("3.99".into()), "config python = \"3.99\"")), OsStr::new(""), None, None)
-                .unwrap_err();
+        let e = find(Some(&req(Request::Version("3.99".into()), cfg("3.99"))), OsStr::new(""), None, None).unwrap_err();
         assert_eq!(
             e.message,
             "Python 3.99 was requested by config python = \"3.99\" but no such interpreter was found (looked on PATH)"
@@ -409,7 +429,7 @@ mod tests {
         };
         let z = zoo();
         let start = Instant::now();
-        let r = req(Request::Version("3.99".into()), ".python-version");
+        let r = req(Request::Version("3.99".into()), pv());
         let e = find(Some(&r), z.bin.as_os_str(), Some(&z.pyenv), Some(&uv)).unwrap_err();
         assert!(
             e.message.ends_with(&format!("(looked on PATH, in {}/versions, and with uv)", z.pyenv.display())),
@@ -444,7 +464,7 @@ mod tests {
         fake(&managed.join("pypy-3.15.0-linux-x86_64-gnu/bin"), "python3", "3.15.0");
         let elsewhere = fake(&dir.path().join("elsewhere"), "python3", "3.16.1");
         let uv = fake_uv(dir.path(), &managed, &[("3.16", &elsewhere), ("3.17", &elsewhere)]);
-        let find_with_uv = |r: Request| find(Some(&req(r, "s")), z.bin.as_os_str(), Some(&z.pyenv), Some(&uv));
+        let find_with_uv = |r: Request| find(Some(&req(r, cfg("s"))), z.bin.as_os_str(), Some(&z.pyenv), Some(&uv));
         // The managed 3.14 is the newest; pypy is not picked up by version.
         let got = find_with_uv(Request::Specifier(">=3.10".into())).unwrap();
         assert_eq!(got.path, managed.join("cpython-3.14.2-linux-x86_64-gnu/bin/python3"));
@@ -457,22 +477,26 @@ mod tests {
         assert!(log.contains("python find --no-python-downloads --no-project --no-config --quiet -- 3.16"), "{log}");
         // uv's answer is verified too: a 3.16 offered for 3.17 is refused.
         let e = find_with_uv(Request::Version("3.17".into())).unwrap_err();
-        assert!(e.message.starts_with("Python 3.17 was requested by s but no such"), "{}", e.message);
+        assert!(
+            e.message.starts_with("Python 3.17 was requested by config python = \"s\" but no such"),
+            "{}",
+            e.message
+        );
         assert!(fs::read_to_string(dir.path().join("uv.log")).unwrap().contains("-- 3.17"));
     }
 
     #[test]
     fn names_paths_and_pyenv_folders() {
         let z = zoo();
-        let got = z.find(Request::Name("pypy3.10-7.3.15".into()), ".python-version").unwrap();
+        let got = z.find(Request::Name("pypy3.10-7.3.15".into()), pv()).unwrap();
         assert_eq!((got.path, got.version), (z.pyenv.join("versions/pypy3.10-7.3.15/bin/python"), "3.10.13".into()));
         // python3.12 exists on PATH: that file, not a newer 3.12 elsewhere.
-        assert_eq!(z.find(Request::Name("python3.12".into()), "s").unwrap().version, "3.12.2");
+        assert_eq!(z.find(Request::Name("python3.12".into()), cfg("s")).unwrap().version, "3.12.2");
         fs::remove_file(z.bin.join("python3.12")).unwrap();
-        assert_eq!(z.find(Request::Name("python3.12".into()), "s").unwrap().version, "3.12.5");
+        assert_eq!(z.find(Request::Name("python3.12".into()), cfg("s")).unwrap().version, "3.12.5");
         let p = z.bin.join("python3.10");
-        assert_eq!(z.find(Request::Path(p.clone()), "config python = \"x\"").unwrap().path, p);
-        let e = z.find(Request::Path(z.bin.join("nope")), "config python = \"bin/nope\"").unwrap_err();
+        assert_eq!(z.find(Request::Path(p.clone()), cfg("x")).unwrap().path, p);
+        let e = z.find(Request::Path(z.bin.join("nope")), cfg("bin/nope")).unwrap_err();
         assert_eq!(
             e.message,
             format!(
@@ -480,7 +504,7 @@ mod tests {
                 z.bin.join("nope").display()
             )
         );
-        let e = z.find(Request::Name("pypy3".into()), ".python-version").unwrap_err();
+        let e = z.find(Request::Name("pypy3".into()), pv()).unwrap_err();
         assert!(e.message.starts_with("pypy3 was requested by .python-version but no such interpreter was found"));
     }
 
@@ -514,7 +538,7 @@ mod tests {
         assert_eq!(got.path, real.path, "the shim resolves to the interpreter behind it");
         assert_eq!((got.version, got.source.as_str()), (real.version.clone(), "python3 on PATH"));
         // For a version, a shim's name says nothing: not used.
-        let r = req(Request::Version("3.13".into()), ".python-version");
+        let r = req(Request::Version("3.13".into()), pv());
         assert!(find(Some(&r), shims.as_os_str(), Some(&pyenv), None).is_err());
         // Without knowing pyenv's root it is an ordinary PATH entry.
         assert_eq!(find(Some(&r), shims.as_os_str(), None, None).unwrap().version, "3.13.1");
@@ -539,7 +563,7 @@ mod tests {
         let got = find(r.as_ref(), bin.as_os_str(), None, None).unwrap();
         assert_eq!((got.version.as_str(), got.source.as_str()), (real.version.as_str(), ".python-version"));
         assert_eq!(probe(&got.path).unwrap().version_text, real.version);
-        let r = req(Request::Version("3.99".into()), ".python-version");
+        let r = req(Request::Version("3.99".into()), pv());
         assert!(find(Some(&r), bin.as_os_str(), None, None).is_err());
     }
 

@@ -22,6 +22,39 @@ pub enum Request {
     Specifier(String),
 }
 
+/// Where a request came from; its `Display` is how messages name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// `python = "…"` in the project's or the global config (the value as written).
+    Config(String),
+    /// `.python-version`; `system` when it says pyenv's "system".
+    PythonVersionFile { system: bool },
+    /// `requires-python` in pyproject.toml (the specifier, trimmed).
+    RequiresPython(String),
+}
+
+impl Source {
+    /// What to edit to ask for another Python, for hints.
+    pub fn what_to_change(&self) -> &'static str {
+        match self {
+            Source::Config(_) => "`python` in the autovenv config",
+            Source::PythonVersionFile { .. } => PYTHON_VERSION_FILE,
+            Source::RequiresPython(_) => "requires-python in pyproject.toml",
+        }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Config(value) => write!(f, "config python = {value:?}"),
+            Source::PythonVersionFile { system: false } => f.write_str(PYTHON_VERSION_FILE),
+            Source::PythonVersionFile { system: true } => write!(f, "{PYTHON_VERSION_FILE} (system)"),
+            Source::RequiresPython(spec) => write!(f, "requires-python {spec} in pyproject.toml"),
+        }
+    }
+}
+
 pub(super) const PYTHON_VERSION_FILE: &str = ".python-version";
 
 /// The files that can change which Python a project asks for (for change
@@ -33,9 +66,9 @@ pub fn input_files(root: &Path) -> Vec<PathBuf> {
 /// What the project asks for, and where that came from. `None`: nothing
 /// asked, use `python3` on PATH.
 /// `global`: `settings_python` came from the global config only.
-pub fn requested(root: &Path, settings_python: Option<&str>, global: bool) -> Result<Option<(Request, String)>> {
+pub fn requested(root: &Path, settings_python: Option<&str>, global: bool) -> Result<Option<(Request, Source)>> {
     let config = |value: &str| {
-        let source = format!("config python = {value:?}");
+        let source = Source::Config(value.to_string());
         from_config(root, value, &source).map(|r| Some((r, source)))
     };
     if let Some(value) = settings_python.filter(|_| !global) {
@@ -53,7 +86,7 @@ pub fn requested(root: &Path, settings_python: Option<&str>, global: bool) -> Re
 /// pyenv's rule: the first word of the first non-empty line that is not a
 /// comment. (pyenv allows several versions, one per line; only the first
 /// builds the env.)
-pub(super) fn from_python_version_file(root: &Path) -> Result<Option<(Request, String)>> {
+pub(super) fn from_python_version_file(root: &Path) -> Result<Option<(Request, Source)>> {
     let path = root.join(PYTHON_VERSION_FILE);
     let text = match crate::fsutil::read_regular(&path)? {
         Some(bytes) => {
@@ -69,10 +102,9 @@ pub(super) fn from_python_version_file(root: &Path) -> Result<Option<(Request, S
     let Some((line, word)) = first else {
         return Ok(None); // empty or only comments: pyenv ignores it too
     };
-    let source = PYTHON_VERSION_FILE.to_string();
     if word == "system" {
         // pyenv's "system": the python3 on PATH that is not a pyenv shim.
-        return Ok(Some((Request::Name("python3".into()), format!("{source} (system)"))));
+        return Ok(Some((Request::Name("python3".into()), Source::PythonVersionFile { system: true })));
     }
     // pyenv refuses paths here (a version is a folder name under
     // versions/); so do we, rather than run a file the repo points at.
@@ -81,12 +113,12 @@ pub(super) fn from_python_version_file(root: &Path) -> Result<Option<(Request, S
             .with_hint("write a version such as 3.12, as `pyenv local` or `uv python pin` would"));
     }
     let req = if is_version(word) { Request::Version(word.into()) } else { Request::Name(word.into()) };
-    Ok(Some((req, source)))
+    Ok(Some((req, Source::PythonVersionFile { system: false })))
 }
 
 /// The config's `python`: a version, a specifier, a path (has a `/`;
 /// relative to the project root), or else a name.
-pub(super) fn from_config(root: &Path, value: &str, source: &str) -> Result<Request> {
+pub(super) fn from_config(root: &Path, value: &str, source: &Source) -> Result<Request> {
     let value = value.trim();
     // There is no HOME here to expand against, and "/p/~/bin/python" would
     // be a baffling "does not exist"; say it plainly instead.
@@ -117,7 +149,7 @@ pub(super) const SPECIFIER_HINT: &str = "write it like \">=3.10\", \">=3.10,<3.1
 
 /// `project.requires-python` from pyproject.toml. The rest of the file is
 /// none of our business, but a syntax error is still an error (see config).
-pub(super) fn from_requires_python(root: &Path) -> Result<Option<(Request, String)>> {
+pub(super) fn from_requires_python(root: &Path) -> Result<Option<(Request, Source)>> {
     let path = root.join(config::PYPROJECT);
     let Some(text) = read_toml_text(&path)? else {
         return Ok(None);
@@ -142,7 +174,7 @@ pub(super) fn from_requires_python(root: &Path) -> Result<Option<(Request, Strin
         Error::new(format!("'requires-python' in {at} is not a version specifier autovenv understands: {why}"))
             .with_hint(SPECIFIER_HINT)
     })?;
-    Ok(Some((Request::Specifier(spec.into()), format!("requires-python {spec} in pyproject.toml"))))
+    Ok(Some((Request::Specifier(spec.into()), Source::RequiresPython(spec.into()))))
 }
 
 /// "3", "3.12", "3.12.1".

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::probe::{probe, Probe, PROBE_TIMEOUT};
-use super::request::{is_version, Request, PYTHON_VERSION_FILE};
+use super::request::{is_version, Request, Source};
 use super::specifier::{cmp_padded, parse_specifiers, Clause};
 use super::Interpreter;
 use crate::child;
@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 /// is the PATH to search; `pyenv_root` is `$PYENV_ROOT` (or `~/.pyenv`) if
 /// the caller wants pyenv's versions searched; `uv` is uv's path if present.
 pub fn find(
-    req: Option<&(Request, String)>,
+    req: Option<&(Request, Source)>,
     path_var: &OsStr,
     pyenv_root: Option<&Path>,
     uv: Option<&Path>,
@@ -26,12 +26,14 @@ pub fn find(
     let Some((req, source)) = req else {
         return search.default_python3();
     };
+    let change = source.what_to_change();
+    let source = source.to_string();
     let source = source.as_str();
     match req {
         Request::Path(path) => {
             if !path.exists() {
                 return Err(Error::new(format!("{} was requested by {source} but it does not exist", path.display()))
-                    .with_hint(format!("install it there, or change {}", what_to_change(source))));
+                    .with_hint(format!("install it there, or change {change}")));
             }
             let probe = probe(path)
                 .map_err(|e| Error::new(format!("{} was requested by {source} but {}", path.display(), e.message)))?;
@@ -44,7 +46,7 @@ pub fn find(
             search.newest(&clauses, Some(v)).map(|p| p.into_interpreter(source)).ok_or_else(|| {
                 search.not_found(
                     &format!("Python {v} was requested by {source} but no such interpreter was found"),
-                    source,
+                    change,
                     v,
                 )
             })
@@ -63,10 +65,10 @@ pub fn find(
             }
             let chosen = format!("the newest that satisfies {source}{why_not}");
             search.newest(&clauses, Some(s)).map(|p| p.into_interpreter(&chosen)).ok_or_else(|| {
-                search.not_found(&format!("no installed Python satisfies {source}"), source, &format!("'{s}'"))
+                search.not_found(&format!("no installed Python satisfies {source}"), change, &format!("'{s}'"))
             })
         }
-        Request::Name(name) => search.by_name(name, source),
+        Request::Name(name) => search.by_name(name, source, change),
     }
 }
 
@@ -126,7 +128,7 @@ impl<'a> Search<'a> {
         })
     }
 
-    fn by_name(&self, name: &str, source: &str) -> Result<Interpreter> {
+    fn by_name(&self, name: &str, source: &str, change: &str) -> Result<Interpreter> {
         // A pyenv version folder ("3.12-dev", "pypy3.10-7.3.15", "miniconda3-latest").
         // Only a plain folder name, so the join stays inside versions/.
         let plain = !name.contains('/') && name != "." && name != "..";
@@ -147,7 +149,7 @@ impl<'a> Search<'a> {
         }
         Err(self.not_found(
             &format!("{name} was requested by {source} but no such interpreter was found"),
-            source,
+            change,
             name,
         ))
     }
@@ -255,27 +257,14 @@ impl<'a> Search<'a> {
 
     /// `what` is the sentence; the places looked and a hint are added.
     /// pyenv only installs exact names, so it is suggested for those only.
-    fn not_found(&self, what: &str, source: &str, install: &str) -> Error {
+    fn not_found(&self, what: &str, change: &str, install: &str) -> Error {
         let how = if install.starts_with('\'') {
             format!("`uv python install {install}`")
         } else {
             format!("`uv python install {install}` or `pyenv install {install}`")
         };
         Error::new(format!("{what} ({})", self.looked()))
-            .with_hint(format!("install it (e.g. {how}), or change {}", what_to_change(source)))
-    }
-}
-
-/// The thing to edit, from the request's source text.
-pub(super) fn what_to_change(source: &str) -> &'static str {
-    if source.starts_with(PYTHON_VERSION_FILE) {
-        ".python-version"
-    } else if source.starts_with("config") {
-        "`python` in the autovenv config"
-    } else if source.starts_with("requires-python") {
-        "requires-python in pyproject.toml"
-    } else {
-        "the request"
+            .with_hint(format!("install it (e.g. {how}), or change {change}"))
     }
 }
 
