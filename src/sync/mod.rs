@@ -84,14 +84,6 @@ fn write_state(env: &Path, state: &State) -> Result<()> {
     write_atomic(&state_path(env), &json)
 }
 
-fn mode_name(mode: SyncMode) -> &'static str {
-    match mode {
-        SyncMode::Install => "install",
-        SyncMode::Exact => "exact",
-        SyncMode::Off => "off",
-    }
-}
-
 fn stat_of(root: &Path, rel: &str) -> Stat {
     let path = root.join(rel);
     let link = fs::read_link(&path).ok().map(|t| t.to_string_lossy().into_owned());
@@ -109,7 +101,7 @@ fn stat_of(root: &Path, rel: &str) -> Stat {
 
 /// The cheap check: stats only, no reading, no hashing.
 pub fn stats_unchanged(root: &Path, state: &State, top: &[String], mode: SyncMode) -> bool {
-    state.mode == mode_name(mode)
+    state.mode == mode.as_str()
         && top.iter().all(|t| state.files.iter().any(|s| &s.path == t))
         && state.files.iter().all(|s| stat_of(root, &s.path) == *s)
 }
@@ -379,7 +371,7 @@ pub fn digest(root: &Path, python_version: &str, mode: SyncMode, files: &[String
     h.update(b"autovenv-sync-1\0");
     h.update(python_version.as_bytes());
     h.update(b"\0");
-    h.update(mode_name(mode).as_bytes());
+    h.update(mode.as_str().as_bytes());
     for f in files {
         h.update(b"\0");
         h.update(f.as_bytes());
@@ -458,7 +450,7 @@ pub fn sync(req: &Request) -> Result<Outcome> {
             // fixing or creating any of them is noticed without a cd. The
             // empty digest matches no content: the fix always installs.
             let stats = watched_files_lenient(req.root, req.top).iter().map(|f| stat_of(req.root, f)).collect();
-            let mode = mode_name(req.mode).into();
+            let mode = req.mode.as_str().into();
             let error = Some(e.message.clone());
             let bad = State { digest: String::new(), error, mode, files: stats, ..State::default() };
             write_state(req.env, &bad)?;
@@ -471,7 +463,7 @@ pub fn sync(req: &Request) -> Result<Outcome> {
     let mut state = State {
         digest: digest.clone(),
         error: None,
-        mode: mode_name(req.mode).into(),
+        mode: req.mode.as_str().into(),
         files: stats,
         interrupted: false,
         urls: inputs.urls.clone(),
