@@ -175,6 +175,14 @@ pub fn captured(mut cmd: Command, limit: Duration) -> std::io::Result<Output> {
     Ok(Output { success: status.success(), status: status.to_string(), stdout, stderr })
 }
 
+/// Runs a creator or installer to the end: stdin closed, its stdout on our
+/// stderr, and Ctrl-C stopping it rather than autovenv, which still reports
+/// and gives the shell its bookkeeping.
+pub fn run_to_end(cmd: &mut Command) -> std::io::Result<std::process::ExitStatus> {
+    let _guard = crate::signals::DeferInterrupt::new();
+    cmd.stdin(Stdio::null()).stdout(stderr_stdio()).status()
+}
+
 /// A child's stdout, pointed at our stderr: stdout belongs to the shell's
 /// `eval`, so a creator's or installer's chatter must not reach it.
 pub fn stderr_stdio() -> Stdio {

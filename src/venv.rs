@@ -7,9 +7,9 @@
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use crate::child::{self, exit_text, stderr_stdio, UvConfig};
+use crate::child::{self, exit_text, UvConfig};
 use crate::error::{Error, Result};
 
 /// Written once creation finished: this env is autovenv's.
@@ -222,15 +222,7 @@ pub fn create(m: &Make) -> Result<()> {
 }
 
 fn run_maker(cmd: &mut Command, env: &Path, name: &str) -> Result<()> {
-    let status = {
-        // Ctrl-C stops the maker, not autovenv, which still reports and
-        // gives the shell its bookkeeping (see signals.rs and export.rs).
-        let _guard = crate::signals::DeferInterrupt::new();
-        cmd.stdin(Stdio::null())
-            .stdout(stderr_stdio())
-            .status()
-            .map_err(|e| Error::io(format!("cannot run {name}"), e))?
-    };
+    let status = child::run_to_end(cmd).map_err(|e| Error::io(format!("cannot run {name}"), e))?;
     if !status.success() && crate::signals::was_interrupted() {
         return Err(Error::new(format!("creating {} was interrupted", env.display())));
     }

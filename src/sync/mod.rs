@@ -601,11 +601,7 @@ fn install(req: &Request, top: &[&String]) -> std::result::Result<(), Failure> {
     for f in top {
         cmd.arg("-r").arg(f);
     }
-    cmd.stdin(std::process::Stdio::null()).stdout(child::stderr_stdio());
-    let status = {
-        let _guard = crate::signals::DeferInterrupt::new();
-        cmd.status().map_err(|e| Failure::Failed(format!("cannot run {name}: {e}")))?
-    };
+    let status = child::run_to_end(&mut cmd).map_err(|e| Failure::Failed(format!("cannot run {name}: {e}")))?;
     if status.success() {
         if req.mode == SyncMode::Exact && req.uv.is_none() {
             return remove_unlisted(req, top);
@@ -641,16 +637,8 @@ fn installer(req: &Request) -> Command {
 /// A new env's pip on its own, when no install of requirements took it.
 pub fn install_seed(req: &Request) -> Result<()> {
     let Some(w) = req.seed else { return Ok(()) };
-    let status = {
-        let _guard = crate::signals::DeferInterrupt::new();
-        installer(req)
-            .arg("--quiet")
-            .arg(w)
-            .stdin(std::process::Stdio::null())
-            .stdout(child::stderr_stdio())
-            .status()
-            .map_err(|e| Error::io("cannot install pip", e))?
-    };
+    let status =
+        child::run_to_end(installer(req).arg("--quiet").arg(w)).map_err(|e| Error::io("cannot install pip", e))?;
     if status.success() {
         Ok(())
     } else {
