@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use super::request::is_version;
-use super::search::leading_version;
+use super::specifier::{is_version, leading_version};
 use super::Interpreter;
 use crate::child;
 use crate::error::{Error, Result};

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use toml::de::DeValue;
 
-use super::specifier::parse_specifiers;
+use super::specifier::{is_version, parse_specifiers};
 use crate::config::{self, line_of, parse_toml, read_toml_text};
 use crate::error::{Error, Result};
 
@@ -177,8 +177,141 @@ pub(super) fn from_requires_python(root: &Path) -> Result<Option<(Request, Sourc
     Ok(Some((Request::Specifier(spec.into()), Source::RequiresPython(spec.into()))))
 }
 
-/// "3", "3.12", "3.12.1".
-pub(super) fn is_version(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('.').collect();
-    parts.len() <= 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::process::Command;
+
+    use super::*;
+
+    fn req(r: Request, source: Source) -> (Request, Source) {
+        (r, source)
+    }
+
+    fn pv() -> Source {
+        Source::PythonVersionFile { system: false }
+    }
+
+    fn cfg(value: &str) -> Source {
+        Source::Config(value.into())
+    }
+
+    #[test]
+    fn sources_name_themselves_and_what_to_edit() {
+        let cases = [
+            (cfg("3.12"), "config python = \"3.12\"", "`python` in the autovenv config"),
+            (pv(), ".python-version", ".python-version"),
+            (Source::PythonVersionFile { system: true }, ".python-version (system)", ".python-version"),
+            (
+                Source::RequiresPython(">=3.10".into()),
+                "requires-python >=3.10 in pyproject.toml",
+                "requires-python in pyproject.toml",
+            ),
+        ];
+        for (source, text, edit) in cases {
+            assert_eq!((source.to_string().as_str(), source.what_to_change()), (text, edit));
+        }
+    }
+
+    #[test]
+    fn python_version_file_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |text: &str| fs::write(root.join(".python-version"), text).unwrap();
+        let get = || requested(root, None, false).unwrap().unwrap();
+        write("# pinned for CI\n\n  3.12.1  # a comment\n3.11\n");
+        assert_eq!(get(), req(Request::Version("3.12.1".into()), pv()));
+        write("pypy3.10-7.3.15\r\n");
+        assert_eq!(get(), req(Request::Name("pypy3.10-7.3.15".into()), pv()));
+        write("system\n");
+        assert_eq!(get(), req(Request::Name("python3".into()), Source::PythonVersionFile { system: true }));
+        // Empty or comments only: ignored, as pyenv does.
+        write("\n# nothing\n");
+        assert_eq!(requested(root, None, false).unwrap(), None);
+        // A FIFO is refused, not waited on.
+        fs::remove_file(root.join(".python-version")).unwrap();
+        assert!(Command::new("mkfifo").arg(root.join(".python-version")).status().unwrap().success());
+        let e = requested(root, None, false).unwrap_err();
+        assert!(e.message.ends_with(".python-version is not a regular file"), "{}", e.message);
+        fs::remove_file(root.join(".python-version")).unwrap();
+        write("\n../../bin/evil\n");
+        let e = requested(root, None, false).unwrap_err();
+        assert_eq!(
+            e.message,
+            format!("{}/.python-version line 2: \"../../bin/evil\" is not a Python version or name", root.display())
+        );
+        fs::write(root.join(".python-version"), b"3.1\xff\n").unwrap();
+        let e = requested(root, None, false).unwrap_err();
+        assert_eq!(e.message, format!("{}/.python-version is not valid UTF-8", root.display()));
+    }
+
+    #[test]
+    fn precedence_config_then_python_version_then_requires_python() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        assert_eq!(requested(root, None, false).unwrap(), None);
+        fs::write(root.join("pyproject.toml"), "[project]\nname = \"x\"\nrequires-python = \">=3.10\"\n").unwrap();
+        assert_eq!(
+            requested(root, None, false).unwrap().unwrap(),
+            req(Request::Specifier(">=3.10".into()), Source::RequiresPython(">=3.10".into()))
+        );
+        assert_eq!(
+            requested(root, Some("3.12"), false).unwrap().unwrap(),
+            req(Request::Version("3.12".into()), cfg("3.12"))
+        );
+        fs::write(root.join(".python-version"), "3.11\n").unwrap();
+        assert_eq!(
+            requested(root, Some("3.12"), false).unwrap().unwrap(),
+            req(Request::Version("3.12".into()), cfg("3.12")),
+            "autovenv's own setting wins over pyenv's file"
+        );
+        assert_eq!(requested(root, None, false).unwrap().unwrap(), req(Request::Version("3.11".into()), pv()));
+        assert_eq!(
+            requested(root, Some("3.12"), true).unwrap().unwrap(),
+            req(Request::Version("3.11".into()), pv()),
+            "a global default does not override the project's file"
+        );
+        assert_eq!(input_files(root), vec![root.join(".python-version"), root.join("pyproject.toml")]);
+    }
+
+    #[test]
+    fn config_python_forms() {
+        let root = Path::new("/p");
+        let get = |v: &str| requested(root, Some(v), false).map(|r| r.unwrap().0);
+        assert_eq!(get("3").unwrap(), Request::Version("3".into()));
+        assert_eq!(get("pypy3").unwrap(), Request::Name("pypy3".into()));
+        assert_eq!(get("python3.12").unwrap(), Request::Name("python3.12".into()));
+        assert_eq!(get("/opt/py/bin/python3").unwrap(), Request::Path("/opt/py/bin/python3".into()));
+        assert_eq!(get("tools/python").unwrap(), Request::Path("/p/tools/python".into()));
+        assert_eq!(get(">=3.10,<3.13").unwrap(), Request::Specifier(">=3.10,<3.13".into()));
+        assert_eq!(
+            get(">=3.1x").unwrap_err().message,
+            "config python = \">=3.1x\" is not a version specifier autovenv understands: '3.1x' after >= is not a version like 3.10 (pre-releases are not supported)"
+        );
+        assert_eq!(get("..").unwrap_err().message, "config python = \"..\" is not a Python version, name or path");
+        assert_eq!(
+            get("~/py/bin/python3").unwrap_err().message,
+            "config python = \"~/py/bin/python3\": ~ is not expanded here"
+        );
+    }
+
+    #[test]
+    fn requires_python_errors_name_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let pyproject = root.join("pyproject.toml");
+        fs::write(&pyproject, "[project]\nname = \"x\"\nrequires-python = \"=>3.10\"\n").unwrap();
+        assert_eq!(
+            requested(root, None, false).unwrap_err().message,
+            format!("'requires-python' in {} line 3 is not a version specifier autovenv understands: '=>3.10' does not start with an operator (>=, >, <=, <, ==, !=, ~=)", pyproject.display())
+        );
+        fs::write(&pyproject, "[project]\nrequires-python = 3.10\n").unwrap();
+        assert_eq!(
+            requested(root, None, false).unwrap_err().message,
+            format!("'requires-python' in {} line 2 must be a string (got a float)", pyproject.display())
+        );
+        // Other tools' tables, and a pyproject without [project], are fine.
+        fs::write(&pyproject, "[tool.poetry]\nname = 1\n[build-system]\nrequires = []\n").unwrap();
+        assert_eq!(requested(root, None, false).unwrap(), None);
+    }
 }

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::probe::{probe, Probe, PROBE_TIMEOUT};
-use super::request::{is_version, Request, Source};
-use super::specifier::{cmp_padded, parse_specifiers, Clause};
+use super::request::{Request, Source};
+use super::specifier::{cmp_padded, is_version, leading_version, parse_specifiers, Clause};
 use super::Interpreter;
 use crate::child;
 use crate::error::{Error, Result};
@@ -266,22 +266,6 @@ impl<'a> Search<'a> {
         Error::new(format!("{what} ({})", self.looked()))
             .with_hint(format!("install it (e.g. {how}), or change {change}"))
     }
-}
-
-/// "3.12.1" → [3, 12, 1]; "3.13t" → [3, 13]; "3.12-dev" → [3, 12]; "pypy3.10" → [].
-pub(super) fn leading_version(name: &str) -> Vec<u64> {
-    let mut out = Vec::new();
-    for part in name.split('.') {
-        let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
-        match digits.parse() {
-            Ok(n) => out.push(n),
-            Err(_) => break,
-        }
-        if digits.len() != part.len() {
-            break;
-        }
-    }
-    out
 }
 
 /// A pyenv version folder's interpreter: bin/python3, else bin/python.

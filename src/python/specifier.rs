@@ -1,4 +1,4 @@
-//! Version specifiers: the PEP 440 subset requires-python uses in practice
+//! Version numbers and specifiers: the PEP 440 subset requires-python uses in practice
 //! (release numbers only; no pre-releases, epochs, local versions or `===`).
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,5 +125,121 @@ impl Clause {
                 high != Less && known[..c] == stem[..c]
             }
         }
+    }
+}
+
+/// "3", "3.12", "3.12.1".
+pub(super) fn is_version(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('.').collect();
+    parts.len() <= 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// "3.12.1" → [3, 12, 1]; "3.13t" → [3, 13]; "3.12-dev" → [3, 12]; "pypy3.10" → [].
+pub(super) fn leading_version(name: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    for part in name.split('.') {
+        let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
+        match digits.parse() {
+            Ok(n) => out.push(n),
+            Err(_) => break,
+        }
+        if digits.len() != part.len() {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specifier_table() {
+        let v = |s: &str| leading_version(s);
+        let cases: &[(&str, &str, bool)] = &[
+            (">=3.10", "3.10.0", true),
+            (">=3.10", "3.9.18", false),
+            (">3.10", "3.10.0", false),
+            (">3.10", "3.10.1", true),
+            ("<=3.12", "3.12.0", true),
+            ("<=3.12", "3.12.1", false),
+            ("<3.13", "3.12.9", true),
+            ("<3.13", "3.13.0", false),
+            ("==3.12", "3.12.0", true),
+            ("==3.12", "3.12.1", false),
+            ("==3.12.*", "3.12.7", true),
+            ("==3.12.*", "3.13.0", false),
+            ("!=3.12.*", "3.12.7", false),
+            ("!=3.12.*", "3.11.7", true),
+            ("!=3.11.7", "3.11.7", false),
+            ("!=3.11.7", "3.11.8", true),
+            ("~=3.10", "3.13.0", true),
+            ("~=3.10", "4.0.0", false),
+            ("~=3.10", "3.9.0", false),
+            ("~=3.10.2", "3.10.5", true),
+            ("~=3.10.2", "3.11.0", false),
+            ("~=3.10.2", "3.10.1", false),
+            (">=3.8, <3.12, !=3.9.*", "3.9.1", false),
+            (">=3.8, <3.12, !=3.9.*", "3.10.1", true),
+            (">=3.8,<3.12", "3.12.0", false),
+            (" >= 3.10 ", "3.11.0", true),
+            ("", "2.7.18", true),
+        ];
+        for (spec, version, want) in cases {
+            let clauses = parse_specifiers(spec).unwrap_or_else(|e| panic!("{spec}: {e}"));
+            let got = clauses.iter().all(|c| c.matches(&v(version)));
+            assert_eq!(got, *want, "{spec} vs {version}");
+        }
+    }
+
+    #[test]
+    fn specifier_parse_errors() {
+        let cases: &[(&str, &str)] = &[
+            ("=>3.10", "'=>3.10' does not start with an operator (>=, >, <=, <, ==, !=, ~=)"),
+            ("3.10", "'3.10' does not start with an operator (>=, >, <=, <, ==, !=, ~=)"),
+            (">=3.10,", "empty clause between commas"),
+            (">=3.*", "'>=3.*': .* only goes with == and !="),
+            ("~=3", "'~=3': ~= needs at least two numbers, like ~=3.10"),
+            (">=3.10rc1", "'3.10rc1' after >= is not a version like 3.10 (pre-releases are not supported)"),
+            (">=", "'' after >= is not a version like 3.10 (pre-releases are not supported)"),
+            ("===3.10", "'===3.10': arbitrary equality (===) is not supported"),
+        ];
+        for (spec, want) in cases {
+            assert_eq!(parse_specifiers(spec).unwrap_err(), *want, "{spec}");
+        }
+    }
+
+    #[test]
+    fn may_match_prunes_only_impossible_ranges() {
+        let may = |spec: &str, known: &[u64]| parse_specifiers(spec).unwrap().iter().all(|c| c.may_match(known));
+        assert!(may(">=3.10", &[3]));
+        assert!(may(">=3.10", &[3, 10]));
+        assert!(!may(">=3.10", &[3, 9]));
+        assert!(!may(">3.10", &[3, 9]));
+        assert!(may(">3.10.2", &[3, 10]));
+        assert!(may("<3.10.5", &[3, 10]));
+        assert!(!may("<3.10", &[3, 10]));
+        assert!(may("<=3.10", &[3, 10]));
+        assert!(may("==3.12.1", &[3, 12]));
+        assert!(!may("==3.12.1", &[3, 11]));
+        assert!(!may("==3.12.1", &[3, 12, 2]));
+        assert!(may("==3.12.*", &[3]));
+        assert!(!may("==3.12.*", &[3, 11, 9]));
+        assert!(may("!=3.12.*", &[3, 12]));
+        assert!(may("~=3.10", &[3, 12]));
+        assert!(!may("~=3.10.2", &[3, 11]));
+        assert!(may(">3.10.2,<3.10.5", &[3, 10]));
+        assert!(may("", &[]));
+    }
+
+    #[test]
+    fn leading_versions_and_version_strings() {
+        assert_eq!(leading_version("3.12.1"), vec![3, 12, 1]);
+        assert_eq!(leading_version("3.13t"), vec![3, 13]);
+        assert_eq!(leading_version("3.12-dev"), vec![3, 12]);
+        assert_eq!(leading_version("pypy3.10-7.3.15"), Vec::<u64>::new());
+        assert!(is_version("3") && is_version("3.12") && is_version("3.12.1"));
+        assert!(!is_version("3.12.1.1") && !is_version("3.") && !is_version("3.x") && !is_version(""));
     }
 }
