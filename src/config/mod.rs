@@ -194,6 +194,9 @@ gitignore = false
     fn every_key_from_autovenv_toml() {
         let dir = project(&[(".autovenv.toml", ALL_KEYS)]);
         assert_eq!(load_project(dir.path()).unwrap(), all_keys_layer());
+        let set: Vec<&str> = ALL_KEYS.lines().filter_map(|l| l.split(" = ").next()).collect();
+        let declared: Vec<&str> = keys::KEYS.iter().map(|k| k.name).collect();
+        assert_eq!(set, declared, "ALL_KEYS sets every declared key once, in order");
     }
 
     #[test]
