@@ -50,7 +50,7 @@ pub(super) type TomlKey<'a> = Spanned<std::borrow::Cow<'a, str>>;
 
 /// Entries in file order, so the first error reported is the first in the
 /// file (DeTable itself iterates in key order).
-pub(super) fn in_file_order<'t, 'a>(table: &'t DeTable<'a>) -> Vec<(&'t TomlKey<'a>, &'t Spanned<DeValue<'a>>)> {
+fn in_file_order<'t, 'a>(table: &'t DeTable<'a>) -> Vec<(&'t TomlKey<'a>, &'t Spanned<DeValue<'a>>)> {
     let mut entries: Vec<_> = table.iter().collect();
     entries.sort_by_key(|(k, _)| k.span().start);
     entries
