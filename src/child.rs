@@ -1,6 +1,7 @@
-//! How autovenv starts other programs for a project (creator, installer,
-//! interpreter probes): in the project root, Python in isolated mode, and uv
-//! reading only configuration from the project root or the user.
+//! How autovenv starts other programs (creator, installer, interpreter
+//! probes): in the project root, Python in isolated mode, uv reading only
+//! configuration from the project root or the user, stdout kept off the
+//! shell's, and a time limit where an answer is awaited.
 //!
 //! uv discovers `uv.toml` / `pyproject.toml [tool.uv]` by walking up from its
 //! working directory (and a parent `pyproject.toml` can claim the project as
@@ -10,8 +11,10 @@
 
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// Which uv configuration a child reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,6 +111,98 @@ impl Drop for InRoot {
     }
 }
 
+/// What a child run with `captured` said.
+pub struct Output {
+    pub success: bool,
+    /// The exit status as a person reads it ("exit status: 1").
+    pub status: String,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+/// Runs a command with stdin closed and a time limit. The pipes are drained
+/// by threads so a chatty child cannot block on a full pipe, and read with a
+/// deadline too, in case the child left a grandchild holding them open. On
+/// timeout the child (still unreaped, so its pid is still ours) is killed.
+pub fn captured(mut cmd: Command, limit: Duration) -> std::io::Result<Output> {
+    let deadline = Instant::now() + limit;
+    let timed_out =
+        || std::io::Error::new(std::io::ErrorKind::TimedOut, format!("no answer within {} s", limit.as_secs()));
+    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            let _ = tx.send(buf);
+        });
+        rx
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    // The child's exit closes its stdout: wait for that instead of polling
+    // (naps of up to 20 ms cost the first entry a few of them).
+    let left = deadline.saturating_duration_since(Instant::now());
+    let stdout: Vec<u8> = match stdout.recv_timeout(left) {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(timed_out());
+        }
+    };
+    let mut nap = Duration::from_millis(1);
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(timed_out());
+        }
+        std::thread::sleep(nap);
+        nap = (nap * 2).min(Duration::from_millis(20));
+    };
+    let collect = |rx: std::sync::mpsc::Receiver<Vec<u8>>| {
+        // A short grace period: the child has exited, its pipes are closing.
+        let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(200));
+        rx.recv_timeout(left).map_err(|_| timed_out())
+    };
+    let stderr = collect(stderr)?;
+    Ok(Output { success: status.success(), status: status.to_string(), stdout, stderr })
+}
+
+/// Runs a creator or installer to the end: stdin closed, its stdout on our
+/// stderr, and Ctrl-C stopping it rather than autovenv, which still reports
+/// and gives the shell its bookkeeping.
+pub fn run_to_end(cmd: &mut Command) -> std::io::Result<std::process::ExitStatus> {
+    let _guard = crate::signals::DeferInterrupt::new();
+    cmd.stdin(Stdio::null()).stdout(stderr_stdio()).status()
+}
+
+/// A child's stdout, pointed at our stderr: stdout belongs to the shell's
+/// `eval`, so a creator's or installer's chatter must not reach it.
+pub fn stderr_stdio() -> Stdio {
+    use std::os::fd::AsFd;
+    match std::io::stderr().as_fd().try_clone_to_owned() {
+        Ok(fd) => Stdio::from(fd),
+        Err(_) => Stdio::null(),
+    }
+}
+
+/// "exited 1", "killed by signal 9": the end of a "… failed (…)" message.
+pub fn exit_text(status: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(c), _) => format!("exited {c}"),
+        (None, Some(s)) => format!("killed by signal {s}"),
+        _ => "failed".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +254,15 @@ mod tests {
             assert_eq!(std::env::current_dir().unwrap(), std::fs::canonicalize(t.path()).unwrap());
         }
         assert_eq!(std::env::current_dir().unwrap(), before);
+    }
+
+    #[test]
+    fn hung_commands_time_out() {
+        let mut cmd = Command::new("sleep");
+        cmd.arg("5");
+        let start = Instant::now();
+        let e = captured(cmd, Duration::from_millis(200)).err().expect("timeout");
+        assert_eq!(e.kind(), std::io::ErrorKind::TimedOut);
+        assert!(start.elapsed() < Duration::from_secs(2));
     }
 }

@@ -7,9 +7,9 @@
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use crate::child::{self, UvConfig};
+use crate::child::{self, exit_text, UvConfig};
 use crate::error::{Error, Result};
 
 /// Written once creation finished: this env is autovenv's.
@@ -222,15 +222,7 @@ pub fn create(m: &Make) -> Result<()> {
 }
 
 fn run_maker(cmd: &mut Command, env: &Path, name: &str) -> Result<()> {
-    let status = {
-        // Ctrl-C stops the maker, not autovenv, which still reports and
-        // gives the shell its bookkeeping (see signals.rs and export.rs).
-        let _guard = crate::signals::DeferInterrupt::new();
-        cmd.stdin(Stdio::null())
-            .stdout(stderr_stdio())
-            .status()
-            .map_err(|e| Error::io(format!("cannot run {name}"), e))?
-    };
+    let status = child::run_to_end(cmd).map_err(|e| Error::io(format!("cannot run {name}"), e))?;
     if !status.success() && crate::signals::was_interrupted() {
         return Err(Error::new(format!("creating {} was interrupted", env.display())));
     }
@@ -238,24 +230,6 @@ fn run_maker(cmd: &mut Command, env: &Path, name: &str) -> Result<()> {
         return Err(Error::new(format!("creating {} with {name} failed ({})", env.display(), exit_text(status))));
     }
     Ok(())
-}
-
-/// A child's stdout, pointed at our stderr.
-pub fn stderr_stdio() -> Stdio {
-    use std::os::fd::AsFd;
-    match std::io::stderr().as_fd().try_clone_to_owned() {
-        Ok(fd) => Stdio::from(fd),
-        Err(_) => Stdio::null(),
-    }
-}
-
-pub fn exit_text(status: std::process::ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(c), _) => format!("exited {c}"),
-        (None, Some(s)) => format!("killed by signal {s}"),
-        _ => "failed".into(),
-    }
 }
 
 #[cfg(test)]

@@ -84,14 +84,6 @@ fn write_state(env: &Path, state: &State) -> Result<()> {
     write_atomic(&state_path(env), &json)
 }
 
-fn mode_name(mode: SyncMode) -> &'static str {
-    match mode {
-        SyncMode::Install => "install",
-        SyncMode::Exact => "exact",
-        SyncMode::Off => "off",
-    }
-}
-
 fn stat_of(root: &Path, rel: &str) -> Stat {
     let path = root.join(rel);
     let link = fs::read_link(&path).ok().map(|t| t.to_string_lossy().into_owned());
@@ -109,7 +101,7 @@ fn stat_of(root: &Path, rel: &str) -> Stat {
 
 /// The cheap check: stats only, no reading, no hashing.
 pub fn stats_unchanged(root: &Path, state: &State, top: &[String], mode: SyncMode) -> bool {
-    state.mode == mode_name(mode)
+    state.mode == mode.as_str()
         && top.iter().all(|t| state.files.iter().any(|s| &s.path == t))
         && state.files.iter().all(|s| stat_of(root, &s.path) == *s)
 }
@@ -379,7 +371,7 @@ pub fn digest(root: &Path, python_version: &str, mode: SyncMode, files: &[String
     h.update(b"autovenv-sync-1\0");
     h.update(python_version.as_bytes());
     h.update(b"\0");
-    h.update(mode_name(mode).as_bytes());
+    h.update(mode.as_str().as_bytes());
     for f in files {
         h.update(b"\0");
         h.update(f.as_bytes());
@@ -458,7 +450,7 @@ pub fn sync(req: &Request) -> Result<Outcome> {
             // fixing or creating any of them is noticed without a cd. The
             // empty digest matches no content: the fix always installs.
             let stats = watched_files_lenient(req.root, req.top).iter().map(|f| stat_of(req.root, f)).collect();
-            let mode = mode_name(req.mode).into();
+            let mode = req.mode.as_str().into();
             let error = Some(e.message.clone());
             let bad = State { digest: String::new(), error, mode, files: stats, ..State::default() };
             write_state(req.env, &bad)?;
@@ -471,7 +463,7 @@ pub fn sync(req: &Request) -> Result<Outcome> {
     let mut state = State {
         digest: digest.clone(),
         error: None,
-        mode: mode_name(req.mode).into(),
+        mode: req.mode.as_str().into(),
         files: stats,
         interrupted: false,
         urls: inputs.urls.clone(),
@@ -609,11 +601,7 @@ fn install(req: &Request, top: &[&String]) -> std::result::Result<(), Failure> {
     for f in top {
         cmd.arg("-r").arg(f);
     }
-    cmd.stdin(std::process::Stdio::null()).stdout(venv::stderr_stdio());
-    let status = {
-        let _guard = crate::signals::DeferInterrupt::new();
-        cmd.status().map_err(|e| Failure::Failed(format!("cannot run {name}: {e}")))?
-    };
+    let status = child::run_to_end(&mut cmd).map_err(|e| Failure::Failed(format!("cannot run {name}: {e}")))?;
     if status.success() {
         if req.mode == SyncMode::Exact && req.uv.is_none() {
             return remove_unlisted(req, top);
@@ -625,7 +613,7 @@ fn install(req: &Request, top: &[&String]) -> std::result::Result<(), Failure> {
         return Err(Failure::Interrupted);
     }
     let files: Vec<&str> = top.iter().map(|s| s.as_str()).collect();
-    Err(Failure::Failed(format!("installing {} failed ({name} {})", files.join(", "), venv::exit_text(status))))
+    Err(Failure::Failed(format!("installing {} failed ({name} {})", files.join(", "), child::exit_text(status))))
 }
 
 /// `uv pip install --python <env>` or `<env>/bin/python -I -m pip install`,
@@ -649,20 +637,12 @@ fn installer(req: &Request) -> Command {
 /// A new env's pip on its own, when no install of requirements took it.
 pub fn install_seed(req: &Request) -> Result<()> {
     let Some(w) = req.seed else { return Ok(()) };
-    let status = {
-        let _guard = crate::signals::DeferInterrupt::new();
-        installer(req)
-            .arg("--quiet")
-            .arg(w)
-            .stdin(std::process::Stdio::null())
-            .stdout(venv::stderr_stdio())
-            .status()
-            .map_err(|e| Error::io("cannot install pip", e))?
-    };
+    let status =
+        child::run_to_end(installer(req).arg("--quiet").arg(w)).map_err(|e| Error::io("cannot install pip", e))?;
     if status.success() {
         Ok(())
     } else {
-        Err(Error::new(format!("installing pip into {} failed ({})", req.env.display(), venv::exit_text(status)))
+        Err(Error::new(format!("installing pip into {} failed ({})", req.env.display(), child::exit_text(status)))
             .with_hint("run `autovenv sync` to retry"))
     }
 }
@@ -680,11 +660,11 @@ fn remove_unlisted(req: &Request, top: &[&String]) -> std::result::Result<(), Fa
     let python = venv::python(req.env);
     let out = child::python(&python, req.root, &["-c", include_str!("unlisted.py")].map(std::ffi::OsStr::new))
         .args(&names)
-        .stderr(venv::stderr_stdio())
+        .stderr(child::stderr_stdio())
         .output()
         .map_err(|e| failed(format!("cannot run {}: {e}", python.display())))?;
     if !out.status.success() {
-        return Err(failed(format!("listing installed packages failed ({})", venv::exit_text(out.status))));
+        return Err(failed(format!("listing installed packages failed ({})", child::exit_text(out.status))));
     }
     let extra: Vec<String> = String::from_utf8_lossy(&out.stdout).split_whitespace().map(String::from).collect();
     if extra.is_empty() {
@@ -695,13 +675,13 @@ fn remove_unlisted(req: &Request, top: &[&String]) -> std::result::Result<(), Fa
     let status = child::python(&python, req.root, &uninstall.map(std::ffi::OsStr::new))
         .args(&extra)
         .stdin(std::process::Stdio::null())
-        .stdout(venv::stderr_stdio())
+        .stdout(child::stderr_stdio())
         .status()
         .map_err(|e| failed(format!("cannot run pip uninstall: {e}")))?;
     if status.success() {
         Ok(())
     } else {
-        Err(failed(format!("pip uninstall {}", venv::exit_text(status))))
+        Err(failed(format!("pip uninstall {}", child::exit_text(status))))
     }
 }
 

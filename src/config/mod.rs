@@ -6,30 +6,20 @@
 //! the nearest valid key; walking the spanned table gives all of that directly,
 //! and the first error in file order is the one reported.
 
-use std::ops::Range;
+mod did_you_mean;
+mod keys;
+mod parse;
+mod toml_doc;
+
 use std::path::{Path, PathBuf};
 
-use toml::de::{DeTable, DeValue};
-use toml::Spanned;
+use toml::de::DeValue;
 
-use crate::error::{Error, Result};
+pub use keys::{Creator, SyncMode};
+use parse::{parse_layer, Ctx};
+pub(crate) use toml_doc::{describe, line_of, parse_toml, read_toml_text};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum SyncMode {
-    #[default]
-    Install,
-    Exact,
-    Off,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Creator {
-    #[default]
-    Auto,
-    Uv,
-    Venv,
-    Virtualenv,
-}
+use crate::error::Result;
 
 /// Raw values from one file; every field optional so layers can merge.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -65,13 +55,6 @@ pub struct Settings {
 
 pub const PROJECT_FILE: &str = ".autovenv.toml";
 pub const PYPROJECT: &str = "pyproject.toml";
-
-/// Keys valid in every file, in the order the hint lists them.
-const KEYS: &[&str] = &["env_dir", "python", "requirements", "sync", "creator", "prompt", "gitignore"];
-const SYNC_VALUES: &[(&str, SyncMode)] =
-    &[("install", SyncMode::Install), ("exact", SyncMode::Exact), ("off", SyncMode::Off)];
-const CREATOR_VALUES: &[(&str, Creator)] =
-    &[("auto", Creator::Auto), ("uv", Creator::Uv), ("venv", Creator::Venv), ("virtualenv", Creator::Virtualenv)];
 
 /// Loads the global config. A missing file is the normal case and gives an
 /// empty layer; `trust.prefixes` is allowed here and nowhere else.
@@ -163,325 +146,10 @@ pub fn expand_prefix(p: &str, home: Option<&Path>) -> Option<PathBuf> {
     path.is_absolute().then(|| path.to_path_buf())
 }
 
-// ---------------------------------------------------------------------------
-// Shared TOML helpers (python.rs reads `requires-python` with these too).
-
-/// Reads a TOML file as text. `Ok(None)` when it does not exist.
-pub(crate) fn read_toml_text(path: &Path) -> Result<Option<String>> {
-    match crate::fsutil::read_regular(path)? {
-        Some(bytes) => {
-            String::from_utf8(bytes).map(Some).map_err(|_| Error::new(format!("{} is not valid UTF-8", path.display())))
-        }
-        None => Ok(None),
-    }
-}
-
-/// Parses a whole document; a syntax error becomes one line naming the file
-/// and the line (toml's own rendering is a multi-line snippet).
-pub(crate) fn parse_toml<'a>(path: &Path, text: &'a str) -> Result<Spanned<DeTable<'a>>> {
-    DeTable::parse(text).map_err(|e| {
-        let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
-        let mut msg = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
-        // toml says only "duplicate key"; the span holds which one.
-        if msg == "duplicate key" {
-            if let Some(key) = e.span().and_then(|s| text.get(s)).filter(|k| !k.is_empty()) {
-                msg = format!("duplicate key '{key}'");
-            }
-        }
-        Error::new(format!("{} line {line}: invalid TOML: {msg}", path.display()))
-    })
-}
-
-/// 1-based line of a byte offset. An offset at the very end of a file that
-/// ends in a newline belongs to the last line, not to a phantom one after it.
-pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    let mut offset = offset.min(text.len());
-    if offset == text.len() && text.ends_with('\n') && offset > 0 {
-        offset -= 1;
-    }
-    text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1
-}
-
-/// "a string", "an integer", … for "(got …)". The type, not the value: the
-/// line number already points at it.
-pub(crate) fn describe(v: &DeValue<'_>) -> &'static str {
-    match v {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "an integer",
-        DeValue::Float(_) => "a float",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(_) => "a date",
-        DeValue::Array(_) => "a list",
-        DeValue::Table(_) => "a table",
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Parsing one table into a Layer.
-
-/// Where we are, for error messages.
-struct Ctx<'a> {
-    path: &'a Path,
-    text: &'a str,
-    global: bool,
-}
-
-impl Ctx<'_> {
-    fn at(&self, span: Range<usize>) -> String {
-        format!("{} line {}", self.path.display(), line_of(self.text, span.start))
-    }
-
-    /// `'key' in FILE line N must … (got …)`
-    fn invalid(&self, span: Range<usize>, key: &str, must: &str, got: &str) -> Error {
-        Error::new(format!("'{key}' in {} {must} (got {got})", self.at(span)))
-    }
-
-    fn wrong_type(&self, key: &Key<'_>, name: &str, must: &str, v: &DeValue<'_>) -> Error {
-        self.invalid(key.span(), name, must, describe(v))
-    }
-
-    fn unknown(&self, span: Range<usize>, key: &str, valid: &[&str]) -> Error {
-        let mut msg = format!("unknown key '{key}' in {}", self.at(span));
-        if let Some(best) = did_you_mean(key, valid) {
-            msg.push_str(&format!("; did you mean '{best}'?"));
-        }
-        Error::new(msg).with_hint(format!("valid keys: {}", valid.join(", ")))
-    }
-}
-
-type Key<'a> = Spanned<std::borrow::Cow<'a, str>>;
-
-/// Entries in file order, so the first error reported is the first in the
-/// file (DeTable itself iterates in key order).
-fn in_file_order<'t, 'a>(table: &'t DeTable<'a>) -> Vec<(&'t Key<'a>, &'t Spanned<DeValue<'a>>)> {
-    let mut entries: Vec<_> = table.iter().collect();
-    entries.sort_by_key(|(k, _)| k.span().start);
-    entries
-}
-
-fn parse_layer(ctx: &Ctx<'_>, table: &DeTable<'_>) -> Result<Layer> {
-    let mut layer = Layer::default();
-    for (key, value) in in_file_order(table) {
-        let name: &str = key.get_ref();
-        let v = value.get_ref();
-        let span = key.span();
-        match name {
-            "env_dir" => layer.env_dir = Some(env_dir(ctx, span, v)?),
-            "python" => {
-                let must = "must be a string like \"3.12\", or an interpreter name or path";
-                let s = string(ctx, key, name, must, v)?;
-                if s.trim().is_empty() {
-                    return Err(ctx.invalid(span, name, must, "an empty string"));
-                }
-                layer.python = Some(s.to_string());
-            }
-            "requirements" => {
-                layer.requirements = Some(requirements(ctx, key, v)?);
-            }
-            "sync" => layer.sync = Some(one_of(ctx, span, name, SYNC_VALUES, v)?),
-            "creator" => layer.creator = Some(one_of(ctx, span, name, CREATOR_VALUES, v)?),
-            "prompt" => layer.prompt = Some(string(ctx, key, name, "must be a string", v)?.to_string()),
-            "gitignore" => match v {
-                DeValue::Boolean(b) => layer.gitignore = Some(*b),
-                other => return Err(ctx.wrong_type(key, name, "must be true or false", other)),
-            },
-            "trust" if ctx.global => layer.trust_prefixes = trust(ctx, key, v)?,
-            "trust" => {
-                return Err(Error::new(format!(
-                    "'trust.prefixes' in {} can only be set in the global config",
-                    ctx.at(span)
-                ))
-                .with_hint(
-                    "a project cannot trust itself; move it to $XDG_CONFIG_HOME/autovenv/config.toml \
-                     (default ~/.config/autovenv/config.toml), or run `autovenv allow`",
-                ))
-            }
-            _ => {
-                // `trust_prefixes = …` is a likely slip for the dotted key, so
-                // it is offered as a suggestion in the global file.
-                let mut valid = KEYS.to_vec();
-                if ctx.global {
-                    valid.push("trust.prefixes");
-                }
-                return Err(ctx.unknown(span, name, &valid));
-            }
-        }
-    }
-    Ok(layer)
-}
-
-fn string<'v>(ctx: &Ctx<'_>, key: &Key<'_>, name: &str, must: &str, v: &'v DeValue<'_>) -> Result<&'v str> {
-    let literal = match v {
-        DeValue::String(s) => return Ok(s),
-        DeValue::Float(f) => Some(f.as_str()),
-        DeValue::Integer(i) => Some(i.as_str()),
-        _ => None,
-    };
-    let err = ctx.wrong_type(key, name, must, v);
-    // `python = 3.12` is the classic slip: TOML reads it as a number.
-    Err(match literal {
-        Some(n) if name == "python" => err.with_hint(format!("write it in quotes: python = \"{n}\"")),
-        _ => err,
-    })
-}
-
-fn one_of<T: Copy>(ctx: &Ctx<'_>, span: Range<usize>, name: &str, values: &[(&str, T)], v: &DeValue<'_>) -> Result<T> {
-    let list = values.iter().map(|(s, _)| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
-    let must = format!("must be one of {list}");
-    match v {
-        DeValue::String(s) => match values.iter().find(|(name, _)| *name == s.as_ref()) {
-            Some((_, t)) => Ok(*t),
-            None => Err(ctx.invalid(span, name, &must, &format!("{:?}", s.as_ref()))),
-        },
-        other => Err(ctx.invalid(span, name, &must, describe(other))),
-    }
-}
-
-/// `env_dir` is one folder name inside the project: the env is deleted and
-/// rebuilt when broken, added to .gitignore and put on PATH, so it must not be
-/// able to point anywhere else (absolute, `..`) or at the project itself (`.`, "").
-fn env_dir(ctx: &Ctx<'_>, span: Range<usize>, v: &DeValue<'_>) -> Result<String> {
-    let must = "must be a folder name inside the project, like \"env\"";
-    let s = match v {
-        DeValue::String(s) => s.as_ref(),
-        other => return Err(ctx.invalid(span, "env_dir", must, describe(other))),
-    };
-    let why = if s.is_empty() {
-        Some("an empty string".to_string())
-    } else if Path::new(s).is_absolute() {
-        Some(format!("{s:?}, an absolute path"))
-    } else if s == "." || s == ".." {
-        Some(format!("{s:?}, which is not a folder inside the project"))
-    } else if s.contains('/') {
-        Some(format!("{s:?}; nested paths are not supported"))
-    } else if s.chars().any(char::is_control) {
-        // It is written into .gitignore and shown in messages: a newline
-        // would add a line of the project's choosing.
-        Some(format!("{s:?}, which holds a control character"))
-    } else {
-        None
-    };
-    match why {
-        Some(got) => Err(ctx.invalid(span, "env_dir", must, &got)),
-        None => Ok(s.to_string()),
-    }
-}
-
-/// Requirement files are relative to the project root. `..` is allowed (a
-/// monorepo's shared constraints file); absolute paths are not, because a
-/// committed config pointing at one machine's file breaks for everyone else.
-fn requirements(ctx: &Ctx<'_>, key: &Key<'_>, v: &DeValue<'_>) -> Result<Vec<String>> {
-    let must = "must be a list of file names";
-    let DeValue::Array(items) = v else {
-        let err = ctx.wrong_type(key, "requirements", must, v);
-        return Err(match v {
-            DeValue::String(s) => err.with_hint(format!("write it as a list: requirements = [{:?}]", s.as_ref())),
-            _ => err,
-        });
-    };
-    let mut out = Vec::with_capacity(items.len());
-    for item in items.iter() {
-        let span = item.span();
-        match item.get_ref() {
-            DeValue::String(s) if s.is_empty() => {
-                return Err(ctx.invalid(span, "requirements", must, "an empty string in the list"))
-            }
-            DeValue::String(s) if Path::new(s.as_ref()).is_absolute() => {
-                return Err(ctx.invalid(
-                    span,
-                    "requirements",
-                    "must list files relative to the project root",
-                    &format!("the absolute path {:?}", s.as_ref()),
-                ))
-            }
-            DeValue::String(s) => out.push(s.to_string()),
-            other => return Err(ctx.invalid(span, "requirements", must, &format!("{} in the list", describe(other)))),
-        }
-    }
-    Ok(out)
-}
-
-/// `[trust] prefixes = [...]` (or `trust.prefixes = [...]`). Prefixes must be
-/// absolute or start with `~/`: a relative prefix would trust different
-/// folders depending on where the shell happens to be.
-fn trust(ctx: &Ctx<'_>, key: &Key<'_>, v: &DeValue<'_>) -> Result<Option<Vec<String>>> {
-    let DeValue::Table(table) = v else {
-        return Err(ctx.wrong_type(key, "trust", "must be a table with a 'prefixes' key", v));
-    };
-    let mut prefixes = None;
-    for (k, value) in in_file_order(table) {
-        if k.get_ref() != "prefixes" {
-            return Err(ctx.unknown(k.span(), &format!("trust.{}", k.get_ref()), &["trust.prefixes"]));
-        }
-        let must = "must be a list of folders";
-        let DeValue::Array(items) = value.get_ref() else {
-            return Err(ctx.wrong_type(k, "trust.prefixes", must, value.get_ref()));
-        };
-        let mut out = Vec::with_capacity(items.len());
-        for item in items.iter() {
-            let s = match item.get_ref() {
-                DeValue::String(s) => s.as_ref(),
-                other => {
-                    return Err(ctx.invalid(
-                        item.span(),
-                        "trust.prefixes",
-                        must,
-                        &format!("{} in the list", describe(other)),
-                    ))
-                }
-            };
-            if expand_prefix(s, Some(Path::new("/"))).is_none() {
-                return Err(ctx.invalid(
-                    item.span(),
-                    "trust.prefixes",
-                    "must hold absolute paths or paths starting with ~/",
-                    &format!("{s:?}"),
-                ));
-            }
-            out.push(s.to_string());
-        }
-        prefixes = Some(out);
-    }
-    Ok(prefixes)
-}
-
-// ---------------------------------------------------------------------------
-// Did-you-mean.
-
-/// The valid key closest to `key`, if it is close enough to be a typo: at most
-/// a third of the candidate's length in edits (so "synk" → "sync", but
-/// "reqs" does not become "requirements"). Compared case-insensitively and
-/// with `-` read as `_`, the usual slips.
-fn did_you_mean<'a>(key: &str, valid: &[&'a str]) -> Option<&'a str> {
-    let norm = |s: &str| s.to_lowercase().replace('-', "_");
-    let key = norm(key);
-    valid
-        .iter()
-        .map(|c| (levenshtein(&key, &norm(c)), *c))
-        .filter(|(d, c)| *d <= (c.chars().count() / 3).max(1))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-/// Classic edit distance with one row of memory.
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diag = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let next = (diag + usize::from(ca != cb)).min(row[j] + 1).min(row[j + 1] + 1);
-            diag = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Result;
     use std::fs;
 
     fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -526,6 +194,9 @@ gitignore = false
     fn every_key_from_autovenv_toml() {
         let dir = project(&[(".autovenv.toml", ALL_KEYS)]);
         assert_eq!(load_project(dir.path()).unwrap(), all_keys_layer());
+        let set: Vec<&str> = ALL_KEYS.lines().filter_map(|l| l.split(" = ").next()).collect();
+        let declared: Vec<&str> = keys::KEYS.iter().map(|k| k.name).collect();
+        assert_eq!(set, declared, "ALL_KEYS sets every declared key once, in order");
     }
 
     #[test]
@@ -800,27 +471,5 @@ gitignore = false
             err(&dir, load_global(&dir.path().join("config.toml"))).0,
             "'trust.prefixes' in /p/config.toml line 1 must be a list of folders (got a string)"
         );
-    }
-
-    #[test]
-    fn edit_distance_and_suggestions() {
-        assert_eq!(levenshtein("", "abc"), 3);
-        assert_eq!(levenshtein("kitten", "sitting"), 3);
-        assert_eq!(levenshtein("envdir", "env_dir"), 1);
-        assert_eq!(levenshtein("same", "same"), 0);
-        assert_eq!(did_you_mean("synk", KEYS), Some("sync"));
-        assert_eq!(did_you_mean("env-dir", KEYS), Some("env_dir"));
-        assert_eq!(did_you_mean("GITIGNORE", KEYS), Some("gitignore"));
-        assert_eq!(did_you_mean("requirement", KEYS), Some("requirements"));
-        assert_eq!(did_you_mean("reqs", KEYS), None);
-        assert_eq!(did_you_mean("x", KEYS), None);
-    }
-
-    #[test]
-    fn line_numbers() {
-        assert_eq!(line_of("a\nb\n", 0), 1);
-        assert_eq!(line_of("a\nb\n", 2), 2);
-        assert_eq!(line_of("a\nb\n", 4), 2, "EOF after a final newline is the last line");
-        assert_eq!(line_of("a\nb", 3), 2);
     }
 }
