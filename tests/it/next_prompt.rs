@@ -6,14 +6,11 @@
 //! with no sleep: that is the moment a coarse file clock can hide them
 //! (an mtime equal to the hook's stamp is "not newer").
 
-#[macro_use]
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 fn setup(kind: Kind) -> Option<(Sandbox, Shell)> {
     if should_skip(&[Need::Shell(kind), Need::Uv, Need::Git]) {

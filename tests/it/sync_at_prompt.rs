@@ -9,15 +9,12 @@
 //! `core_loop.rs`: the shell starts in `<sandbox>/work`; wheels are built
 //! into the sandbox's find-links dir; nothing touches the network.
 
-#[macro_use]
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 /// Replace the sandbox's `uv` symlink with a script that logs each call
 /// (one line: its arguments) and then runs the real uv. For `uv pip

@@ -14,16 +14,13 @@
 //! environment and check its stderr and that stdout parses (`bash -n`,
 //! `zsh -n`, `fish -n`); cases 1 and 3 use real interactive shells.
 
-#[macro_use]
-mod common;
-
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::*;
+use crate::common::*;
 
 const KINDS: [Kind; 3] = [Kind::Bash, Kind::Zsh, Kind::Fish];
 

@@ -5,17 +5,13 @@
 //! Conventions: `mypkg 1.0` and `other 1.0` are wheels in the sandbox's
 //! find-links dir; projects are git work trees under `work/`.
 
-#[allow(unused_macros)]
-#[macro_use]
-mod common;
-
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn sandbox(uv: Uv) -> Option<Sandbox> {
@@ -442,7 +438,7 @@ fn project_config_is_not_read_before_trust() {
 #[test]
 fn python_version_file_met_and_unmet() {
     let Some(sb) = sandbox(Uv::Yes) else { return };
-    let ver = &common::tools().python_version;
+    let ver = &tools().python_version;
     let good = sb.project("good").require("mypkg==1.0").file(".python-version", &format!("{ver}\n")).create();
     let out = av(&sb, good.root(), &["allow"]);
     ok(&out, "allow");
@@ -483,7 +479,7 @@ fn python_version_file_met_and_unmet() {
 #[test]
 fn requires_python_met_and_unmet() {
     let Some(sb) = sandbox(Uv::Yes) else { return };
-    let ver = &common::tools().python_version;
+    let ver = &tools().python_version;
     let good =
         sb.project("good").file("pyproject.toml", "[project]\nname = \"g\"\nrequires-python = \">=3.8\"\n").create();
     let out = av(&sb, good.root(), &["allow"]);
@@ -539,7 +535,7 @@ fn status_json_in_every_state() {
     check_keys(&st);
     assert_eq!(st["env"], proj.env_str().as_str());
     assert_eq!((st["exists"].clone(), st["allowed"].clone()), (true.into(), true.into()));
-    assert!(st["python"].as_str().unwrap().starts_with(&common::tools().python_version));
+    assert!(st["python"].as_str().unwrap().starts_with(&tools().python_version));
     assert_eq!(st["requirements"], serde_json::json!(["requirements.txt"]));
     assert_eq!(st["sync"], "ok");
     assert_eq!(st["active"], false, "this process has not activated it");

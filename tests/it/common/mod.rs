@@ -1,6 +1,7 @@
 //! The integration-test harness: sandboxes, offline wheels, projects, and
-//! real interactive shells on a pty. Every test file does
-//! `#[macro_use] mod common;`.
+//! real interactive shells on a pty, shared by every module of the
+//! integration test binary (`tests/it/main.rs` declares it first, with
+//! `#[macro_use]`, so `per_shell!` reaches the modules after it).
 //!
 //! ```ignore
 //! if should_skip(&[Need::Shell(Kind::Zsh), Need::Uv, Need::Git]) { return; }
@@ -42,12 +43,12 @@ pub use tools::{should_skip, tools, Need};
 pub use wheel::{build_wheel, build_wheel_with, normalize, urlsafe_b64_nopad};
 
 /// `per_shell!(a, b)` defines `bash::a`, `zsh::a`, `fish::a`, … as tests
-/// calling `a(Kind::Bash)` etc. (use `#[macro_use] mod common;`).
+/// calling `a(Kind::Bash)` etc. (declared by `main.rs`).
 macro_rules! per_shell {
     ($($test:ident),* $(,)?) => {
-        mod bash { $( #[test] fn $test() { super::$test(super::common::Kind::Bash) } )* }
-        mod zsh { $( #[test] fn $test() { super::$test(super::common::Kind::Zsh) } )* }
-        mod fish { $( #[test] fn $test() { super::$test(super::common::Kind::Fish) } )* }
+        mod bash { $( #[test] fn $test() { super::$test($crate::common::Kind::Bash) } )* }
+        mod zsh { $( #[test] fn $test() { super::$test($crate::common::Kind::Zsh) } )* }
+        mod fish { $( #[test] fn $test() { super::$test($crate::common::Kind::Fish) } )* }
     };
 }
 

@@ -5,16 +5,13 @@
 //! twin, and requirements files read exactly as pip reads them (compared
 //! with pip's own parser on the same files).
 
-#[macro_use]
-mod common;
-
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 /// Runs `cmd` (stdin closed), failing the test if it takes longer than
 /// `limit`: a FIFO read would block forever.

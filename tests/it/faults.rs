@@ -5,11 +5,6 @@
 //! Disk-full and read-only cases need a private mount namespace
 //! (`unshare -m`, root in a container); they are skipped where that fails.
 
-// No per-shell tests here: the harness macro goes unused.
-#[allow(unused_macros)]
-#[macro_use]
-mod common;
-
 use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
@@ -18,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 const KINDS: [Kind; 3] = [Kind::Bash, Kind::Zsh, Kind::Fish];
 

@@ -3,17 +3,14 @@
 //! which only needs `autovenv hook <shell>` to print valid code), only on
 //! real shells, a real Python, pip and uv.
 
-#[macro_use]
-mod common;
-
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use common::screen::{command_output, render, strip_ansi};
-use common::*;
+use crate::common::screen::{command_output, render, strip_ansi};
+use crate::common::*;
 use sha2::{Digest, Sha256};
 
 // ---------------------------------------------------------------- sandbox

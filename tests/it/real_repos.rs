@@ -5,10 +5,6 @@
 //! between two commits. Conventions as in `core_loop.rs`: wheels built into
 //! the sandbox's find-links dir; nothing touches the network.
 
-#[allow(unused_macros)]
-#[macro_use]
-mod common;
-
 use std::fs;
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -16,7 +12,7 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 fn git(sb: &Sandbox, dir: &Path, args: &[&str]) -> String {
     let mut cmd = sb.command("git");
