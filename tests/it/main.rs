@@ -16,6 +16,7 @@ mod env_creation;
 mod faults;
 mod harness;
 mod hook_scripts;
+mod messages;
 mod next_prompt;
 mod project_files;
 mod real_repos;

@@ -32,6 +32,8 @@ mod pty;
 mod sandbox;
 pub mod screen;
 mod shell;
+#[macro_use]
+pub mod snapshot;
 mod tools;
 mod wheel;
 

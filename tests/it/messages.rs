@@ -1,0 +1,119 @@
+//! What a person reads, asserted whole: the messages of `allow`, `status`,
+//! `deny` and `exec`, the errors with their hints, and the README's console
+//! demo replayed in a real bash. Each snapshot under `tests/it/snapshots/`
+//! is the exact text, with the sandbox's paths, the Python version and
+//! timings replaced by placeholders (`common::snapshot`).
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::*;
+
+fn sandbox() -> Option<Sandbox> {
+    sandbox_with(&[Need::Git], Uv::Yes, &["mypkg"])
+}
+
+/// `autovenv ARGS` run in `dir`.
+fn av(sb: &Sandbox, dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = sb.autovenv();
+    cmd.args(args).current_dir(dir);
+    cmd
+}
+
+/// The README's demo, in a real interactive bash: entering a project not
+/// yet allowed, `allow` creating and syncing its env, Python running from
+/// it, and leaving.
+#[test]
+fn readme_console_demo() {
+    let Some(sb) = sandbox_with(&[Need::Shell(Kind::Bash), Need::Git], Uv::Yes, &["mypkg"]) else { return };
+    let proj = sb.project("app").require("mypkg==1.0").git().create();
+    let mut sh = Shell::start(Kind::Bash, &sb, "", &sb.work());
+    let mut transcript = String::new();
+    let mut step = |line: &str, out: String| {
+        transcript.push_str(&format!("$ {line}\n{out}"));
+        if !out.is_empty() && !out.ends_with('\n') {
+            transcript.push('\n');
+        }
+    };
+    let out = sh.cd(proj.root());
+    step("cd app", out);
+    let out = sh.run("autovenv allow");
+    step("autovenv allow", out);
+    let line = "python -c 'import sys; print(sys.prefix)'";
+    let out = sh.run(line);
+    step(line, out);
+    let out = sh.cd(&sb.work());
+    step("cd ..", out);
+    assert_filtered_snapshot!(&sb, transcript);
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), None, "left the project");
+}
+
+#[test]
+fn allow_creates_syncs_and_reports() {
+    let Some(sb) = sandbox() else { return };
+    let proj = sb.project("app").require("mypkg==1.0").git().create();
+    autovenv_snapshot!(&sb, av(&sb, proj.root(), &["status"]), "status_before_allow");
+    autovenv_snapshot!(&sb, av(&sb, proj.root(), &["allow"]), "allow_first");
+    autovenv_snapshot!(&sb, av(&sb, proj.root(), &["status"]), "status_after_allow");
+    autovenv_snapshot!(&sb, av(&sb, proj.root(), &["allow"]), "allow_again");
+}
+
+#[test]
+fn status_outside_any_project() {
+    let Some(sb) = sandbox() else { return };
+    autovenv_snapshot!(&sb, av(&sb, &sb.work(), &["status"]));
+}
+
+#[test]
+fn deny_then_status_and_exec() {
+    let Some(sb) = sandbox() else { return };
+    let proj = sb.project("app").require("mypkg==1.0").git().create();
+    let out = sb.autovenv().arg("allow").current_dir(proj.root()).output().unwrap();
+    assert!(out.status.success());
+    autovenv_snapshot!(&sb, av(&sb, proj.root(), &["deny"]), "deny");
+    autovenv_snapshot!(&sb, av(&sb, proj.root(), &["status"]), "status_denied");
+    autovenv_snapshot!(&sb, av(&sb, proj.root(), &["exec", "--", "python", "-V"]), "exec_denied");
+}
+
+#[test]
+fn exec_in_a_project_never_allowed() {
+    let Some(sb) = sandbox() else { return };
+    let proj = sb.project("app").require("mypkg==1.0").create();
+    autovenv_snapshot!(&sb, av(&sb, proj.root(), &["exec", "--", "python", "-V"]));
+    assert!(!proj.env_dir().exists());
+}
+
+#[test]
+fn allow_outside_any_project() {
+    let Some(sb) = sandbox() else { return };
+    autovenv_snapshot!(&sb, av(&sb, &sb.work(), &["allow"]));
+}
+
+/// Each broken config as `allow` reports it and as the prompt hook
+/// (`export`) reports it: one error naming the file, the line and the fix.
+#[test]
+fn config_errors_with_hints() {
+    let Some(sb) = sandbox() else { return };
+    let cases: &[(&str, &str, &str)] = &[
+        ("unknown_key", ".autovenv.toml", "envdir = \"x\"\n"),
+        ("wrong_type", ".autovenv.toml", "prompt = \"p\"\ngitignore = \"yes\"\n"),
+        ("bad_choice", ".autovenv.toml", "\n\nsync = \"fast\"\n"),
+        ("bad_toml", ".autovenv.toml", "sync = \"install\"\nprompt = x\n"),
+        ("pyproject_typo", "pyproject.toml", "[project]\nname = \"x\"\n\n[tool.autovenv]\nPyhton = \"3.11\"\n"),
+        ("global_only_key", ".autovenv.toml", "sync = \"off\"\n[trust]\nprefixes = [\"/\"]\n"),
+    ];
+    for (name, file, body) in cases {
+        let proj = sb.project(name).require("mypkg==1.0").file(file, body).create();
+        let root = proj.root().to_str().unwrap();
+        autovenv_snapshot!(&sb, av(&sb, &sb.work(), &["allow", root]), &format!("config_{name}_allow"));
+        autovenv_snapshot!(&sb, av(&sb, proj.root(), &["export", "bash"]), &format!("config_{name}_export"));
+    }
+}
+
+#[test]
+fn python_not_found_with_hint() {
+    let Some(sb) = sandbox() else { return };
+    let proj = sb.project("app").require("mypkg==1.0").file(".python-version", "3.99\n").create();
+    autovenv_snapshot!(&sb, av(&sb, proj.root(), &["allow"]), "python_not_found_allow");
+    autovenv_snapshot!(&sb, av(&sb, proj.root(), &["status"]), "python_not_found_status");
+}
