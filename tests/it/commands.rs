@@ -711,8 +711,8 @@ fn watch_syncs_an_edit_saved_by_rename() {
     fs::rename(&tmp, proj.path("requirements.txt")).unwrap();
     let py = proj.env_dir().join("bin/python");
     wait("the renamed-over requirements.txt is synced", &|| python_imports(&py, "other"));
-    // Its own reads are not changes: once synced, watch stays quiet (each
-    // sync's reading of the file used to set off the next one, forever).
+    // Its own reads are not changes: once synced, watch stays quiet (a
+    // sync that read the file must not set off the next one, forever).
     std::thread::sleep(Duration::from_millis(700));
     let opens = opens_of(&proj.path("requirements.txt"), Duration::from_millis(1500));
     assert_eq!(opens, 0, "watch kept reading requirements.txt with nothing changed");

@@ -1,4 +1,4 @@
-//! Self-tests of the harness in tests/common. They rely on no autovenv
+//! Self-tests of the harness in `common`. They rely on no autovenv
 //! behaviour (shells start without the hook, except `starts_with_hook_line`,
 //! which only needs `autovenv hook <shell>` to print valid code), only on
 //! real shells, a real Python, pip and uv.

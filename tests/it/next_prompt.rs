@@ -1,4 +1,4 @@
-//! The hot path (DESIGN §9): what the hook's idle rule must still notice at
+//! The hot path: what the hook's idle rule must still notice at
 //! the NEXT prompt, without a `cd`, in bash, zsh and fish; and that an idle
 //! prompt starts no process at all in bash and zsh (counted with strace).
 //!
@@ -102,7 +102,7 @@ fn edits_are_picked_up_at_the_next_prompt(kind: Kind) {
     assert_eq!(sh.var_str("VIRTUAL_ENV"), Some(proj.env_str()), "fixed: active again");
     assert_eq!(sh.var_str("PATH"), Some(path_inside));
 
-    // The env deleted: an allowed project's env is rebuilt (DESIGN §5) and
+    // The env deleted: an allowed project's env is rebuilt and
     // stays active; PATH never points at a folder that is gone.
     let path_inside = sh.var_str("PATH").unwrap();
     settle(&mut sh);
@@ -158,7 +158,7 @@ fn trust_and_markers_are_picked_up_at_the_next_prompt(kind: Kind) {
 
     // Under trust.prefixes it activates instead. The global config exists
     // before the shell enters the folder (a new global config is only seen
-    // at the next cd, README "The hot path").
+    // at the next cd: the idle rule watches no global file).
     let trusted = sb.work().join("trusted");
     fs::create_dir_all(trusted.join("lib")).unwrap();
     let cfg = sb.xdg_config().join("autovenv");
