@@ -117,3 +117,46 @@ fn python_not_found_with_hint() {
     autovenv_snapshot!(&sb, av(&sb, proj.root(), &["allow"]), "python_not_found_allow");
     autovenv_snapshot!(&sb, av(&sb, proj.root(), &["status"]), "python_not_found_status");
 }
+
+/// The README's warning for a shell whose hook came from another version,
+/// as `export` gives it to an older zsh hook (bookkeeping without a hook
+/// version).
+#[test]
+fn hook_from_another_version() {
+    let Some(sb) = sandbox_with(&[], Uv::No, &[]) else { return };
+    let out = sb.autovenv().args(["export", "zsh"]).env("AUTOVENV_STAMP", "").output().unwrap();
+    assert!(out.status.success());
+    assert_filtered_snapshot!(&sb, String::from_utf8(out.stderr).unwrap());
+}
+
+/// `status` at the prompt of a shell that has the env active.
+#[test]
+fn status_in_an_active_shell() {
+    let Some(sb) = sandbox_with(&[Need::Shell(Kind::Bash), Need::Git], Uv::Yes, &["mypkg"]) else { return };
+    let proj = sb.project("app").require("mypkg==1.0").git().create();
+    let out = sb.autovenv().arg("allow").current_dir(proj.root()).output().unwrap();
+    assert!(out.status.success());
+    let mut sh = Shell::start(Kind::Bash, &sb, "", &sb.work());
+    sh.cd(proj.root());
+    assert_eq!(sh.var_str("VIRTUAL_ENV"), Some(proj.env_str()));
+    let out = sh.run("autovenv status");
+    assert_filtered_snapshot!(&sb, format!("$ autovenv status\n{out}"));
+}
+
+/// `autovenv sync` after the requirements gained a package, and after they
+/// ask for one that does not exist.
+#[test]
+fn sync_reports_installs_and_failures() {
+    let Some(sb) = sandbox_with(&[Need::Git], Uv::Yes, &["mypkg", "other"]) else { return };
+    let proj = sb.project("app").require("mypkg==1.0").git().create();
+    let out = sb.autovenv().arg("allow").current_dir(proj.root()).output().unwrap();
+    assert!(out.status.success());
+    let reqs = proj.path("requirements.txt");
+    let text = std::fs::read_to_string(&reqs).unwrap();
+    std::fs::write(&reqs, format!("{text}other==1.0\n")).unwrap();
+    autovenv_snapshot!(&sb, av(&sb, proj.root(), &["sync"]), "sync_added_package");
+    autovenv_snapshot!(&sb, av(&sb, proj.root(), &["sync"]), "sync_nothing_to_do");
+    std::fs::write(&reqs, format!("{text}other==1.0\nnosuchpkg==1.0\n")).unwrap();
+    autovenv_snapshot!(&sb, av(&sb, proj.root(), &["sync"]), "sync_missing_package");
+    autovenv_snapshot!(&sb, av(&sb, proj.root(), &["status"]), "sync_missing_package_status");
+}

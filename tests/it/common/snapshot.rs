@@ -26,11 +26,15 @@ pub fn filters(sb: &Sandbox) -> Vec<(String, String)> {
     ] {
         f.push((regex_escape(&dir.display().to_string()), name.to_string()));
     }
-    // The installer's own report (uv's or pip's wording and package list
-    // change with their versions; autovenv's summary line follows it).
+    // The installer's own report and errors (uv's or pip's wording and
+    // package list change with their versions; autovenv's own lines, which
+    // start with `autovenv:`, follow them).
     f.push((
-        r"(?m)(^(?:Using Python|Resolved|Prepared|Installed|Uninstalled|Audited|Downloaded|Collecting|Processing|Looking in|Successfully) .*\n|^ [+-] .*\n)+"
-            .into(),
+        concat!(
+            r"(?m)(^(?:Using Python|Resolved|Prepared|Installed|Uninstalled|Audited|Downloaded|Collecting|Processing|",
+            r"Looking in|Successfully|error:|warning:|ERROR:|WARNING:) .*\n|^ [+-] .*\n|^  [a-z]+: .*\n)+"
+        )
+        .into(),
         "[INSTALLER OUTPUT]\n".into(),
     ));
     // The version of the pip seeded into a new env.
