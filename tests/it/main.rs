@@ -10,6 +10,7 @@ mod common;
 
 mod child_processes;
 mod commands;
+mod config;
 mod doctor;
 mod enter_and_leave;
 mod env_creation;
@@ -19,6 +20,7 @@ mod hook_scripts;
 mod messages;
 mod next_prompt;
 mod project_files;
+mod python_selection;
 mod real_repos;
 mod security;
 mod sync_at_prompt;

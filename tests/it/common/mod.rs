@@ -27,6 +27,7 @@
 //!   `AVTEST_KEEP=1` keeps sandboxes for inspection.
 #![allow(dead_code, unused_imports)]
 
+pub mod cli;
 mod project;
 mod pty;
 mod sandbox;
