@@ -26,8 +26,10 @@ fn av(sb: &Sandbox, dir: &Path, args: &[&str]) -> Command {
 #[test]
 fn readme_console_demo() {
     let Some(sb) = sandbox_with(&[Need::Shell(Kind::Bash), Need::Git], Uv::Yes, &["mypkg"]) else { return };
-    let proj = sb.project("app").require("mypkg==1.0").git().create();
-    let mut sh = Shell::start(Kind::Bash, &sb, "", &sb.work());
+    // Where the README has it, so the messages show `~/code/app`.
+    let proj = ProjectBuilder::new(&sb, sb.home().join("code/app")).require("mypkg==1.0").git().create();
+    let mut sh = Shell::start(Kind::Bash, &sb, "", &sb.home());
+    let path_before = sh.var_str("PATH");
     let mut transcript = String::new();
     let mut step = |line: &str, out: String| {
         transcript.push_str(&format!("$ {line}\n{out}"));
@@ -36,16 +38,17 @@ fn readme_console_demo() {
         }
     };
     let out = sh.cd(proj.root());
-    step("cd app", out);
+    step("cd ~/code/app", out);
     let out = sh.run("autovenv allow");
     step("autovenv allow", out);
     let line = "python -c 'import sys; print(sys.prefix)'";
     let out = sh.run(line);
     step(line, out);
-    let out = sh.cd(&sb.work());
+    let out = sh.cd(&sb.home().join("code"));
     step("cd ..", out);
     assert_filtered_snapshot!(&sb, transcript);
     assert_eq!(sh.var_str("VIRTUAL_ENV"), None, "left the project");
+    assert_eq!(sh.var_str("PATH"), path_before, "PATH restored exactly");
 }
 
 #[test]
