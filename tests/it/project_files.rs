@@ -88,7 +88,7 @@ fn symlinked_gitignore_is_left_alone() {
     assert!(!status.contains("env"), "the env is still kept out of git:\n{status}");
 }
 
-/// A FIFO `.gitignore` does not hang `allow` (it used to read it forever).
+/// A FIFO `.gitignore` does not hang `allow`: reading one would wait forever.
 #[test]
 fn fifo_gitignore_does_not_hang_allow() {
     let Some(sb) = sandbox_with(&[Need::Git], Uv::Yes, &[]) else { return };
