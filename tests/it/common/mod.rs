@@ -22,6 +22,11 @@
 //!   `exported_env`, `cd`, `export`, `unset`, `source_rc`,
 //!   `hook_registration`, `mark`/`output_since`/`transcript`, `q`/`qp`
 //!   (quoting for that shell), `exit`. `startup` is the time to first prompt.
+//! - `cli`: the binary as a process (`av`, `av_env`, `ok`, `status_json`,
+//!   `export_json`, `parses`), for tests that need no interactive shell.
+//! - `snapshot`: `autovenv_snapshot!(&sb, cmd, "name")` and
+//!   `assert_filtered_snapshot!(&sb, text)` compare whole output with a
+//!   file in `tests/it/snapshots/`, machine-specific parts filtered.
 //! - Missing tools: `should_skip(&[Need::…])` skips locally, panics with
 //!   `CI=true`. `AVTEST_PYTHON`, `AVTEST_UV` pick the programs;
 //!   `AVTEST_KEEP=1` keeps sandboxes for inspection.
