@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-use super::{sandbox_with, Need, Sandbox, Uv};
+use super::{sandbox_with, should_skip, Kind, Need, Sandbox, Uv};
 
 /// A sandbox with git and the `mypkg`, `other` and `third` 1.0 wheels.
 pub fn sandbox(uv: Uv) -> Option<Sandbox> {
@@ -62,7 +62,7 @@ pub fn global_config(sb: &Sandbox, body: &str) -> PathBuf {
 
 /// The shell syntax check of `code`: `bash -n`, `zsh -n`, `fish -n`.
 pub fn parses(shell: &str, code: &[u8]) -> Result<(), String> {
-    let Some(exe) = shells::which_shell(shell) else { return Ok(()) };
+    let Some(exe) = which_shell(shell) else { return Ok(()) };
     let mut child = Command::new(exe)
         .arg("-n")
         .stdin(Stdio::piped())
@@ -80,17 +80,16 @@ pub fn parses(shell: &str, code: &[u8]) -> Result<(), String> {
     }
 }
 
-mod shells {
-    use std::path::PathBuf;
-    pub fn which_shell(name: &str) -> Option<PathBuf> {
-        let k = match name {
-            "bash" => super::super::Kind::Bash,
-            "zsh" => super::super::Kind::Zsh,
-            _ => super::super::Kind::Fish,
-        };
-        if super::super::should_skip(&[super::super::Need::Shell(k)]) {
-            return None;
-        }
-        k.path().map(PathBuf::from)
+/// The shell named `name`, or `None` when it is missing (and the test may
+/// skip: see `should_skip`).
+fn which_shell(name: &str) -> Option<PathBuf> {
+    let k = match name {
+        "bash" => Kind::Bash,
+        "zsh" => Kind::Zsh,
+        _ => Kind::Fish,
+    };
+    if should_skip(&[Need::Shell(k)]) {
+        return None;
     }
+    k.path().map(PathBuf::from)
 }
