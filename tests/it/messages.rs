@@ -163,3 +163,13 @@ fn sync_reports_installs_and_failures() {
     autovenv_snapshot!(&sb, av(&sb, proj.root(), &["sync"]), "sync_missing_package");
     autovenv_snapshot!(&sb, av(&sb, proj.root(), &["status"]), "sync_missing_package_status");
 }
+
+/// A folder name with control characters (a terminal title escape and a
+/// newline) is shown escaped, never sent to the terminal as is.
+#[test]
+fn control_characters_in_a_path_are_escaped() {
+    let Some(sb) = sandbox() else { return };
+    let proj = sb.project("evil\x1b]0;pwned\x07\nname").require("mypkg==1.0").create();
+    autovenv_snapshot!(&sb, av(&sb, proj.root(), &["status"]), "control_characters_status");
+    autovenv_snapshot!(&sb, av(&sb, proj.root(), &["exec", "--", "true"]), "control_characters_exec");
+}
