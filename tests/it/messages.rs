@@ -1,9 +1,9 @@
 //! What a person reads, asserted whole: the messages of `allow`, `status`,
 //! `deny`, `exec` and `sync`, the errors with their hints, paths with
 //! control characters, and the README's console examples replayed (the
-//! demo in a real bash, the version-skew warning). Each snapshot under `tests/it/snapshots/`
-//! is the exact text, with the sandbox's paths, the Python version and
-//! timings replaced by placeholders (`common::snapshot`).
+//! demo in a real bash, the version-skew warning). Each snapshot under
+//! `tests/it/snapshots/` is the exact text, with the sandbox's paths, the
+//! Python version and timings replaced by placeholders (`common::snapshot`).
 
 use std::path::Path;
 use std::process::Command;
