@@ -158,7 +158,7 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
     // Marks an install in progress. If it survives (autovenv or the
     // installer was killed), the package set may be half-replaced: uv then
     // fails on a dist-info without METADATA at every retry, so the next
-    // entry rebuilds the env instead (found by tests/faults.rs).
+    // entry rebuilds the env instead.
     let installing = t.env.join(INSTALLING_MARK);
     let _ = crate::fsutil::write_nofollow(&installing, b"");
     let result = sync::sync(&request);
@@ -272,10 +272,10 @@ fn make_ready(ctx: &Context, t: &Trusted, uv_config: &UvConfig) -> std::result::
         EnvState::Ready => match version_mismatch(t) {
             None => return Ok(None),
             Some(why) if t.env.join(venv::OWNER_MARK).exists() => {
-                // Find the wanted Python before deleting anything: a typo in
-                // .python-version used to delete a working env and then fail
-                // to make a new one. Now the env stays on disk (inactive,
-                // with the error) and undoing the edit brings it back.
+                // Find the wanted Python before deleting anything, so that a
+                // typo in .python-version cannot cost a working env: it stays
+                // on disk (inactive, with the error) and undoing the edit
+                // brings it back.
                 let maker = maker(ctx, &t.settings).map_err(Failed::Creation)?;
                 let interpreter = find_interpreter(ctx, t).map_err(Failed::Creation)?;
                 msg::info(&format!("rebuilding {name}/: {why}"));

@@ -78,7 +78,7 @@ pub fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> Vec<Chan
         let root = crate::fsutil::tilde(root, ctx.home());
         if ctx.dirs.trust_dir().is_none() {
             // `autovenv allow` cannot work without a trust folder: say so
-            // rather than suggest a command that fails (tests/faults.rs).
+            // rather than suggest a command that fails.
             msg::info(&format!(
                 "{root} is not allowed: HOME is not set, so there are no trust records; set HOME or XDG_DATA_HOME"
             ));

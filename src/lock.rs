@@ -35,8 +35,8 @@ pub fn acquire(lock_dir: &Path, key: &str, what: &str) -> Result<ProjectLock> {
     // Let the creator and installer inherit the locked descriptor. If
     // autovenv alone is killed (`kill -9` of its pid), its installer keeps
     // running as an orphan; holding the lock, it makes the next autovenv wait
-    // for it instead of rebuilding the env under its feet (found by
-    // tests/faults.rs). The kernel still drops the lock once both are gone.
+    // for it instead of rebuilding the env under its feet. The kernel still
+    // drops the lock once both are gone.
     use std::os::fd::AsRawFd;
     let fd = file.as_raw_fd();
     // SAFETY: fcntl on a descriptor we own; failure only loses the above.

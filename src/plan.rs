@@ -216,8 +216,8 @@ fn leave(v: &mut Vars, unverified: bool) {
     // autovenv's env is always one folder inside its root, and `/` is never
     // a root. Bookkeeping that says otherwise was tampered with (or written
     // by something else): removing `<AUTOVENV_ENV>/bin` from PATH could then
-    // take a system folder with it (AUTOVENV_ENV=/usr strips /usr/bin; found
-    // by tests/faults.rs). Drop such bookkeeping and leave PATH alone.
+    // take a system folder with it (AUTOVENV_ENV=/usr strips /usr/bin).
+    // Drop such bookkeeping and leave PATH alone.
     let ours = v
         .get(AUTOVENV_ROOT)
         .map(Path::new)
@@ -540,9 +540,9 @@ mod tests {
         assert_eq!(plan.changes, vec![Change::SetEnv(VIRTUAL_ENV_PROMPT, "new".into())]);
     }
 
-    /// Issue 6 case 8: fuzz the decision function and the per-shell
-    /// rendering together. Arbitrary bytes as the project path and as every
-    /// variable autovenv reads. CI runs a fixed case count; run longer by
+    /// Fuzz the decision function and the per-shell rendering together.
+    /// Arbitrary bytes as the project path and as every variable autovenv
+    /// reads. CI runs a fixed case count; run longer by
     /// hand with `AVTEST_FUZZ_CASES=5000 cargo test --bin autovenv fuzz_`.
     mod fuzz {
         use super::*;

@@ -81,8 +81,8 @@ pub fn trusted(ctx: &Context, project: Project) -> Result<Trusted> {
     let configured = settings.env_dir_configured.then_some(settings.env_dir.as_str());
     let env = project::env_dir(&project.root, configured);
     // PATH entries are separated by ':', so a bin folder with a ':' in its
-    // path cannot be put on PATH: it would be split in two (and entering
-    // prepended it again at every prompt; found by tests/security.rs).
+    // path cannot be put on PATH: it would be split in two, and no prompt
+    // could find the entry to take it out again.
     if env.as_os_str().as_bytes().contains(&b':') {
         return Err(Error::new(format!(
             "cannot activate {}: its path contains ':', which PATH cannot hold",

@@ -164,7 +164,7 @@ fn sync_state(t: &resolve::Trusted, python: &Option<String>, error: &mut Option<
             .is_ok_and(|d| d == state.digest);
     // The last error is shown either way, but "failed" only while the files
     // are the ones that failed: once edited, the next prompt retries, so
-    // the state is "stale" (it used to stay "failed" after a fix).
+    // the state is "stale", not "failed", as soon as a fix is saved.
     error.clone_from(&state.error);
     match (fresh, &state.error) {
         (false, _) => "stale",

@@ -197,8 +197,8 @@ pub fn check(trust_dir: Option<&Path>, canonical_root: &Path, prefixes: &[PathBu
 
 /// Anyone who can write to the trust folder can make us run their code.
 /// So can anyone who can write to a folder above it: they can rename the
-/// trust folder away and put their own in its place (found by
-/// tests/security.rs). Above the trust folder itself a sticky folder (`/tmp`)
+/// trust folder away and put their own in its place. Above the trust
+/// folder itself a sticky folder (`/tmp`)
 /// is fine: others cannot rename what they do not own there. Each folder's
 /// owner can change its permissions at will, so it must be us or root.
 /// A symlink on the way must be ours or root's too (one that another user

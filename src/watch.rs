@@ -129,7 +129,7 @@ fn sync_one(ctx: &Context, p: &mut Watched) {
     let name = tilde(&p.trusted.project.root, ctx.home());
     // Trust and settings are read again before every sync, not once at
     // start: after `autovenv deny` a running watcher must not install
-    // anything more (it used to), and an edited config (another
+    // anything more, and an edited config (another
     // requirements list or env_dir) is followed.
     match resolve::project(ctx, &p.trusted.project.root).and_then(|pr| resolve::trusted(ctx, pr)) {
         Ok(t) => p.trusted = t,

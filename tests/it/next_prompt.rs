@@ -1,4 +1,4 @@
-//! The hot path (DESIGN §9): what the hook's idle rule must still notice at
+//! The hot path: what the hook's idle rule must still notice at
 //! the NEXT prompt, without a `cd`, in bash, zsh and fish; and that an idle
 //! prompt starts no process at all in bash and zsh (counted with strace).
 //!
@@ -6,14 +6,11 @@
 //! with no sleep: that is the moment a coarse file clock can hide them
 //! (an mtime equal to the hook's stamp is "not newer").
 
-#[macro_use]
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 fn setup(kind: Kind) -> Option<(Sandbox, Shell)> {
     if should_skip(&[Need::Shell(kind), Need::Uv, Need::Git]) {
@@ -105,7 +102,7 @@ fn edits_are_picked_up_at_the_next_prompt(kind: Kind) {
     assert_eq!(sh.var_str("VIRTUAL_ENV"), Some(proj.env_str()), "fixed: active again");
     assert_eq!(sh.var_str("PATH"), Some(path_inside));
 
-    // The env deleted: an allowed project's env is rebuilt (DESIGN §5) and
+    // The env deleted: an allowed project's env is rebuilt and
     // stays active; PATH never points at a folder that is gone.
     let path_inside = sh.var_str("PATH").unwrap();
     settle(&mut sh);

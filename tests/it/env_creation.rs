@@ -3,14 +3,11 @@
 //! shim that logs each call), retried by `autovenv sync` or when what it
 //! depended on changes; and what status, deny and the installer report say.
 
-#[macro_use]
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 /// The sandbox's `uv` replaced by a script that logs its arguments and runs
 /// the real uv.

@@ -1,6 +1,7 @@
 //! The integration-test harness: sandboxes, offline wheels, projects, and
-//! real interactive shells on a pty. Every test file does
-//! `#[macro_use] mod common;`.
+//! real interactive shells on a pty, shared by every module of the
+//! integration test binary (`tests/it/main.rs` declares it first, with
+//! `#[macro_use]`, so `per_shell!` reaches the modules after it).
 //!
 //! ```ignore
 //! if should_skip(&[Need::Shell(Kind::Zsh), Need::Uv, Need::Git]) { return; }
@@ -21,16 +22,24 @@
 //!   `exported_env`, `cd`, `export`, `unset`, `source_rc`,
 //!   `hook_registration`, `mark`/`output_since`/`transcript`, `q`/`qp`
 //!   (quoting for that shell), `exit`. `startup` is the time to first prompt.
+//! - `cli`: the binary as a process (`av`, `av_env`, `ok`, `status_json`,
+//!   `export_json`, `parses`), for tests that need no interactive shell.
+//! - `snapshot`: `autovenv_snapshot!(&sb, cmd, "name")` and
+//!   `assert_filtered_snapshot!(&sb, text)` compare whole output with a
+//!   file in `tests/it/snapshots/`, machine-specific parts filtered.
 //! - Missing tools: `should_skip(&[Need::…])` skips locally, panics with
 //!   `CI=true`. `AVTEST_PYTHON`, `AVTEST_UV` pick the programs;
 //!   `AVTEST_KEEP=1` keeps sandboxes for inspection.
 #![allow(dead_code, unused_imports)]
 
+pub mod cli;
 mod project;
 mod pty;
 mod sandbox;
 pub mod screen;
 mod shell;
+#[macro_use]
+pub mod snapshot;
 mod tools;
 mod wheel;
 
@@ -42,12 +51,12 @@ pub use tools::{should_skip, tools, Need};
 pub use wheel::{build_wheel, build_wheel_with, normalize, urlsafe_b64_nopad};
 
 /// `per_shell!(a, b)` defines `bash::a`, `zsh::a`, `fish::a`, … as tests
-/// calling `a(Kind::Bash)` etc. (use `#[macro_use] mod common;`).
+/// calling `a(Kind::Bash)` etc. (declared by `main.rs`).
 macro_rules! per_shell {
     ($($test:ident),* $(,)?) => {
-        mod bash { $( #[test] fn $test() { super::$test(super::common::Kind::Bash) } )* }
-        mod zsh { $( #[test] fn $test() { super::$test(super::common::Kind::Zsh) } )* }
-        mod fish { $( #[test] fn $test() { super::$test(super::common::Kind::Fish) } )* }
+        mod bash { $( #[test] fn $test() { super::$test($crate::common::Kind::Bash) } )* }
+        mod zsh { $( #[test] fn $test() { super::$test($crate::common::Kind::Zsh) } )* }
+        mod fish { $( #[test] fn $test() { super::$test($crate::common::Kind::Fish) } )* }
     };
 }
 

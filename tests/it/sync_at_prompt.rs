@@ -1,4 +1,4 @@
-//! The requirements sync engine in real shells (issue 3): what is watched,
+//! The requirements sync engine in real shells: what is watched,
 //! when the installer runs (and, counted, when it does not), failures,
 //! Ctrl-C, repair, the project lock, exact mode, and bad input.
 //!
@@ -6,18 +6,15 @@
 //! is a shim script that appends its arguments to a log and execs the real
 //! uv; on the pip path, a `.pth` file in the env's site-packages logs every
 //! start of the env's Python (`python -m pip` is one). Conventions as in
-//! `core_loop.rs`: the shell starts in `<sandbox>/work`; wheels are built
-//! into the sandbox's find-links dir; nothing touches the network.
-
-#[macro_use]
-mod common;
+//! `enter_and_leave.rs`: the shell starts in `<sandbox>/work`; wheels are
+//! built into the sandbox's find-links dir; nothing touches the network.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 /// Replace the sandbox's `uv` symlink with a script that logs each call
 /// (one line: its arguments) and then runs the real uv. For `uv pip

@@ -1,13 +1,10 @@
 //! `autovenv doctor`, run at the prompt of a real shell (it looks at the
 //! shell that started it) and from outside one.
 
-#[macro_use]
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// Doctor's JSON report and exit status, run at `sh`'s prompt.

@@ -5,15 +5,11 @@
 //! real pip; the attacker's packages are wheels built here whose `.pth` file
 //! writes a marker at every start of the env's Python.
 
-#[allow(unused_macros)]
-#[macro_use]
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::*;
+use crate::common::*;
 
 /// A folder the user never allowed, holding a `venv.py` and a `logging.py`
 /// that write `marker` when imported (`python -m venv` imports both, the

@@ -6,13 +6,10 @@
 //! `mypkg 1.0` is a wheel in the sandbox's find-links dir; a project `app`
 //! is a git work tree whose requirements.txt asks for `mypkg==1.0`.
 
-#[macro_use]
-mod common;
-
 use std::fs;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 /// Variables that leaving a project must put back exactly as they were.
 const RESTORED: &[&str] = &["PATH", "VIRTUAL_ENV", "VIRTUAL_ENV_PROMPT", "PYTHONHOME", "UV_PROJECT_ENVIRONMENT"];

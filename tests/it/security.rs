@@ -1,10 +1,10 @@
-//! Issue 6: autovenv keeps the user safe. Untrusted repositories run nothing
-//! (1), trust cannot be bypassed (2), hostile directory names neither execute
-//! nor get mangled (3), malformed input gives one clear error and valid shell
-//! code (7). Faults (4–6) are in `faults.rs`; the fuzzing (8) is a proptest in
-//! `src/plan.rs`.
+//! autovenv keeps the user safe: untrusted repositories run nothing, trust
+//! cannot be bypassed, hostile directory names neither execute nor get
+//! mangled, malformed input gives one clear error and valid shell code.
+//! Concurrency, crashes and environment faults are in `faults.rs`; the
+//! fuzzing of the decision and rendering is a proptest in `src/plan.rs`.
 //!
-//! After those: trust bound to the folder (a replaced folder, a path-only
+//! Also: trust bound to the folder (a replaced folder, a path-only
 //! record, another user's folder under a prefix), the canonical env on
 //! PATH, control characters escaped in what a person sees, the stamp
 //! folder's checks and stamp creation, tampered bookkeeping, and `deny`
@@ -12,10 +12,8 @@
 //!
 //! Most cases run `autovenv export SHELL` as a process with a controlled
 //! environment and check its stderr and that stdout parses (`bash -n`,
-//! `zsh -n`, `fish -n`); cases 1 and 3 use real interactive shells.
-
-#[macro_use]
-mod common;
+//! `zsh -n`, `fish -n`); untrusted repositories and hostile names use real
+//! interactive shells.
 
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
@@ -23,7 +21,7 @@ use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::*;
+use crate::common::*;
 
 const KINDS: [Kind; 3] = [Kind::Bash, Kind::Zsh, Kind::Fish];
 
@@ -94,7 +92,7 @@ fn write_exec(p: &Path, text: &str) {
     fs::set_permissions(p, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
-/// Plant every trojan of issue 6 case 1 in `root`; each leaves a file in
+/// Plant every trojan an untrusted repository could ship in `root`; each leaves a file in
 /// `pwned/` named after itself when run.
 fn plant_trojans(sb: &Sandbox, root: &Path) {
     let pw = pwned_dir(sb);
@@ -122,7 +120,7 @@ fn plant_trojans(sb: &Sandbox, root: &Path) {
         .unwrap();
 }
 
-// ---------------------------------------------------------------- case 1
+// ------------------------------------------- untrusted repositories run nothing
 
 /// A cloned repo full of trojans: entering it, running `ls`, pressing Enter
 /// runs none of them and leaves PATH and VIRTUAL_ENV alone. Then the same
@@ -195,7 +193,7 @@ fn untrusted_repo_status_and_exec_run_nothing() {
     assert_eq!(marks(&sb), Vec::<String>::new());
 }
 
-// ---------------------------------------------------------------- case 2
+// ---------------------------------------------- trust cannot be bypassed
 
 fn active_env(v: &serde_json::Value) -> Option<String> {
     v.get("VIRTUAL_ENV").and_then(|x| x.as_str()).map(str::to_string)
@@ -315,7 +313,7 @@ fn unreadable_or_corrupt_trust_is_untrusted_with_a_message() {
     assert!(err.contains("writable by other users"), "{err}");
 }
 
-// ---------------------------------------------------------------- case 3
+// ------------------------------------------------------- hostile names
 
 /// At least 30 hostile folder names, each a project (the name is also its
 /// VIRTUAL_ENV_PROMPT), plus one near NAME_MAX and one near PATH_MAX.
@@ -505,7 +503,7 @@ fn quote_bytes(kind: Kind, b: &[u8]) -> String {
 
 per_shell!(untrusted_repo_runs_nothing, hostile_names_round_trip);
 
-// ---------------------------------------------------------------- case 7
+// ---------------------------------------- malformed input, one clear error
 
 /// A trusted project whose files are then broken in one way each: one clear
 /// error naming the file, exit 0, and stdout valid in every shell.

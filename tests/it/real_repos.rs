@@ -2,12 +2,8 @@
 //! and `git checkout`/`rebase`, a pyenv machine with several Pythons and
 //! `requires-python`, `-c` includes that are `file:` and `http:` URLs or
 //! hold `${VAR}`, and an editable project whose own `setup.py` changes
-//! between two commits. Conventions as in `core_loop.rs`: wheels built into
-//! the sandbox's find-links dir; nothing touches the network.
-
-#[allow(unused_macros)]
-#[macro_use]
-mod common;
+//! between two commits. Conventions as in `enter_and_leave.rs`: wheels
+//! built into the sandbox's find-links dir; nothing touches the network.
 
 use std::fs;
 use std::io::{Read, Write};
@@ -16,7 +12,7 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 fn git(sb: &Sandbox, dir: &Path, args: &[&str]) -> String {
     let mut cmd = sb.command("git");

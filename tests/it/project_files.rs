@@ -5,16 +5,13 @@
 //! twin, and requirements files read exactly as pip reads them (compared
 //! with pip's own parser on the same files).
 
-#[macro_use]
-mod common;
-
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 /// Runs `cmd` (stdin closed), failing the test if it takes longer than
 /// `limit`: a FIFO read would block forever.
@@ -91,7 +88,7 @@ fn symlinked_gitignore_is_left_alone() {
     assert!(!status.contains("env"), "the env is still kept out of git:\n{status}");
 }
 
-/// A FIFO `.gitignore` does not hang `allow` (it used to read it forever).
+/// A FIFO `.gitignore` does not hang `allow`: reading one would wait forever.
 #[test]
 fn fifo_gitignore_does_not_hang_allow() {
     let Some(sb) = sandbox_with(&[Need::Git], Uv::Yes, &[]) else { return };

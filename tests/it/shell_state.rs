@@ -7,13 +7,11 @@
 //! Conventions: the shell starts in `<sandbox>/work`; `app` is an allowed
 //! git project with an empty requirements list (uv makes its env).
 
-#[macro_use]
-mod common;
 
 use std::fs;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 fn setup(kind: Kind) -> Option<(Sandbox, Shell)> {
     let sb = sandbox_with(&[Need::Shell(kind), Need::Git], Uv::Yes, &[])?;

@@ -21,7 +21,7 @@ pub enum Uv {
     No,
 }
 
-/// Files whose presence makes a directory a project (DESIGN §2).
+/// Files whose presence makes a directory a project.
 pub const PROJECT_MARKERS: &[&str] =
     &["requirements.txt", "pyproject.toml", "setup.py", "setup.cfg", ".python-version", ".autovenv.toml"];
 

@@ -1,10 +1,7 @@
-//! Self-tests of the harness in tests/common. They rely on no autovenv
+//! Self-tests of the harness in `common`. They rely on no autovenv
 //! behaviour (shells start without the hook, except `starts_with_hook_line`,
 //! which only needs `autovenv hook <shell>` to print valid code), only on
 //! real shells, a real Python, pip and uv.
-
-#[macro_use]
-mod common;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -12,8 +9,8 @@ use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use common::screen::{command_output, render, strip_ansi};
-use common::*;
+use crate::common::screen::{command_output, render, strip_ansi};
+use crate::common::*;
 use sha2::{Digest, Sha256};
 
 // ---------------------------------------------------------------- sandbox

@@ -2,14 +2,11 @@
 //! manager moves the binary under a running shell, and a hook printed by
 //! one version meets the binary of another.
 
-#[macro_use]
-mod common;
-
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 const SKEW: &str = "hook is from another version of autovenv";
 

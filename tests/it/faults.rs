@@ -1,14 +1,9 @@
-//! Issue 6, cases 4–6: concurrency, crashes and environment faults. Each
+//! Concurrency, crashes and environment faults. Each
 //! gives a clear message, exit 0 (or a clear "busy"), stdout valid for every
 //! shell, and never loses the user's PATH.
 //!
 //! Disk-full and read-only cases need a private mount namespace
 //! (`unshare -m`, root in a container); they are skipped where that fails.
-
-// No per-shell tests here: the harness macro goes unused.
-#[allow(unused_macros)]
-#[macro_use]
-mod common;
 
 use std::ffi::OsStr;
 use std::fs;
@@ -18,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 const KINDS: [Kind; 3] = [Kind::Bash, Kind::Zsh, Kind::Fish];
 
@@ -108,7 +103,7 @@ fn check_fault(sb: &Sandbox, what: &str, dir: &Path, remove: &[&str], set: &[(&s
     stderr(&out)
 }
 
-// ---------------------------------------------------------------- case 4
+// ----------------------------------------------------------------- concurrency
 
 /// Eight processes enter the same new project at once: one env, one
 /// install, every one prints valid code and exits 0.
@@ -162,7 +157,7 @@ fn eight_processes_enter_one_new_project() {
     assert!(temps.is_empty(), "{temps:?}");
 }
 
-// ---------------------------------------------------------------- case 5
+// --------------------------------------------------- crashes and interruptions
 
 fn kill_group(child: &mut std::process::Child) {
     // SAFETY: plain syscall on a process group we created.
@@ -292,7 +287,7 @@ fn kill_9_at_twenty_points_then_heal() {
     assert!(mid_creation >= 1, "some kills land mid-creation: {killed_while:?}");
 }
 
-// ---------------------------------------------------------------- case 6
+// ---------------------------------------------------------- environment faults
 
 fn project_with_env(sb: &Sandbox) -> Project {
     sb.wheel("mypkg", "1.0", &[]);
