@@ -42,7 +42,9 @@ pub fn inspect(env: &Path) -> EnvState {
     if !meta.is_dir() && !env.is_dir() {
         return EnvState::Foreign("is not a folder");
     }
-    if env.join(CREATING_MARK).exists() {
+    // Empty: killed between making the folder and marking it, a gap no
+    // mark can close. Removing an empty folder loses nothing.
+    if env.join(CREATING_MARK).exists() || is_empty_dir(env) {
         return EnvState::Incomplete;
     }
     if !env.join("pyvenv.cfg").exists() {
@@ -53,6 +55,10 @@ pub fn inspect(env: &Path) -> EnvState {
         return EnvState::Broken { owned: env.join(OWNER_MARK).exists() };
     }
     EnvState::Ready
+}
+
+fn is_empty_dir(p: &Path) -> bool {
+    fs::read_dir(p).is_ok_and(|mut d| d.next().is_none())
 }
 
 pub fn python(env: &Path) -> PathBuf {
@@ -96,6 +102,9 @@ impl Maker {
 /// Remove an env autovenv made. Refuses anything without our marks, so a
 /// bug elsewhere can never delete a folder the user made.
 pub fn remove_owned(env: &Path) -> Result<()> {
+    if is_empty_dir(env) {
+        return fs::remove_dir(env).map_err(|e| Error::io(format!("cannot remove {}", env.display()), e));
+    }
     if !env.join(OWNER_MARK).exists() && !env.join(CREATING_MARK).exists() {
         return Err(Error::new(format!("{} was not made by autovenv; not removing it", env.display())));
     }
@@ -246,7 +255,16 @@ mod tests {
         assert!(matches!(inspect(&env), EnvState::Foreign(_)));
         fs::remove_file(&env).unwrap();
         fs::create_dir(&env).unwrap();
+        // Killed between the folder and its mark: remade, and removing it
+        // removes nothing else.
+        assert_eq!(inspect(&env), EnvState::Incomplete);
+        remove_owned(&env).unwrap();
+        assert_eq!(inspect(&env), EnvState::Missing);
+        fs::create_dir(&env).unwrap();
+        fs::write(env.join("notes.txt"), "").unwrap();
         assert!(matches!(inspect(&env), EnvState::Foreign(_)));
+        assert!(remove_owned(&env).is_err());
+        fs::remove_file(env.join("notes.txt")).unwrap();
         fs::write(env.join(CREATING_MARK), "").unwrap();
         assert_eq!(inspect(&env), EnvState::Incomplete);
         fs::remove_file(env.join(CREATING_MARK)).unwrap();
