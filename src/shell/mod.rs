@@ -18,6 +18,7 @@ use std::ffi::OsString;
 // binary's path) can quote for a shell too.
 pub mod bash;
 pub mod fish;
+pub mod hook;
 pub mod json;
 pub mod zsh;
 

@@ -13,23 +13,8 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 use crate::dirs::EnvLookup;
+use crate::env_vars::*;
 use crate::shell::Change;
-
-pub const PATH: &str = "PATH";
-pub const VIRTUAL_ENV: &str = "VIRTUAL_ENV";
-pub const VIRTUAL_ENV_PROMPT: &str = "VIRTUAL_ENV_PROMPT";
-pub const PYTHONHOME: &str = "PYTHONHOME";
-pub const UV_PROJECT_ENVIRONMENT: &str = "UV_PROJECT_ENVIRONMENT";
-/// The root of the project autovenv activated in this shell.
-pub const AUTOVENV_ROOT: &str = "AUTOVENV_ROOT";
-/// The env autovenv activated; its `bin` is the PATH entry to remove on leave.
-pub const AUTOVENV_ENV: &str = "AUTOVENV_ENV";
-/// Present iff PYTHONHOME was set before entry (presence, not value, says so:
-/// an empty value is a value).
-pub const AUTOVENV_SAVED_PYTHONHOME: &str = "AUTOVENV_SAVED_PYTHONHOME";
-pub const AUTOVENV_SAVED_UV: &str = "AUTOVENV_SAVED_UV_PROJECT_ENVIRONMENT";
-/// The untrusted root whose hint was already shown, so it shows once per entry.
-pub const AUTOVENV_HINTED: &str = "AUTOVENV_HINTED";
 
 /// Every variable this module may change, in the order changes are emitted.
 const MANAGED: &[&str] = &[

@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::commands::root_for;
+use crate::cmd::root_for;
 use crate::context::Context;
+use crate::env_vars;
 use crate::error::Result;
+use crate::hook_env::decide::{Current, Foreign};
+use crate::hook_env::resolve;
 use crate::msg;
-use crate::plan::{self, Current, Foreign};
-use crate::resolve;
 use crate::sync;
 use crate::trust::Trust;
 use crate::venv::{self, EnvState};
@@ -121,13 +122,13 @@ pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
     }
 
     let cur = Current::from_env(ctx.lookup());
-    s.active =
-        cur.get(plan::AUTOVENV_ENV) == Some(t.env.as_os_str()) && cur.get(plan::VIRTUAL_ENV) == Some(t.env.as_os_str());
+    s.active = cur.get(env_vars::AUTOVENV_ENV) == Some(t.env.as_os_str())
+        && cur.get(env_vars::VIRTUAL_ENV) == Some(t.env.as_os_str());
     if !s.active {
         s.reason = Some(match cur.foreign_env() {
             Some(Foreign::Venv(v)) => format!("another venv is active ({}); autovenv leaves it alone", v.display()),
             Some(Foreign::Conda(n)) => format!("conda env {} is active; autovenv leaves it alone", n.to_string_lossy()),
-            None if cur.get(plan::AUTOVENV_ENV).is_some() => "this shell has another autovenv env active".into(),
+            None if cur.get(env_vars::AUTOVENV_ENV).is_some() => "this shell has another autovenv env active".into(),
             None if s.creation_error.is_some() => "its env could not be made (see creation)".into(),
             None => "this shell has not activated it (is the hook in your rc file?)".into(),
         });

@@ -1,41 +1,29 @@
-//! `autovenv export SHELL`: what the hook evals. One pass down the data
-//! flow: discover → decide → act → render. Whatever fails, stdout stays
-//! valid shell code (at worst only the bookkeeping), errors go to stderr.
+//! The per-prompt pipeline behind `autovenv export`, one module per step:
+//! [`discover`] the project root from the working directory (stats only),
+//! [`resolve`] it to its canonical path, trust and settings, [`ensure`] a
+//! trusted project's env exists and is synced, [`decide`] the variable
+//! changes from what the shell has and what it should have, then the caller
+//! renders them with [`crate::shell`]. Ensuring comes before deciding
+//! because the decision needs to know whether the env is there to activate.
+//! Whatever fails, the result is still a valid list of changes (at worst
+//! only the bookkeeping); errors go to stderr.
+
+pub mod decide;
+pub mod discover;
+pub mod ensure;
+pub mod resolve;
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use crate::act;
+use self::decide::{Current, Target};
 use crate::config;
 use crate::context::Context;
+use crate::env_vars::{self, LOCAL_PWD, LOCAL_STAMP, LOCAL_VENV, LOCAL_WATCH_REST, LOCAL_WATCH_SLOTS};
 use crate::msg;
-use crate::plan::{self, Current, Target};
-use crate::project;
-use crate::resolve;
 use crate::shell::Change;
 use crate::stamp;
-
-/// Hook bookkeeping, shell variables that are not exported: a child shell
-/// starts without them and so runs `export` once at its first prompt.
-pub const LOCAL_PWD: &str = "__autovenv_pwd";
-pub const LOCAL_VENV: &str = "__autovenv_venv";
-pub const LOCAL_STAMP: &str = "__autovenv_stamp";
-/// The watched paths: the first few in scalars, which the hooks test inline
-/// (cheaper than an array subscript or a loop), the rest in a list.
-pub const LOCAL_WATCH_SLOTS: [&str; 8] = [
-    "__autovenv_watch1",
-    "__autovenv_watch2",
-    "__autovenv_watch3",
-    "__autovenv_watch4",
-    "__autovenv_watch5",
-    "__autovenv_watch6",
-    "__autovenv_watch7",
-    "__autovenv_watch8",
-];
-pub const LOCAL_WATCH_REST: &str = "__autovenv_watch_rest";
-/// How the hook hands its stamp to us (its variable is not exported).
-pub const STAMP_ENV: &str = "AUTOVENV_STAMP";
 
 /// Compute the changes for the shell, acting on the project as needed.
 /// `given_stamp` is the stamp the hook passed in `STAMP_ENV`.
@@ -55,7 +43,7 @@ pub fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> Vec<Chan
     let target = match pwd.as_deref() {
         Some(pwd) => {
             watch.add(pwd);
-            here = project::discover(pwd, ctx.home());
+            here = discover::discover(pwd, ctx.home());
             match &here {
                 Some(root) => target_for(ctx, &cur, root, &mut watch, stamp.as_deref(), interrupted.as_deref()),
                 None => Target::None,
@@ -73,7 +61,7 @@ pub fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> Vec<Chan
             stamp::set_interrupted(s, None);
         }
     }
-    let plan = plan::decide(&cur, &target);
+    let plan = decide::decide(&cur, &target);
     if let Some(root) = &plan.hint {
         let root = crate::fsutil::tilde(root, ctx.home());
         if ctx.dirs.trust_dir().is_none() {
@@ -95,11 +83,11 @@ pub fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> Vec<Chan
         .iter()
         .rev()
         .find_map(|c| match c {
-            Change::SetEnv(plan::VIRTUAL_ENV, v) => Some(Some(v.clone())),
-            Change::UnsetEnv(plan::VIRTUAL_ENV) => Some(None),
+            Change::SetEnv(env_vars::VIRTUAL_ENV, v) => Some(Some(v.clone())),
+            Change::UnsetEnv(env_vars::VIRTUAL_ENV) => Some(None),
             _ => None,
         })
-        .unwrap_or_else(|| cur.get(plan::VIRTUAL_ENV).map(|v| v.to_owned()));
+        .unwrap_or_else(|| cur.get(env_vars::VIRTUAL_ENV).map(|v| v.to_owned()));
     out.push(Change::SetLocal(LOCAL_PWD, ctx.var("PWD").unwrap_or_default()));
     out.push(Change::SetLocal(LOCAL_VENV, venv_after.unwrap_or_default()));
     out.push(Change::SetLocal(LOCAL_STAMP, stamp.map(PathBuf::into_os_string).unwrap_or_default()));
@@ -114,11 +102,11 @@ fn record_env(stamp: &Path, cur: &Current, changes: &[Change], recorded: Option<
         .iter()
         .rev()
         .find_map(|c| match c {
-            Change::SetEnv(plan::AUTOVENV_ENV, v) => Some(Some(Path::new(v))),
-            Change::UnsetEnv(plan::AUTOVENV_ENV) => Some(None),
+            Change::SetEnv(env_vars::AUTOVENV_ENV, v) => Some(Some(Path::new(v))),
+            Change::UnsetEnv(env_vars::AUTOVENV_ENV) => Some(None),
             _ => None,
         })
-        .unwrap_or_else(|| cur.get(plan::AUTOVENV_ENV).map(Path::new).filter(|_| !cur.env_unverified));
+        .unwrap_or_else(|| cur.get(env_vars::AUTOVENV_ENV).map(Path::new).filter(|_| !cur.env_unverified));
     if after != recorded {
         let mut n = stamp::notes(stamp);
         n.env = after.map(Path::to_path_buf);
@@ -205,8 +193,9 @@ fn target_for(
     }
     // Entering (not yet active here) also retries an install that Ctrl-C
     // stopped; the prompts after that Ctrl-C do not.
-    let entering = cur.get(plan::AUTOVENV_ROOT) != Some(root.as_os_str());
-    let report = act::ensure_with(ctx, &t, if entering { act::SyncWhen::Entering } else { act::SyncWhen::Changed });
+    let entering = cur.get(env_vars::AUTOVENV_ROOT) != Some(root.as_os_str());
+    let report =
+        ensure::ensure_with(ctx, &t, if entering { ensure::SyncWhen::Entering } else { ensure::SyncWhen::Changed });
     if let Some(e) = &report.error {
         msg::error(e);
     }

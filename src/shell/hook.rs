@@ -1,5 +1,5 @@
 //! `autovenv hook SHELL`: the shell integration, kept as real shell files in
-//! `hooks/` (so they can be read, linted and diffed as shell) with two
+//! `src/shell/hooks/` (so they can be read, linted and diffed as shell) with two
 //! substitutions in the line that runs the binary: how to reach the binary,
 //! and the hook's version.
 //!
@@ -22,22 +22,18 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::context::Context;
+use crate::env_vars::{self, STAMP_ENV, VERSION_ENV};
 use crate::shell::{self, Change, Shell};
 
 const PLACEHOLDER: &str = "@AUTOVENV@";
 const VERSION_PLACEHOLDER: &str = "@HOOK_VERSION@";
-/// How the hook tells `export` which hook it is.
-pub const VERSION_ENV: &str = "AUTOVENV_HOOK";
-/// Set (even empty) only by a hook: a person or a tool running `export`
-/// has no hook to reload.
-const STAMP_ENV: &str = crate::export::STAMP_ENV;
 /// Added to the stamp's name once this shell has been told about the skew,
 /// so it is told once, not at every prompt.
 pub const TOLD_SUFFIX: &str = ".hook-skew";
 
-const BASH: &str = include_str!("../hooks/autovenv.bash");
-const ZSH: &str = include_str!("../hooks/autovenv.zsh");
-const FISH: &str = include_str!("../hooks/autovenv.fish");
+const BASH: &str = include_str!("hooks/autovenv.bash");
+const ZSH: &str = include_str!("hooks/autovenv.zsh");
+const FISH: &str = include_str!("hooks/autovenv.fish");
 /// Worked out when compiling: `export` compares it at every run.
 const HASHES: [u64; 3] = [fnv1a(BASH.as_bytes()), fnv1a(ZSH.as_bytes()), fnv1a(FISH.as_bytes())];
 
@@ -141,9 +137,8 @@ pub fn after_export(ctx: &Context, run: Option<HookRun>, changes: &mut [Change])
     let Some(run) = run.filter(|r| r.first) else { return };
     // Only beside a stamp that was made: a stamp folder that was refused
     // (another user's, or writable by others) gets nothing written in it.
-    let made = changes
-        .iter()
-        .any(|c| matches!(c, Change::SetLocal(n, v) if *n == crate::export::LOCAL_STAMP && !v.is_empty()));
+    let made =
+        changes.iter().any(|c| matches!(c, Change::SetLocal(n, v) if *n == env_vars::LOCAL_STAMP && !v.is_empty()));
     if let Some(dir) = notes_dir(ctx).filter(|_| made) {
         let note = HookNote {
             version: ctx.var(VERSION_ENV).map(|v| v.to_string_lossy().into_owned()).unwrap_or_default(),
@@ -155,7 +150,7 @@ pub fn after_export(ctx: &Context, run: Option<HookRun>, changes: &mut [Change])
         return;
     }
     let stamp = changes.iter_mut().find_map(|c| match c {
-        Change::SetLocal(name, v) if *name == crate::export::LOCAL_STAMP && !v.is_empty() => Some(v),
+        Change::SetLocal(name, v) if *name == env_vars::LOCAL_STAMP && !v.is_empty() => Some(v),
         _ => None,
     });
     if let Some(stamp) = stamp {

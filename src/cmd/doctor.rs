@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::context::Context;
 use crate::fsutil::tilde;
-use crate::hook::{self, HookNote};
+use crate::shell::hook::{self, HookNote};
 use crate::shell::Shell;
 
 #[derive(Serialize, Clone, Copy, PartialEq, Eq, Debug)]
@@ -371,7 +371,7 @@ fn folder_check(ctx: &Context, name: &'static str, dir: Option<PathBuf>, made: &
 }
 
 fn project_check(ctx: &Context) -> Check {
-    let s = crate::status::gather(ctx, None);
+    let s = crate::cmd::status::gather(ctx, None);
     let Some(root) = s.root.as_deref() else {
         return check("project", Level::Ok, format!("none here ({})", s.reason.unwrap_or_default()), None);
     };

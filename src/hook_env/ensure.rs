@@ -10,10 +10,10 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::failure;
 use crate::gitignore;
+use crate::hook_env::resolve::Trusted;
 use crate::lock;
 use crate::msg;
 use crate::python;
-use crate::resolve::Trusted;
 use crate::sync::{self, Outcome};
 use crate::venv::{self, EnvState, Maker, Pip};
 
