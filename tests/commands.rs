@@ -89,11 +89,7 @@ fn parses(shell: &str, code: &[u8]) -> Result<(), String> {
 mod shells {
     use std::path::PathBuf;
     pub fn which_shell(name: &str) -> Option<PathBuf> {
-        let k = match name {
-            "bash" => super::Kind::Bash,
-            "zsh" => super::Kind::Zsh,
-            _ => super::Kind::Fish,
-        };
+        let k = super::Kind::ALL.into_iter().find(|k| k.name() == name).unwrap_or(super::Kind::Fish);
         if super::should_skip(&[super::Need::Shell(k)]) {
             return None;
         }
@@ -395,7 +391,7 @@ impl IgnoreStatus for Output {
 }
 
 fn check_broken(sb: &Sandbox, root: &Path, want: &str, env: &Path) {
-    for shell in ["bash", "zsh", "fish"] {
+    for shell in Kind::ALL.map(Kind::name) {
         let out = av(sb, root, &["export", shell]);
         let err = text(&out.stderr);
         assert!(err.contains(&format!("autovenv: error: {want}")), "{shell}: wanted {want:?} in:\n{err}");

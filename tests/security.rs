@@ -25,7 +25,7 @@ use std::process::{Command, Output};
 
 use common::*;
 
-const KINDS: [Kind; 3] = [Kind::Bash, Kind::Zsh, Kind::Fish];
+const KINDS: [Kind; Kind::ALL.len()] = Kind::ALL;
 
 /// `autovenv export <shell>` run in `dir` (with `$PWD` = `dir`) and `extra`
 /// variables on top of the sandbox environment.

@@ -94,12 +94,7 @@ fn parent_shell(ctx: &Context, pid: u32) -> Option<Shell> {
         Ok(comm) => comm.trim().to_string(),
         Err(_) => Path::new(&ctx.var("SHELL")?).file_name()?.to_string_lossy().into_owned(),
     };
-    match name.trim_start_matches('-') {
-        "bash" => Some(Shell::Bash),
-        "zsh" => Some(Shell::Zsh),
-        "fish" => Some(Shell::Fish),
-        _ => None,
-    }
+    Shell::from_name(name.trim_start_matches('-'))
 }
 
 /// The note a hook's first run left for the shell `pid`
@@ -140,41 +135,13 @@ fn process_start_nanos(pid: u32) -> Option<u128> {
 }
 
 fn shell_name(shell: Option<Shell>) -> &'static str {
-    match shell {
-        Some(Shell::Bash) => "bash",
-        Some(Shell::Zsh) => "zsh",
-        Some(Shell::Fish) => "fish",
-        None => "your shell",
-    }
+    shell.map_or("your shell", Shell::name)
 }
 
 /// The rc files `shell` reads, and the hook line for it.
 fn rc_files(ctx: &Context, shell: Shell) -> (Vec<PathBuf>, &'static str) {
-    let home = ctx.home().map(Path::to_path_buf).unwrap_or_default();
-    match shell {
-        Shell::Bash => (
-            [".bashrc", ".bash_profile", ".bash_login", ".profile"].iter().map(|f| home.join(f)).collect(),
-            r#"eval "$(autovenv hook bash)""#,
-        ),
-        Shell::Zsh => {
-            let zdot = ctx.var("ZDOTDIR").map(PathBuf::from).unwrap_or(home);
-            (
-                [".zshrc", ".zprofile", ".zshenv", ".zlogin"].iter().map(|f| zdot.join(f)).collect(),
-                r#"eval "$(autovenv hook zsh)""#,
-            )
-        }
-        Shell::Fish => {
-            let conf =
-                ctx.var("XDG_CONFIG_HOME").map(PathBuf::from).unwrap_or_else(|| home.join(".config")).join("fish");
-            let mut files = vec![conf.join("config.fish")];
-            if let Ok(entries) = std::fs::read_dir(conf.join("conf.d")) {
-                let mut more: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-                more.sort();
-                files.extend(more);
-            }
-            (files, "autovenv hook fish | source")
-        }
-    }
+    let syntax = shell.syntax();
+    (syntax.rc_files(ctx), syntax.rc_line())
 }
 
 /// The first of `shell`'s rc files that runs `autovenv hook`.

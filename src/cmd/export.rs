@@ -7,13 +7,11 @@ use crate::context::Context;
 use crate::env_vars;
 use crate::error::Result;
 use crate::hook_env;
-use crate::shell::{self, Shell};
+use crate::shell;
 
 pub fn run(ctx: &Context, format: Format) -> Result<Vec<u8>> {
     let shell = match format {
-        Format::Bash => Some(Shell::Bash),
-        Format::Zsh => Some(Shell::Zsh),
-        Format::Fish => Some(Shell::Fish),
+        Format::Shell(s) => Some(s),
         Format::Json => None,
     };
     let (stamp, run) = match shell {

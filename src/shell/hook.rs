@@ -31,28 +31,27 @@ const VERSION_PLACEHOLDER: &str = "@HOOK_VERSION@";
 /// so it is told once, not at every prompt.
 pub const TOLD_SUFFIX: &str = ".hook-skew";
 
-const BASH: &str = include_str!("hooks/autovenv.bash");
-const ZSH: &str = include_str!("hooks/autovenv.zsh");
-const FISH: &str = include_str!("hooks/autovenv.fish");
-/// Worked out when compiling: `export` compares it at every run.
-const HASHES: [u64; 3] = [fnv1a(BASH.as_bytes()), fnv1a(ZSH.as_bytes()), fnv1a(FISH.as_bytes())];
+/// A shell's hook file, embedded by its module, with its hash.
+pub struct Template {
+    text: &'static str,
+    /// Worked out when compiling: `export` compares it at every run.
+    hash: u64,
+}
+
+impl Template {
+    pub const fn new(text: &'static str) -> Template {
+        Template { text, hash: fnv1a(text.as_bytes()) }
+    }
+}
 
 fn template(shell: Shell) -> &'static str {
-    match shell {
-        Shell::Bash => BASH,
-        Shell::Zsh => ZSH,
-        Shell::Fish => FISH,
-    }
+    shell.syntax().hook().text
 }
 
 /// The hook's version: a hash of its template, so any change to a hook is a
 /// new version and a release that leaves it alone needs no reload.
 pub fn version(shell: Shell) -> String {
-    let h = match shell {
-        Shell::Bash => HASHES[0],
-        Shell::Zsh => HASHES[1],
-        Shell::Fish => HASHES[2],
-    };
+    let h = shell.syntax().hook().hash;
     format!("{:08x}", h as u32)
 }
 
@@ -238,11 +237,7 @@ fn forget_gone_shells(dir: &Path) {
 }
 
 pub fn skew_message(shell: Shell) -> String {
-    let reload = match shell {
-        Shell::Bash => "source ~/.bashrc",
-        Shell::Zsh => "source ~/.zshrc",
-        Shell::Fish => "source ~/.config/fish/config.fish",
-    };
+    let reload = shell.syntax().reload();
     format!("this shell's hook is from another version of autovenv (upgraded?); open a new shell or run `{reload}`")
 }
 
@@ -252,7 +247,7 @@ mod tests {
 
     #[test]
     fn every_template_calls_the_binary_once_by_placeholder() {
-        for s in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+        for s in Shell::ALL {
             assert_eq!(template(s).matches(PLACEHOLDER).count(), 1, "{s:?}");
             assert_eq!(template(s).matches(VERSION_PLACEHOLDER).count(), 1, "{s:?}");
             let out = String::from_utf8(render(s, Path::new("/opt/it's here/autovenv"))).unwrap();

@@ -1,5 +1,7 @@
-//! Render: the only place that knows shell syntax. Each shell's file holds its
-//! quoting and its renderer; this file only dispatches.
+//! Render: the only place that knows shell syntax. Each shell's module holds
+//! all that is particular to it behind [`Syntax`] (its quoting, its renderer,
+//! its hook file in `hooks/`, its rc files); this file lists the shells once,
+//! in [`Shell::ALL`], and dispatches.
 //!
 //! Contract shared by every renderer:
 //! - Output is one statement per change, each ending in `\n`, nothing else, so
@@ -13,6 +15,9 @@
 //!   code built from it, leaving stdout empty.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
+
+use crate::context::Context;
 
 // Public so that code outside `render` (the hook scripts, which embed the
 // binary's path) can quote for a shell too.
@@ -23,11 +28,63 @@ pub mod json;
 pub mod zsh;
 
 /// A shell we render code for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shell {
     Bash,
     Zsh,
     Fish,
+}
+
+impl Shell {
+    /// Every shell, in the order help and listings show them.
+    pub const ALL: [Shell; 3] = [Shell::Bash, Shell::Zsh, Shell::Fish];
+
+    /// The module that knows this shell.
+    pub fn syntax(self) -> &'static dyn Syntax {
+        match self {
+            Shell::Bash => &bash::Bash,
+            Shell::Zsh => &zsh::Zsh,
+            Shell::Fish => &fish::Fish,
+        }
+    }
+
+    /// Its name on the command line, and its program's name.
+    pub fn name(self) -> &'static str {
+        self.syntax().name()
+    }
+
+    pub fn from_name(name: &str) -> Option<Shell> {
+        Shell::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+impl clap::ValueEnum for Shell {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Shell::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
+    }
+}
+
+/// What a shell's module provides: everything about that shell that the rest
+/// of the program needs.
+pub trait Syntax: Sync {
+    /// As typed after `autovenv hook`, and the name of the shell's program.
+    fn name(&self) -> &'static str;
+    /// Its hook file, embedded.
+    fn hook(&self) -> &'static hook::Template;
+    /// One value as a word the shell reads back as exactly these bytes.
+    fn quote(&self, value: &[u8]) -> Vec<u8>;
+    /// The changes as code, one statement each (see the module docs).
+    fn render(&self, changes: &[Change]) -> Vec<u8>;
+    /// The files the shell reads at start that may hold the hook line.
+    fn rc_files(&self, ctx: &Context) -> Vec<PathBuf>;
+    /// The line that loads the hook, for the rc file.
+    fn rc_line(&self) -> &'static str;
+    /// The command that reloads the rc file in a running shell.
+    fn reload(&self) -> &'static str;
 }
 
 /// One thing the shell must do. Names are ASCII identifiers chosen by us;
@@ -48,11 +105,7 @@ pub fn render(shell: Shell, changes: &[Change]) -> Vec<u8> {
     for change in changes {
         check_name(change.name());
     }
-    match shell {
-        Shell::Bash => bash::render(changes),
-        Shell::Zsh => zsh::render(changes),
-        Shell::Fish => fish::render(changes),
-    }
+    shell.syntax().render(changes)
 }
 
 /// Render the environment changes as one JSON object for tools; see [`json::render`]
@@ -103,11 +156,7 @@ pub(crate) mod testkit {
     /// off CI: with `CI=true` a missing shell fails loudly instead of turning
     /// the whole module green by testing nothing.
     pub fn binary(shell: Shell) -> Option<PathBuf> {
-        let name = match shell {
-            Shell::Bash => "bash",
-            Shell::Zsh => "zsh",
-            Shell::Fish => "fish",
-        };
+        let name = shell.name();
         let path = std::env::var_os("PATH").unwrap_or_default();
         let found = std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file());
         if found.is_none() {
@@ -435,7 +484,7 @@ mod tests {
 
     #[test]
     fn empty_plan_renders_nothing() {
-        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+        for shell in Shell::ALL {
             assert!(render(shell, &[]).is_empty());
         }
     }
@@ -456,9 +505,5 @@ mod tests {
 
 /// One value quoted for `shell`, e.g. the binary's path in the hook.
 pub fn quote(shell: Shell, value: &[u8]) -> Vec<u8> {
-    match shell {
-        Shell::Bash => bash::quote(value),
-        Shell::Zsh => zsh::quote(value),
-        Shell::Fish => fish::quote(value),
-    }
+    shell.syntax().quote(value)
 }
