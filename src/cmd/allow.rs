@@ -33,6 +33,6 @@ pub fn run(ctx: &Context, dir: Option<&Path>) -> Result<Vec<u8>> {
     // so the next prompt only has to activate it.
     let t = resolve::trusted(ctx, resolve::project(ctx, &root)?)?;
     // Allowing again is also how a person retries what failed.
-    let report = ensure::ensure_with(ctx, &t, ensure::SyncWhen::RetryFailed);
+    let report = ensure::env(ctx, &t, ensure::SyncWhen::RetryFailed);
     report_result(report)
 }

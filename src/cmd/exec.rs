@@ -36,7 +36,7 @@ pub fn run(ctx: &Context, dir: Option<&Path>, argv: &[OsString]) -> (Error, u8) 
 fn prepare(ctx: &Context, dir: Option<&Path>, argv: &[OsString]) -> Result<Command> {
     let root = root_for(ctx, dir)?;
     let t = resolve::trusted(ctx, resolve::project(ctx, &root)?)?;
-    let report = ensure::ensure(ctx, &t, false);
+    let report = ensure::env(ctx, &t, ensure::SyncWhen::Changed);
     if let Some(e) = report.error {
         if !report.usable {
             return Err(e);

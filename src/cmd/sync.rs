@@ -13,7 +13,7 @@ pub fn run(ctx: &Context, dir: Option<&Path>, force: bool) -> Result<Vec<u8>> {
     let t = resolve::trusted(ctx, resolve::project(ctx, &root)?)?;
     // Unlike a prompt, the command retries an install that failed.
     let when = if force { ensure::SyncWhen::Force } else { ensure::SyncWhen::RetryFailed };
-    let report = ensure::ensure_with(ctx, &t, when);
+    let report = ensure::env(ctx, &t, when);
     // The shell this ran in (and any other) catches up at its next prompt.
     stamp::expire_all(&ctx.dirs);
     report_result(report)

@@ -138,7 +138,7 @@ fn sync_one(ctx: &Context, p: &mut Watched) {
             return;
         }
     }
-    let report = ensure::ensure(ctx, &p.trusted, false);
+    let report = ensure::env(ctx, &p.trusted, ensure::SyncWhen::Changed);
     if let Some(e) = report.error {
         msg::error(&Error { message: format!("{name}: {}", e.message), hint: e.hint });
     }

@@ -14,7 +14,7 @@ use crate::hook_env::resolve::Trusted;
 use crate::lock;
 use crate::msg;
 use crate::python;
-use crate::sync::{self, Outcome};
+use crate::sync;
 use crate::venv::{self, EnvState, Maker, Pip};
 
 /// In the env while the installer runs; see `ensure`.
@@ -55,11 +55,7 @@ pub enum SyncWhen {
 
 /// Create, repair and sync as needed. The common case (env ready, no
 /// requirements file moved) returns after a few stats, without the lock.
-pub fn ensure(ctx: &Context, t: &Trusted, force_sync: bool) -> Report {
-    ensure_with(ctx, t, if force_sync { SyncWhen::Force } else { SyncWhen::Changed })
-}
-
-pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
+pub fn env(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
     // Read once: this is the per-prompt path.
     let state = sync::read_state(&t.env);
     let stats_fresh = t.settings.sync == SyncMode::Off
@@ -142,7 +138,7 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
         Some(Pip::Wheel(w)) => Some(w.as_path()),
         _ => None,
     };
-    let request = sync::Request {
+    let job = sync::Job {
         root: &t.project.root,
         env: &t.env,
         python_version: &version,
@@ -161,21 +157,17 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
     // entry rebuilds the env instead (found by tests/faults.rs).
     let installing = t.env.join(INSTALLING_MARK);
     let _ = crate::fsutil::write_nofollow(&installing, b"");
-    let result = sync::sync(&request);
+    let result = sync::sync(&job);
     // pip goes in with the first install; when there was none (nothing
     // listed, sync off) or it failed, on its own.
     if seed.is_some() && !t.env.join("bin/pip").exists() {
-        if let Err(e) = sync::install_seed(&request) {
+        if let Err(e) = sync::install_seed(&job) {
             msg::error(&e);
         }
     }
     let _ = std::fs::remove_file(&installing);
     match result {
-        Ok(Outcome::StillFailing(_))
-        | Ok(Outcome::StillInterrupted)
-        | Ok(Outcome::UpToDate)
-        | Ok(Outcome::Installed)
-        | Ok(Outcome::Nothing) => Report::ok(sync::read_state(&t.env)),
+        Ok(()) => Report::ok(sync::read_state(&t.env)),
         Err(e) => Report { usable: true, error: Some(e), state: sync::read_state(&t.env), watch: Vec::new() },
     }
 }

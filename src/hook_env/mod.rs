@@ -37,13 +37,13 @@ pub fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> Vec<Chan
     // The hook starts by asking for a stamp; every run gives it one.
     cur.fresh = given_stamp.is_none_or(|s| s.is_empty() || s == stamp::NEW);
     let pwd = working_dir(ctx);
-    let mut watch = Watch::default();
+    let mut watch = Watched::default();
     let interrupted = notes.interrupted;
     let mut here = None;
     let target = match pwd.as_deref() {
         Some(pwd) => {
             watch.add(pwd);
-            here = discover::discover(pwd, ctx.home());
+            here = discover::root(pwd, ctx.home());
             match &here {
                 Some(root) => target_for(ctx, &cur, root, &mut watch, stamp.as_deref(), interrupted.as_deref()),
                 None => Target::None,
@@ -130,7 +130,7 @@ fn target_for(
     ctx: &Context,
     cur: &Current,
     root: &Path,
-    watch: &mut Watch,
+    watch: &mut Watched,
     stamp: Option<&Path>,
     interrupted: Option<&Path>,
 ) -> Target {
@@ -194,8 +194,7 @@ fn target_for(
     // Entering (not yet active here) also retries an install that Ctrl-C
     // stopped; the prompts after that Ctrl-C do not.
     let entering = cur.get(env_vars::AUTOVENV_ROOT) != Some(root.as_os_str());
-    let report =
-        ensure::ensure_with(ctx, &t, if entering { ensure::SyncWhen::Entering } else { ensure::SyncWhen::Changed });
+    let report = ensure::env(ctx, &t, if entering { ensure::SyncWhen::Entering } else { ensure::SyncWhen::Changed });
     if let Some(e) = &report.error {
         msg::error(e);
     }
@@ -228,7 +227,7 @@ fn target_for(
 /// elsewhere (`ln -sfn`) replaces an entry in its folder, which moves that
 /// folder's mtime, so the next prompt looks again instead of staying idle
 /// on a path that now leads somewhere else.
-fn watch_links(typed: &Path, watch: &mut Watch) {
+fn watch_links(typed: &Path, watch: &mut Watched) {
     for p in typed.ancestors() {
         if p.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
             if let Some(parent) = p.parent() {
@@ -238,11 +237,12 @@ fn watch_links(typed: &Path, watch: &mut Watch) {
     }
 }
 
-/// Paths whose mtime the hook compares with the stamp.
+/// Paths whose mtime the hook compares with the stamp (not to be confused
+/// with `autovenv watch`, which syncs in the background).
 #[derive(Default)]
-struct Watch(Vec<OsString>);
+struct Watched(Vec<OsString>);
 
-impl Watch {
+impl Watched {
     fn add(&mut self, p: &Path) {
         let p = p.as_os_str().to_owned();
         if !self.0.contains(&p) {

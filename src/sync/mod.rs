@@ -395,8 +395,8 @@ pub fn digest(root: &Path, python_version: &str, mode: SyncMode, files: &[String
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// What to sync and with what.
-pub struct Request<'a> {
+/// One sync: what to install where, with what, and how hard to retry.
+pub struct Job<'a> {
     pub root: &'a Path,
     pub env: &'a Path,
     pub python_version: &'a str,
@@ -415,24 +415,10 @@ pub struct Request<'a> {
     pub retry_interrupted: bool,
 }
 
-#[derive(Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// Stats or digest unchanged: no installer ran.
-    UpToDate,
-    /// The last install of these very files failed; not retried until they change.
-    StillFailing(String),
-    /// The last install of these very files was interrupted; retried at the
-    /// next entry, not at every prompt.
-    StillInterrupted,
-    Installed,
-    /// Nothing listed (no requirements file, or sync is off).
-    Nothing,
-}
-
 /// Sync if needed. Call with the project lock held.
-pub fn sync(req: &Request) -> Result<Outcome> {
+pub fn sync(req: &Job) -> Result<()> {
     if req.mode == SyncMode::Off {
-        return Ok(Outcome::Nothing);
+        return Ok(());
     }
     let old = read_state(req.env);
     // Whether the recorded outcome stands for an unchanged digest.
@@ -442,11 +428,9 @@ pub fn sync(req: &Request) -> Result<Outcome> {
     };
     if let Some(s) = &old {
         if keep(s) && stats_unchanged(req.root, s, req.top, req.mode) {
-            return Ok(match &s.error {
-                Some(e) => Outcome::StillFailing(e.clone()),
-                None if s.interrupted => Outcome::StillInterrupted,
-                None => Outcome::UpToDate,
-            });
+            // Unchanged: a failure stays recorded, not retried until the
+            // files change; an interrupted install waits for the next entry.
+            return Ok(());
         }
     }
     let inputs = match inputs(req.root, req.top) {
@@ -481,10 +465,7 @@ pub fn sync(req: &Request) -> Result<Outcome> {
         // remember the new stats, install nothing.
         state.error = s.error.clone();
         write_state(req.env, &state)?;
-        return Ok(match &s.error {
-            Some(e) => Outcome::StillFailing(e.clone()),
-            None => Outcome::UpToDate,
-        });
+        return Ok(());
     }
     let present: Vec<&String> = inputs.reqs.iter().filter(|f| req.root.join(f).is_file()).collect();
     let top_present: Vec<&String> = req.top.iter().filter(|f| req.root.join(f).is_file()).collect();
@@ -493,7 +474,7 @@ pub fn sync(req: &Request) -> Result<Outcome> {
     // URL include holds is unknown here: the installer is asked.)
     if top_present.is_empty() || (count_requirements(req.root, &present) == 0 && inputs.urls.is_empty()) {
         write_state(req.env, &state)?;
-        return Ok(Outcome::Nothing);
+        return Ok(());
     }
     let started = Instant::now();
     let before = installed_dists(req.env);
@@ -508,7 +489,7 @@ pub fn sync(req: &Request) -> Result<Outcome> {
                 what_changed(&before, &installed_dists(req.env)),
                 started.elapsed().as_secs_f64()
             ));
-            Ok(Outcome::Installed)
+            Ok(())
         }
         Err(Failure::Interrupted) => {
             // Keep the old digest (the new one was not installed) and error,
@@ -597,7 +578,7 @@ enum Failure {
 /// Run the installer with its output on our stderr, so long installs show
 /// their own progress. Always `<env>/bin/python -m pip` or uv with
 /// `--python`, never the env's `bin/pip` launcher script.
-fn install(req: &Request, top: &[&String]) -> std::result::Result<(), Failure> {
+fn install(req: &Job, top: &[&String]) -> std::result::Result<(), Failure> {
     let mut cmd = installer(req);
     let name = if req.uv.is_some() { "uv pip install" } else { "pip install" };
     if req.mode == SyncMode::Exact && req.uv.is_some() {
@@ -630,7 +611,7 @@ fn install(req: &Request, top: &[&String]) -> std::result::Result<(), Failure> {
 
 /// `uv pip install --python <env>` or `<env>/bin/python -I -m pip install`,
 /// in the project root.
-fn installer(req: &Request) -> Command {
+fn installer(req: &Job) -> Command {
     let python = venv::python(req.env);
     match req.uv {
         Some(uv) => {
@@ -647,7 +628,7 @@ fn installer(req: &Request) -> Command {
 }
 
 /// A new env's pip on its own, when no install of requirements took it.
-pub fn install_seed(req: &Request) -> Result<()> {
+pub fn install_seed(req: &Job) -> Result<()> {
     let Some(w) = req.seed else { return Ok(()) };
     let status = {
         let _guard = crate::signals::DeferInterrupt::new();
@@ -670,7 +651,7 @@ pub fn install_seed(req: &Request) -> Result<()> {
 /// `exact` with pip: uninstall what is neither listed nor needed by what is
 /// listed. (Not `pip-sync`-style "only what the file says": a hand-written
 /// file does not list dependencies, and removing them would break the env.)
-fn remove_unlisted(req: &Request, top: &[&String]) -> std::result::Result<(), Failure> {
+fn remove_unlisted(req: &Job, top: &[&String]) -> std::result::Result<(), Failure> {
     let failed = |why: String| Failure::Failed(format!("exact sync: {why}"));
     let names = listed_names(req.root, top).map_err(|e| failed(e.message))?;
     let Some(names) = names else {
