@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::cmd::status::{self, SyncStatus};
 use crate::context::Context;
 use crate::fsutil::tilde;
 use crate::shell::hook::{self, HookNote};
@@ -338,7 +339,7 @@ fn folder_check(ctx: &Context, name: &'static str, dir: Option<PathBuf>, made: &
 }
 
 fn project_check(ctx: &Context) -> Check {
-    let s = crate::cmd::status::gather(ctx, None);
+    let s = status::gather(ctx, None);
     let Some(root) = s.root.as_deref() else {
         return check("project", Level::Ok, format!("none here ({})", s.reason.unwrap_or_default()), None);
     };
@@ -354,27 +355,29 @@ fn project_check(ctx: &Context) -> Check {
             Some("run `autovenv allow` if you trust it".into()),
         );
     }
-    let sync = s.sync.unwrap_or_else(|| "none".into());
-    match (s.exists, sync.as_str()) {
+    match (s.exists, s.sync) {
         (false, _) => check(
             "project",
             Level::Warn,
             format!("{root} is allowed; its env does not exist yet"),
             Some("run `autovenv sync`".into()),
         ),
-        (true, "failed") => check(
+        (true, Some(SyncStatus::Failed)) => check(
             "project",
             Level::Broken,
             format!("{root}: the last sync failed: {}", s.sync_error.unwrap_or_default()),
             Some("fix the requirements, then run `autovenv sync`".into()),
         ),
-        (true, "stale") => check(
+        (true, Some(SyncStatus::Stale)) => check(
             "project",
             Level::Warn,
             format!("{root}: requirements changed since the last sync"),
             Some("the next prompt syncs; or run `autovenv sync`".into()),
         ),
-        _ => check("project", Level::Ok, format!("{root} is allowed, its env exists, sync {sync}"), None),
+        (true, sync) => {
+            let sync = sync.map_or("none".to_string(), |s| s.to_string());
+            check("project", Level::Ok, format!("{root} is allowed, its env exists, sync {sync}"), None)
+        }
     }
 }
 
