@@ -1,7 +1,7 @@
 //! The names of every variable autovenv reads or writes in the shell: the
 //! environment it changes on entry and leave, its own exported markers, and
 //! the hook's unexported bookkeeping. The hook files spell the bookkeeping
-//! names too.
+//! names too; a unit test in `shell::hook` checks that they match.
 
 /// What activation changes in the environment.
 pub const PATH: &str = "PATH";

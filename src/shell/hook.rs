@@ -277,6 +277,31 @@ mod tests {
         assert_eq!(program(&ctx(d.path()), &exe), exe, "none on PATH");
     }
 
+    /// The hook reads what `export` writes: the same names, and a scalar
+    /// for each watch slot, no more, no fewer.
+    #[test]
+    fn every_template_uses_the_names_and_slots_export_writes() {
+        use crate::env_vars::{LOCAL_PWD, LOCAL_STAMP, LOCAL_VENV, LOCAL_WATCH_REST, LOCAL_WATCH_SLOTS};
+        // The name as a whole word: `__autovenv_watch1` is not in `__autovenv_watch10`.
+        let uses = |t: &str, name: &str| {
+            t.match_indices(name).any(|(i, _)| {
+                let end = i + name.len();
+                !t[end..].starts_with(|c: char| c == '_' || c.is_ascii_alphanumeric())
+            })
+        };
+        for s in Shell::ALL {
+            let t = template(s);
+            for name in [LOCAL_PWD, LOCAL_VENV, LOCAL_STAMP, LOCAL_WATCH_REST, STAMP_ENV, VERSION_ENV] {
+                assert!(uses(t, name), "{s:?} hook does not use {name}");
+            }
+            for name in LOCAL_WATCH_SLOTS {
+                assert!(uses(t, name), "{s:?} hook does not test {name}");
+            }
+            let past = format!("__autovenv_watch{}", LOCAL_WATCH_SLOTS.len() + 1);
+            assert!(!uses(t, &past), "{s:?} hook tests {past}, a slot export never sets");
+        }
+    }
+
     #[test]
     fn versions_differ_per_shell_and_are_stable() {
         assert_ne!(version(Shell::Bash), version(Shell::Zsh));
