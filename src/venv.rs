@@ -224,7 +224,7 @@ pub fn create(m: &Make) -> Result<()> {
 fn run_maker(cmd: &mut Command, env: &Path, name: &str) -> Result<()> {
     let status = {
         // Ctrl-C stops the maker, not autovenv, which still reports and
-        // gives the shell its bookkeeping (see signals.rs and export.rs).
+        // gives the shell its bookkeeping (see signals.rs and hook_env).
         let _guard = crate::signals::DeferInterrupt::new();
         cmd.stdin(Stdio::null())
             .stdout(stderr_stdio())

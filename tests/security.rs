@@ -2,7 +2,7 @@
 //! (1), trust cannot be bypassed (2), hostile directory names neither execute
 //! nor get mangled (3), malformed input gives one clear error and valid shell
 //! code (7). Faults (4–6) are in `faults.rs`; the fuzzing (8) is a proptest in
-//! `src/plan.rs`.
+//! `src/hook_env/decide.rs`.
 //!
 //! After those: trust bound to the folder (a replaced folder, a path-only
 //! record, another user's folder under a prefix), the canonical env on

@@ -551,7 +551,7 @@ mod tests {
 
         /// An absolute project root: components of arbitrary bytes, no `/`
         /// inside a component, no ':' (refused before `decide`, see
-        /// resolve.rs), no NUL, not `.`/`..`.
+        /// hook_env/resolve.rs), no NUL, not `.`/`..`.
         fn root() -> impl Strategy<Value = PathBuf> {
             prop::collection::vec(bytes(), 1..4).prop_map(|parts| {
                 let mut p = PathBuf::from("/");

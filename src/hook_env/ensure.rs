@@ -1,4 +1,4 @@
-//! Act: make a trusted project's env exist, whole and synced. The only step
+//! Ensure the env: make a trusted project's env exist, whole and synced. The only step
 //! with side effects on the project (env folder, `.gitignore`, installs);
 //! everything here runs under the project lock.
 
@@ -112,7 +112,7 @@ pub fn env(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
         }
         Err(Failed::Other(e)) => return Report::unusable(e),
         // Ctrl-C is not a failure to remember: the shell holds it back
-        // until the next entry (see export.rs), which tries again.
+        // until the next entry (see hook_env), which tries again.
         Err(Failed::Creation(e)) if crate::signals::was_interrupted() => {
             return Report::unusable(
                 e.with_hint("it is made the next time you enter the project, or run `autovenv sync`"),

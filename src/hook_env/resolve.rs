@@ -1,4 +1,4 @@
-//! From a project root to everything the later steps need: its canonical
+//! Resolve: from a discovered project root to everything the later steps need: its canonical
 //! path, whether it is trusted, and (only then) its settings and env folder.
 //! A project's own config is read only after trust: an untrusted
 //! `.autovenv.toml` can name an interpreter, and nothing it says may run.
