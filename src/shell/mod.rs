@@ -144,6 +144,11 @@ fn value_bytes(value: &[u8]) -> impl Iterator<Item = u8> + '_ {
 #[cfg(test)]
 pub(crate) mod testkit;
 
+/// One value quoted for `shell`, e.g. the binary's path in the hook.
+pub fn quote(shell: Shell, value: &[u8]) -> Vec<u8> {
+    shell.syntax().quote(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,9 +172,4 @@ mod tests {
         assert_eq!(render(Shell::Bash, &changes), b"export A='a'\\''b'\n");
         assert_eq!(render(Shell::Fish, &changes), b"set -gx A 'a\\'b'\n");
     }
-}
-
-/// One value quoted for `shell`, e.g. the binary's path in the hook.
-pub fn quote(shell: Shell, value: &[u8]) -> Vec<u8> {
-    shell.syntax().quote(value)
 }
