@@ -20,6 +20,12 @@ pub const AUTOVENV_SAVED_UV: &str = "AUTOVENV_SAVED_UV_PROJECT_ENVIRONMENT";
 /// The untrusted root whose hint was already shown, so it shows once per entry.
 pub const AUTOVENV_HINTED: &str = "AUTOVENV_HINTED";
 
+/// Read, never changed: the directory as the person typed it, and a conda
+/// env that is active (autovenv then leaves the shell alone).
+pub const PWD: &str = "PWD";
+pub const CONDA_PREFIX: &str = "CONDA_PREFIX";
+pub const CONDA_DEFAULT_ENV: &str = "CONDA_DEFAULT_ENV";
+
 /// Hook bookkeeping, shell variables that are not exported: a child shell
 /// starts without them and so runs `export` once at its first prompt.
 pub const LOCAL_PWD: &str = "__autovenv_pwd";

@@ -50,7 +50,7 @@ pub struct Current {
 impl Current {
     pub fn from_env(env: EnvLookup) -> Current {
         let vars = MANAGED.iter().filter_map(|&k| env(k).map(|v| (k, v))).collect();
-        let conda_env = env("CONDA_PREFIX").and(env("CONDA_DEFAULT_ENV"));
+        let conda_env = env(CONDA_PREFIX).and(env(CONDA_DEFAULT_ENV));
         Current { vars, conda_env, env_unverified: false, fresh: false }
     }
 

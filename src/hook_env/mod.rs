@@ -50,7 +50,7 @@ pub fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> Vec<Chan
             }
         }
         None => {
-            watch.add_gone(ctx.var("PWD").as_deref());
+            watch.add_gone(ctx.var(env_vars::PWD).as_deref());
             Target::None
         }
     };
@@ -88,7 +88,7 @@ pub fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> Vec<Chan
             _ => None,
         })
         .unwrap_or_else(|| cur.get(env_vars::VIRTUAL_ENV).map(|v| v.to_owned()));
-    out.push(Change::SetLocal(LOCAL_PWD, ctx.var("PWD").unwrap_or_default()));
+    out.push(Change::SetLocal(LOCAL_PWD, ctx.var(env_vars::PWD).unwrap_or_default()));
     out.push(Change::SetLocal(LOCAL_VENV, venv_after.unwrap_or_default()));
     out.push(Change::SetLocal(LOCAL_STAMP, stamp.map(PathBuf::into_os_string).unwrap_or_default()));
     watch.render_into(&mut out);
@@ -118,7 +118,7 @@ fn record_env(stamp: &Path, cur: &Current, changes: &[Change], recorded: Option<
 /// person typed, symlinks and all), else the kernel's answer.
 pub fn working_dir(ctx: &Context) -> Option<PathBuf> {
     let here = std::fs::metadata(".").ok()?;
-    if let Some(pwd) = ctx.var("PWD").map(PathBuf::from).filter(|p| p.is_absolute()) {
+    if let Some(pwd) = ctx.var(env_vars::PWD).map(PathBuf::from).filter(|p| p.is_absolute()) {
         if std::fs::metadata(&pwd).is_ok_and(|m| m.dev() == here.dev() && m.ino() == here.ino()) {
             return Some(pwd);
         }
