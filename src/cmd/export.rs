@@ -15,11 +15,11 @@ pub fn run(ctx: &Context, format: Format) -> Result<Vec<u8>> {
         Format::Json => None,
     };
     let (stamp, run) = match shell {
-        Some(s) => crate::shell::hook::before_export(ctx, s),
+        Some(s) => shell::hook::before_export(ctx, s),
         None => (ctx.var(env_vars::STAMP_ENV), None),
     };
     let mut changes = hook_env::changes(ctx, stamp.as_deref());
-    crate::shell::hook::after_export(ctx, run, &mut changes);
+    shell::hook::after_export(ctx, run, &mut changes);
     Ok(match shell {
         Some(s) => shell::render(s, &changes),
         None => shell::render_json(&changes).into_bytes(),
