@@ -4,6 +4,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::shell::Shell;
@@ -65,11 +66,34 @@ pub enum Command {
     Completions { shell: clap_complete::Shell },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+/// What `export` writes: code for a shell, or JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    Bash,
-    Zsh,
-    Fish,
+    Shell(Shell),
     /// {"VAR": "value" | null} for editors and other tools
     Json,
+}
+
+/// Every shell of [`Shell::ALL`], then JSON.
+const FORMATS: [Format; Shell::ALL.len() + 1] = {
+    let mut out = [Format::Json; Shell::ALL.len() + 1];
+    let mut i = 0;
+    while i < Shell::ALL.len() {
+        out[i] = Format::Shell(Shell::ALL[i]);
+        i += 1;
+    }
+    out
+};
+
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &FORMATS
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            Format::Shell(s) => PossibleValue::new(s.name()),
+            Format::Json => PossibleValue::new("json").help("{\"VAR\": \"value\" | null} for editors and other tools"),
+        })
+    }
 }

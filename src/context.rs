@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{self, Layer};
 use crate::dirs::Dirs;
+use crate::env_vars;
 use crate::error::Result;
-use crate::plan;
+use crate::hook_env::decide;
 
 /// Reads one environment variable: the process's in the binary, a map in tests.
 pub type Lookup = Box<dyn Fn(&str) -> Option<OsString>>;
@@ -42,11 +43,11 @@ impl Context {
     /// activated: looking for `python3` or `uv` must find the system's,
     /// not a project's.
     pub fn system_path(&self) -> OsString {
-        let path = self.var(plan::PATH).unwrap_or_default();
-        let skip: Vec<PathBuf> = [plan::AUTOVENV_ENV, plan::VIRTUAL_ENV]
+        let path = self.var(env_vars::PATH).unwrap_or_default();
+        let skip: Vec<PathBuf> = [env_vars::AUTOVENV_ENV, env_vars::VIRTUAL_ENV]
             .iter()
             .filter_map(|v| self.var(v))
-            .map(|e| plan::bin_dir(Path::new(&e)))
+            .map(|e| decide::bin_dir(Path::new(&e)))
             .collect();
         let kept: Vec<PathBuf> =
             std::env::split_paths(&path).filter(|p| !p.as_os_str().is_empty() && !skip.contains(p)).collect();

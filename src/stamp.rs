@@ -113,7 +113,7 @@ fn is_stamp_name(name: &OsStr) -> bool {
     // A shell whose hook is of another version keeps its stamp under the
     // name with the suffix that says it was told to reload.
     let b = name.as_bytes();
-    let b = b.strip_suffix(crate::hook::TOLD_SUFFIX.as_bytes()).unwrap_or(b);
+    let b = b.strip_suffix(crate::shell::hook::TOLD_SUFFIX.as_bytes()).unwrap_or(b);
     match b.iter().position(|&c| c == b'-') {
         Some(i) => i > 0 && i + 1 < b.len() && b.iter().enumerate().all(|(j, c)| j == i || c.is_ascii_digit()),
         None => false,

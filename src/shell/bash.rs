@@ -1,7 +1,41 @@
 //! bash, down to 3.2 (macOS's /bin/bash), in any mode a user may have set.
 
-use super::{value_bytes, Change};
 use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use super::hook::Template;
+use super::{value_bytes, Change, Syntax};
+use crate::context::Context;
+
+/// bash, through [`Syntax`].
+pub struct Bash;
+
+static HOOK: Template = Template::new(include_str!("hooks/autovenv.bash"));
+
+impl Syntax for Bash {
+    fn name(&self) -> &'static str {
+        "bash"
+    }
+    fn hook(&self) -> &'static Template {
+        &HOOK
+    }
+    fn quote(&self, value: &[u8]) -> Vec<u8> {
+        quote(value)
+    }
+    fn render(&self, changes: &[Change]) -> Vec<u8> {
+        render(changes)
+    }
+    fn rc_files(&self, ctx: &Context) -> Vec<PathBuf> {
+        let home = ctx.home().map(Path::to_path_buf).unwrap_or_default();
+        [".bashrc", ".bash_profile", ".bash_login", ".profile"].iter().map(|f| home.join(f)).collect()
+    }
+    fn rc_line(&self) -> &'static str {
+        r#"eval "$(autovenv hook bash)""#
+    }
+    fn reload(&self) -> &'static str {
+        "source ~/.bashrc"
+    }
+}
 
 /// Quote `value` as one word that bash (or any POSIX shell) reads back as
 /// exactly these bytes.

@@ -14,8 +14,49 @@
 //! to search, different bytes; no code we could emit avoids it. Other `…PATH`
 //! variables keep their empty entries.
 
-use super::{value_bytes, Change};
 use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use super::hook::Template;
+use super::{value_bytes, Change, Syntax};
+use crate::context::Context;
+
+/// fish, through [`Syntax`].
+pub struct Fish;
+
+static HOOK: Template = Template::new(include_str!("hooks/autovenv.fish"));
+
+impl Syntax for Fish {
+    fn name(&self) -> &'static str {
+        "fish"
+    }
+    fn hook(&self) -> &'static Template {
+        &HOOK
+    }
+    fn quote(&self, value: &[u8]) -> Vec<u8> {
+        quote(value)
+    }
+    fn render(&self, changes: &[Change]) -> Vec<u8> {
+        render(changes)
+    }
+    fn rc_files(&self, ctx: &Context) -> Vec<PathBuf> {
+        let home = ctx.home().map(Path::to_path_buf).unwrap_or_default();
+        let conf = ctx.var("XDG_CONFIG_HOME").map(PathBuf::from).unwrap_or_else(|| home.join(".config")).join("fish");
+        let mut files = vec![conf.join("config.fish")];
+        if let Ok(entries) = std::fs::read_dir(conf.join("conf.d")) {
+            let mut more: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+            more.sort();
+            files.extend(more);
+        }
+        files
+    }
+    fn rc_line(&self) -> &'static str {
+        "autovenv hook fish | source"
+    }
+    fn reload(&self) -> &'static str {
+        "source ~/.config/fish/config.fish"
+    }
+}
 
 /// Quote `value` as one fish word that reads back as exactly these bytes.
 ///

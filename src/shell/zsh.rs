@@ -1,7 +1,42 @@
 //! zsh (5.1+), whatever options the user has set.
 
-use super::{bash, Change};
 use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use super::hook::Template;
+use super::{bash, Change, Syntax};
+use crate::context::Context;
+
+/// zsh, through [`Syntax`].
+pub struct Zsh;
+
+static HOOK: Template = Template::new(include_str!("hooks/autovenv.zsh"));
+
+impl Syntax for Zsh {
+    fn name(&self) -> &'static str {
+        "zsh"
+    }
+    fn hook(&self) -> &'static Template {
+        &HOOK
+    }
+    fn quote(&self, value: &[u8]) -> Vec<u8> {
+        quote(value)
+    }
+    fn render(&self, changes: &[Change]) -> Vec<u8> {
+        render(changes)
+    }
+    fn rc_files(&self, ctx: &Context) -> Vec<PathBuf> {
+        let home = ctx.home().map(Path::to_path_buf).unwrap_or_default();
+        let zdot = ctx.var("ZDOTDIR").map(PathBuf::from).unwrap_or(home);
+        [".zshrc", ".zprofile", ".zshenv", ".zlogin"].iter().map(|f| zdot.join(f)).collect()
+    }
+    fn rc_line(&self) -> &'static str {
+        r#"eval "$(autovenv hook zsh)""#
+    }
+    fn reload(&self) -> &'static str {
+        "source ~/.zshrc"
+    }
+}
 
 /// Quote `value` as one zsh word that reads back as exactly these bytes.
 ///

@@ -5,390 +5,33 @@
 //! each file's size and mtime. The per-prompt check only compares those stats;
 //! hashing happens only when a stat moved, and the installer only when the
 //! digest moved. Deleting the env deletes the state with it.
+//!
+//! `inputs` walks the files a sync reads (with `reqfile` parsing each),
+//! `state` keeps what was installed from them; this file decides and runs
+//! the installer.
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::ErrorKind;
-use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
-
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::child::{self, UvConfig};
 use crate::config::SyncMode;
 use crate::error::{Error, Result};
-use crate::fsutil::write_atomic;
 use crate::msg;
 use crate::venv;
 
+mod inputs;
 mod reqfile;
+mod state;
 
-pub const STATE_FILE: &str = ".autovenv-state";
+pub use inputs::*;
+pub use state::*;
 
-/// What the last sync left behind.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct State {
-    pub digest: String,
-    /// `None` when the install succeeded; the installer's failure otherwise.
-    pub error: Option<String>,
-    pub mode: String,
-    /// Every file the digest covers, top-level ones first, with its stats.
-    pub files: Vec<Stat>,
-    /// Ctrl-C stopped the install of the files as `files` describes them.
-    /// `digest` is then still the last one installed (the new one is not
-    /// recorded); the stats are the new ones, so the prompts that follow in
-    /// this shell do not start the install again (a Ctrl-C at every prompt
-    /// would be a loop). Entering the project again, `autovenv sync`, or
-    /// another change of a watched file retries.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub interrupted: bool,
-    /// Includes that are URLs: the installer fetches them, nothing here
-    /// can watch them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub urls: Vec<String>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stat {
-    /// Relative to the project root.
-    pub path: String,
-    /// `None`: the file did not exist (a top-level file may appear later).
-    pub mtime_ns: Option<i128>,
-    pub size: u64,
-    /// A symlink's target: repointing it at a file of the same size and
-    /// mtime (two files of one archive, `cp -p`) is still a change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub link: Option<String>,
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub ino: u64,
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
-}
-
-pub fn state_path(env: &Path) -> PathBuf {
-    env.join(STATE_FILE)
-}
-
-pub fn read_state(env: &Path) -> Option<State> {
-    let bytes = crate::fsutil::read_regular(&state_path(env)).ok()??;
-    serde_json::from_slice(&bytes).ok()
-}
-
-fn write_state(env: &Path, state: &State) -> Result<()> {
-    let json = serde_json::to_vec_pretty(state).expect("state serialises");
-    write_atomic(&state_path(env), &json)
-}
-
-fn stat_of(root: &Path, rel: &str) -> Stat {
-    let path = root.join(rel);
-    let link = fs::read_link(&path).ok().map(|t| t.to_string_lossy().into_owned());
-    match fs::metadata(&path) {
-        Ok(m) => Stat {
-            path: rel.to_string(),
-            mtime_ns: Some(m.mtime() as i128 * 1_000_000_000 + m.mtime_nsec() as i128),
-            size: m.size(),
-            link,
-            ino: m.ino(),
-        },
-        Err(_) => Stat { path: rel.to_string(), mtime_ns: None, size: 0, link, ino: 0 },
-    }
-}
-
-/// The cheap check: stats only, no reading, no hashing.
-pub fn stats_unchanged(root: &Path, state: &State, top: &[String], mode: SyncMode) -> bool {
-    state.mode == mode.as_str()
-        && top.iter().all(|t| state.files.iter().any(|s| &s.path == t))
-        && state.files.iter().all(|s| stat_of(root, &s.path) == *s)
-}
-
-/// How deep `-r`/`-c` includes may nest, and how many files the
-/// requirements may pull in: far beyond real projects, and a bound on what
-/// every prompt stats (a chain of 20,000 includes must be an error, not a
-/// stack overflow or a prompt that stats 20,000 files).
-pub const MAX_DEPTH: usize = 100;
-pub const MAX_FILES: usize = 1000;
-
-/// What the requirements files pull in.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Inputs {
-    /// The requirements files, top-level first, each once: relative to the
-    /// root, or absolute when the include said so.
-    pub reqs: Vec<String>,
-    /// `pyproject.toml`, `setup.py`, `setup.cfg` of each local project they
-    /// install (`-e .`, `./libs/x`): its dependencies live there.
-    pub meta: Vec<String>,
-    /// URL includes: passed to the installer as written, not watched.
-    pub urls: Vec<String>,
-}
-
-impl Inputs {
-    /// Everything the digest covers and the prompt stats.
-    pub fn files(&self) -> Vec<String> {
-        let mut all = self.reqs.clone();
-        all.extend(self.meta.iter().filter(|m| !self.reqs.contains(m)).cloned());
-        all
-    }
-}
-
-/// All files the configured `top` list pulls in through `-r`/`-c` includes
-/// and local projects, top-level first, each once, as paths relative to
-/// `root`. A missing top-level file is fine (nothing to install yet); a
-/// missing include, a cycle, a file that is not a regular file, or too
-/// many or too deep includes is an error naming it.
-pub fn watched_files(root: &Path, top: &[String]) -> Result<Vec<String>> {
-    inputs(root, top).map(|i| i.files())
-}
-
-pub fn inputs(root: &Path, top: &[String]) -> Result<Inputs> {
-    let mut out = Inputs::default();
-    for t in top {
-        match fs::metadata(root.join(t)) {
-            Err(e) if e.kind() == ErrorKind::NotFound => out.reqs.push(t.clone()),
-            _ => collect(root, t, &mut Vec::new(), &mut out)?,
-        }
-    }
-    let mut seen = BTreeSet::new();
-    out.reqs.retain(|p| seen.insert(p.clone()));
-    let mut seen = BTreeSet::new();
-    out.meta.retain(|p| seen.insert(p.clone()));
-    if out.files().len() > MAX_FILES {
-        return Err(Error::new(format!("requirements pull in more than {MAX_FILES} files"))
-            .with_hint("merge some of the included files"));
-    }
-    Ok(out)
-}
-
-fn collect(root: &Path, rel: &str, stack: &mut Vec<String>, out: &mut Inputs) -> Result<()> {
-    if let Some(i) = stack.iter().position(|s| s == rel) {
-        let mut cycle = stack[i..].to_vec();
-        cycle.push(rel.to_string());
-        return Err(Error::new(format!("requirements include cycle: {}", cycle.join(" -> ")))
-            .with_hint("remove one of the -r/-c lines"));
-    }
-    if stack.len() >= MAX_DEPTH {
-        return Err(Error::new(format!(
-            "requirements includes nest more than {MAX_DEPTH} deep ({} -> {} -> … -> {rel})",
-            stack[0], stack[1]
-        ))
-        .with_hint("flatten the -r/-c chain"));
-    }
-    if out.reqs.len() + out.meta.len() >= MAX_FILES {
-        return Err(Error::new(format!("requirements pull in more than {MAX_FILES} files (at {rel})"))
-            .with_hint("merge some of the included files"));
-    }
-    let text = read_requirements(&root.join(rel))?;
-    out.reqs.push(rel.to_string());
-    stack.push(rel.to_string());
-    let base = Path::new(rel).parent().unwrap_or(Path::new("")).to_path_buf();
-    for (n, item) in reqfile::items(&text, &env_var) {
-        match item {
-            reqfile::Item::Include { target, .. } => match include_target(&base, &target) {
-                Target::Url(u) => out.urls.push(u),
-                Target::Local(child) => {
-                    if fs::metadata(root.join(&child)).is_err() {
-                        return Err(Error::new(format!(
-                            "{} line {n}: included file {} does not exist",
-                            root.join(rel).display(),
-                            root.join(&child).display()
-                        )));
-                    }
-                    collect(root, &child, stack, out)?;
-                }
-            },
-            reqfile::Item::Editable(t) | reqfile::Item::Requirement(t) => {
-                for dir in local_projects(root, &base, &t) {
-                    for f in PROJECT_METADATA {
-                        out.meta.push(normalize(&Path::new(&dir).join(f)));
-                    }
-                }
-            }
-            reqfile::Item::Options => {}
-        }
-    }
-    stack.pop();
-    Ok(())
-}
-
-/// The files of a local project that decide what installing it installs.
-const PROJECT_METADATA: [&str; 3] = ["pyproject.toml", "setup.py", "setup.cfg"];
-
-fn env_var(name: &str) -> Option<String> {
-    std::env::var(name).ok()
-}
-
-enum Target {
-    /// Relative to the root (or absolute).
-    Local(String),
-    Url(String),
-}
-
-/// pip's rule: `http:`, `https:` and `file:` are URLs (any case); other
-/// targets are paths relative to the including file. A `file:` URL is a
-/// local file after all, read by the installer from the project root.
-fn include_target(base: &Path, target: &str) -> Target {
-    match scheme(target) {
-        Some("file") => Target::Local(normalize(&file_url_path(target))),
-        Some(_) => Target::Url(target.to_string()),
-        None => Target::Local(normalize(&base.join(target))),
-    }
-}
-
-fn scheme(s: &str) -> Option<&'static str> {
-    ["http", "https", "file"]
-        .into_iter()
-        .find(|sch| s.len() > sch.len() && s[..sch.len()].eq_ignore_ascii_case(sch) && s.as_bytes()[sch.len()] == b':')
-}
-
-/// `file:///a/b%20c` → `/a/b c`; `file://localhost/a` → `/a`; `file:a` → `a`.
-fn file_url_path(url: &str) -> PathBuf {
-    let rest = &url[5..];
-    let path = match rest.strip_prefix("//") {
-        Some(r) => {
-            let (host, path) = r.split_at(r.find('/').unwrap_or(r.len()));
-            if host.is_empty() || host.eq_ignore_ascii_case("localhost") {
-                path
-            } else {
-                r
-            }
-        }
-        None => rest,
-    };
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).and_then(|&b| hex(b)), bytes.get(i + 2).and_then(|&b| hex(b))) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    use std::os::unix::ffi::OsStringExt;
-    PathBuf::from(std::ffi::OsString::from_vec(out))
-}
-
-/// The folders of local projects a requirement installs: `-e .`,
-/// `./libs/x[extra]`, `file:///…`, `name @ file:///…`. pip takes a relative
-/// path from the project root (its working directory), uv from the
-/// including file's folder: both are watched when they differ.
-fn local_projects(root: &Path, base: &Path, req: &str) -> Vec<String> {
-    let req = req.split(';').next().unwrap_or("").trim();
-    let spec = match req.split_once(" @ ").or_else(|| req.split_once("@ ")) {
-        Some((_, url)) => url.trim(),
-        None => req.split_whitespace().next().unwrap_or(""),
-    };
-    let spec = match spec.rfind('[') {
-        Some(i) if spec.ends_with(']') => &spec[..i],
-        _ => spec,
-    };
-    let path = match scheme(spec) {
-        Some("file") => file_url_path(spec),
-        Some(_) => return Vec::new(),
-        None if spec.contains("://") => return Vec::new(),
-        None if spec.starts_with('.') || spec.starts_with('/') || spec.contains('/') => PathBuf::from(spec),
-        None => return Vec::new(),
-    };
-    let mut dirs = vec![normalize(&path)];
-    let beside = normalize(&base.join(&path));
-    if beside != dirs[0] && root.join(&beside).is_dir() {
-        dirs.push(beside);
-    }
-    dirs.retain(|d| !root.join(d).is_file());
-    dirs
-}
-
-/// Every file `watched_files` would visit, without stopping at a problem:
-/// a missing include is listed (its creation must be noticed), a cycle is
-/// cut, a file that cannot be read ends its own branch. Bounded like
-/// `watched_files`.
-fn watched_files_lenient(root: &Path, top: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut todo: Vec<(String, usize)> = top.iter().rev().map(|t| (t.clone(), 0)).collect();
-    while let Some((rel, depth)) = todo.pop() {
-        if out.contains(&rel) {
-            continue;
-        }
-        out.push(rel.clone());
-        if out.len() >= MAX_FILES || depth >= MAX_DEPTH {
-            continue;
-        }
-        let Ok(text) = read_requirements(&root.join(&rel)) else { continue };
-        let base = Path::new(&rel).parent().unwrap_or(Path::new("")).to_path_buf();
-        let children: Vec<String> = reqfile::items(&text, &env_var)
-            .into_iter()
-            .filter_map(|(_, item)| match item {
-                reqfile::Item::Include { target, .. } => match include_target(&base, &target) {
-                    Target::Local(c) => Some(c),
-                    Target::Url(_) => None,
-                },
-                _ => None,
-            })
-            .collect();
-        todo.extend(children.into_iter().rev().map(|c| (c, depth + 1)));
-    }
-    out
-}
-
-/// Refuses what is not a regular file before opening it (a FIFO would
-/// block the prompt forever) and reads at most `fsutil::READ_CAP`.
-fn read_requirements(path: &Path) -> Result<String> {
-    let bytes = crate::fsutil::read_regular(path)?
-        .ok_or_else(|| Error::new(format!("cannot read {}: no such file", path.display())))?;
-    String::from_utf8(bytes).map_err(|e| {
-        let line = e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
-        Error::new(format!("{} line {line} is not valid UTF-8", path.display())).with_hint("save the file as UTF-8")
-    })
-}
-
-/// `a/../b` → `b`, so the same file reached two ways is one watched file.
-fn normalize(p: &Path) -> String {
-    let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
-    for c in p.components() {
-        match c {
-            std::path::Component::ParentDir if parts.last().is_some_and(|l| *l != "..") => {
-                parts.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => parts.push(other.as_os_str()),
-        }
-    }
-    parts.iter().collect::<PathBuf>().to_string_lossy().into_owned()
-}
-
-pub fn digest(root: &Path, python_version: &str, mode: SyncMode, files: &[String]) -> Result<String> {
-    let mut h = Sha256::new();
-    h.update(b"autovenv-sync-1\0");
-    h.update(python_version.as_bytes());
-    h.update(b"\0");
-    h.update(mode.as_str().as_bytes());
-    for f in files {
-        h.update(b"\0");
-        h.update(f.as_bytes());
-        h.update(b"\0");
-        match crate::fsutil::read_regular(&root.join(f))? {
-            Some(c) => {
-                h.update((c.len() as u64).to_le_bytes());
-                h.update(&c);
-            }
-            None => h.update(b"absent"),
-        }
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// What to sync and with what.
-pub struct Request<'a> {
+/// One sync: what to install where, with what, and how hard to retry.
+pub struct Job<'a> {
     pub root: &'a Path,
     pub env: &'a Path,
     pub python_version: &'a str,
@@ -407,24 +50,10 @@ pub struct Request<'a> {
     pub retry_interrupted: bool,
 }
 
-#[derive(Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// Stats or digest unchanged: no installer ran.
-    UpToDate,
-    /// The last install of these very files failed; not retried until they change.
-    StillFailing(String),
-    /// The last install of these very files was interrupted; retried at the
-    /// next entry, not at every prompt.
-    StillInterrupted,
-    Installed,
-    /// Nothing listed (no requirements file, or sync is off).
-    Nothing,
-}
-
 /// Sync if needed. Call with the project lock held.
-pub fn sync(req: &Request) -> Result<Outcome> {
+pub fn sync(req: &Job) -> Result<()> {
     if req.mode == SyncMode::Off {
-        return Ok(Outcome::Nothing);
+        return Ok(());
     }
     let old = read_state(req.env);
     // Whether the recorded outcome stands for an unchanged digest.
@@ -434,11 +63,9 @@ pub fn sync(req: &Request) -> Result<Outcome> {
     };
     if let Some(s) = &old {
         if keep(s) && stats_unchanged(req.root, s, req.top, req.mode) {
-            return Ok(match &s.error {
-                Some(e) => Outcome::StillFailing(e.clone()),
-                None if s.interrupted => Outcome::StillInterrupted,
-                None => Outcome::UpToDate,
-            });
+            // Unchanged: a failure stays recorded, not retried until the
+            // files change; an interrupted install waits for the next entry.
+            return Ok(());
         }
     }
     let inputs = match inputs(req.root, req.top) {
@@ -473,10 +100,7 @@ pub fn sync(req: &Request) -> Result<Outcome> {
         // remember the new stats, install nothing.
         state.error = s.error.clone();
         write_state(req.env, &state)?;
-        return Ok(match &s.error {
-            Some(e) => Outcome::StillFailing(e.clone()),
-            None => Outcome::UpToDate,
-        });
+        return Ok(());
     }
     let present: Vec<&String> = inputs.reqs.iter().filter(|f| req.root.join(f).is_file()).collect();
     let top_present: Vec<&String> = req.top.iter().filter(|f| req.root.join(f).is_file()).collect();
@@ -485,7 +109,7 @@ pub fn sync(req: &Request) -> Result<Outcome> {
     // URL include holds is unknown here: the installer is asked.)
     if top_present.is_empty() || (count_requirements(req.root, &present) == 0 && inputs.urls.is_empty()) {
         write_state(req.env, &state)?;
-        return Ok(Outcome::Nothing);
+        return Ok(());
     }
     let started = Instant::now();
     let before = installed_dists(req.env);
@@ -500,7 +124,7 @@ pub fn sync(req: &Request) -> Result<Outcome> {
                 what_changed(&before, &installed_dists(req.env)),
                 started.elapsed().as_secs_f64()
             ));
-            Ok(Outcome::Installed)
+            Ok(())
         }
         Err(Failure::Interrupted) => {
             // Keep the old digest (the new one was not installed) and error,
@@ -589,7 +213,7 @@ enum Failure {
 /// Run the installer with its output on our stderr, so long installs show
 /// their own progress. Always `<env>/bin/python -m pip` or uv with
 /// `--python`, never the env's `bin/pip` launcher script.
-fn install(req: &Request, top: &[&String]) -> std::result::Result<(), Failure> {
+fn install(req: &Job, top: &[&String]) -> std::result::Result<(), Failure> {
     let mut cmd = installer(req);
     let name = if req.uv.is_some() { "uv pip install" } else { "pip install" };
     if req.mode == SyncMode::Exact && req.uv.is_some() {
@@ -618,7 +242,7 @@ fn install(req: &Request, top: &[&String]) -> std::result::Result<(), Failure> {
 
 /// `uv pip install --python <env>` or `<env>/bin/python -I -m pip install`,
 /// in the project root.
-fn installer(req: &Request) -> Command {
+fn installer(req: &Job) -> Command {
     let python = venv::python(req.env);
     match req.uv {
         Some(uv) => {
@@ -635,7 +259,7 @@ fn installer(req: &Request) -> Command {
 }
 
 /// A new env's pip on its own, when no install of requirements took it.
-pub fn install_seed(req: &Request) -> Result<()> {
+pub fn install_seed(req: &Job) -> Result<()> {
     let Some(w) = req.seed else { return Ok(()) };
     let status =
         child::run_to_end(installer(req).arg("--quiet").arg(w)).map_err(|e| Error::io("cannot install pip", e))?;
@@ -650,7 +274,7 @@ pub fn install_seed(req: &Request) -> Result<()> {
 /// `exact` with pip: uninstall what is neither listed nor needed by what is
 /// listed. (Not `pip-sync`-style "only what the file says": a hand-written
 /// file does not list dependencies, and removing them would break the env.)
-fn remove_unlisted(req: &Request, top: &[&String]) -> std::result::Result<(), Failure> {
+fn remove_unlisted(req: &Job, top: &[&String]) -> std::result::Result<(), Failure> {
     let failed = |why: String| Failure::Failed(format!("exact sync: {why}"));
     let names = listed_names(req.root, top).map_err(|e| failed(e.message))?;
     let Some(names) = names else {

@@ -307,7 +307,7 @@ impl IgnoreStatus for Output {
 }
 
 fn check_broken(sb: &Sandbox, root: &Path, want: &str, env: &Path) {
-    for shell in ["bash", "zsh", "fish"] {
+    for shell in Kind::ALL.map(Kind::name) {
         let out = av(sb, root, &["export", shell]);
         let err = text(&out.stderr);
         assert!(err.contains(&format!("autovenv: error: {want}")), "{shell}: wanted {want:?} in:\n{err}");

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 
-const KINDS: [Kind; 3] = [Kind::Bash, Kind::Zsh, Kind::Fish];
+const KINDS: [Kind; Kind::ALL.len()] = Kind::ALL;
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

@@ -13,6 +13,22 @@ use crate::common::screen::{command_output, render, strip_ansi};
 use crate::common::*;
 use sha2::{Digest, Sha256};
 
+// ---------------------------------------------------------------- shells
+
+/// A shell added to the binary is driven by every per-shell test once the
+/// harness knows how to start it.
+#[test]
+fn the_harness_knows_every_shell_of_the_binary() {
+    let out =
+        std::process::Command::new(env!("CARGO_BIN_EXE_autovenv")).args(["hook", "no-such-shell"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let listed =
+        err.split("[possible values: ").nth(1).and_then(|r| r.split(']').next()).expect("clap lists the shells");
+    let binary: Vec<&str> = listed.split(", ").collect();
+    let harness: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+    assert_eq!(binary, harness);
+}
+
 // ---------------------------------------------------------------- sandbox
 
 #[test]

@@ -30,7 +30,7 @@ fn bash_hook_passes_shellcheck() {
     if !have("shellcheck") {
         return;
     }
-    check(Command::new("shellcheck").args(["--shell=bash", "--severity=style"]).arg("hooks/autovenv.bash"));
+    check(Command::new("shellcheck").args(["--shell=bash", "--severity=style"]).arg("src/shell/hooks/autovenv.bash"));
 }
 
 /// The benchmarks and the CI script are shell too, and are run by hand
@@ -62,7 +62,7 @@ fn rendered_hooks_parse_in_their_shells() {
         if !have(shell) {
             continue;
         }
-        check(Command::new(shell).arg(flag).arg(Path::new("hooks").join(format!("autovenv.{shell}"))));
+        check(Command::new(shell).arg(flag).arg(Path::new("src/shell/hooks").join(format!("autovenv.{shell}"))));
         let out = Command::new(&exe).args(["hook", shell]).output().unwrap();
         assert!(out.status.success());
         let file = dir.path().join(format!("hook.{shell}"));

@@ -2,7 +2,7 @@
 //! cannot be bypassed, hostile directory names neither execute nor get
 //! mangled, malformed input gives one clear error and valid shell code.
 //! Concurrency, crashes and environment faults are in `faults.rs`; the
-//! fuzzing of the decision and rendering is a proptest in `src/plan.rs`.
+//! fuzzing of the decision and rendering is a proptest in `src/hook_env/decide.rs`.
 //!
 //! Also: trust bound to the folder (a replaced folder, a path-only
 //! record, another user's folder under a prefix), the canonical env on
@@ -23,7 +23,7 @@ use std::process::{Command, Output};
 
 use crate::common::*;
 
-const KINDS: [Kind; 3] = [Kind::Bash, Kind::Zsh, Kind::Fish];
+const KINDS: [Kind; Kind::ALL.len()] = Kind::ALL;
 
 /// `autovenv export <shell>` run in `dir` (with `$PWD` = `dir`) and `extra`
 /// variables on top of the sandbox environment.

@@ -83,11 +83,7 @@ pub fn parses(shell: &str, code: &[u8]) -> Result<(), String> {
 /// The shell named `name`, or `None` when it is missing (and the test may
 /// skip: see `should_skip`).
 fn which_shell(name: &str) -> Option<PathBuf> {
-    let k = match name {
-        "bash" => Kind::Bash,
-        "zsh" => Kind::Zsh,
-        _ => Kind::Fish,
-    };
+    let k = Kind::ALL.into_iter().find(|k| k.name() == name).unwrap_or(Kind::Fish);
     if should_skip(&[Need::Shell(k)]) {
         return None;
     }

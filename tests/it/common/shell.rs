@@ -41,6 +41,9 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The binary's `Shell::ALL`, as the harness knows them; the harness
+    /// self-test `the_harness_knows_every_shell_of_the_binary` keeps the two
+    /// lists the same.
     pub const ALL: [Kind; 3] = [Kind::Bash, Kind::Zsh, Kind::Fish];
 
     pub fn name(self) -> &'static str {

@@ -13,13 +13,13 @@ use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher};
 
-use crate::act;
-use crate::commands::root_for;
+use crate::cmd::root_for;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::fsutil::tilde;
+use crate::hook_env::ensure;
+use crate::hook_env::resolve::{self, Trusted};
 use crate::msg;
-use crate::resolve::{self, Trusted};
 use crate::sync;
 
 const DEBOUNCE: Duration = Duration::from_millis(300);
@@ -138,7 +138,7 @@ fn sync_one(ctx: &Context, p: &mut Watched) {
             return;
         }
     }
-    let report = act::ensure(ctx, &p.trusted, false);
+    let report = ensure::env(ctx, &p.trusted, ensure::SyncWhen::Changed);
     if let Some(e) = report.error {
         msg::error(&Error { message: format!("{name}: {}", e.message), hint: e.hint });
     }

@@ -1,41 +1,29 @@
-//! `autovenv export SHELL`: what the hook evals. One pass down the data
-//! flow: discover → decide → act → render. Whatever fails, stdout stays
-//! valid shell code (at worst only the bookkeeping), errors go to stderr.
+//! The per-prompt pipeline behind `autovenv export`, one module per step:
+//! [`discover`] the project root from the working directory (stats only),
+//! [`resolve`] it to its canonical path, trust and settings, [`ensure`] a
+//! trusted project's env exists and is synced, [`decide`] the variable
+//! changes from what the shell has and what it should have, then the caller
+//! renders them with [`crate::shell`]. Ensuring comes before deciding
+//! because the decision needs to know whether the env is there to activate.
+//! Whatever fails, the result is still a valid list of changes (at worst
+//! only the bookkeeping); errors go to stderr.
+
+pub mod decide;
+pub mod discover;
+pub mod ensure;
+pub mod resolve;
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use crate::act;
+use self::decide::{Current, Target};
 use crate::config;
 use crate::context::Context;
+use crate::env_vars::{self, LOCAL_PWD, LOCAL_STAMP, LOCAL_VENV, LOCAL_WATCH_REST, LOCAL_WATCH_SLOTS};
 use crate::msg;
-use crate::plan::{self, Current, Target};
-use crate::project;
-use crate::resolve;
 use crate::shell::Change;
 use crate::stamp;
-
-/// Hook bookkeeping, shell variables that are not exported: a child shell
-/// starts without them and so runs `export` once at its first prompt.
-pub const LOCAL_PWD: &str = "__autovenv_pwd";
-pub const LOCAL_VENV: &str = "__autovenv_venv";
-pub const LOCAL_STAMP: &str = "__autovenv_stamp";
-/// The watched paths: the first few in scalars, which the hooks test inline
-/// (cheaper than an array subscript or a loop), the rest in a list.
-pub const LOCAL_WATCH_SLOTS: [&str; 8] = [
-    "__autovenv_watch1",
-    "__autovenv_watch2",
-    "__autovenv_watch3",
-    "__autovenv_watch4",
-    "__autovenv_watch5",
-    "__autovenv_watch6",
-    "__autovenv_watch7",
-    "__autovenv_watch8",
-];
-pub const LOCAL_WATCH_REST: &str = "__autovenv_watch_rest";
-/// How the hook hands its stamp to us (its variable is not exported).
-pub const STAMP_ENV: &str = "AUTOVENV_STAMP";
 
 /// Compute the changes for the shell, acting on the project as needed.
 /// `given_stamp` is the stamp the hook passed in `STAMP_ENV`.
@@ -49,20 +37,20 @@ pub fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> Vec<Chan
     // The hook starts by asking for a stamp; every run gives it one.
     cur.fresh = given_stamp.is_none_or(|s| s.is_empty() || s == stamp::NEW);
     let pwd = working_dir(ctx);
-    let mut watch = Watch::default();
+    let mut watch = Watched::default();
     let interrupted = notes.interrupted;
     let mut here = None;
     let target = match pwd.as_deref() {
         Some(pwd) => {
             watch.add(pwd);
-            here = project::discover(pwd, ctx.home());
+            here = discover::root(pwd, ctx.home());
             match &here {
                 Some(root) => target_for(ctx, &cur, root, &mut watch, stamp.as_deref(), interrupted.as_deref()),
                 None => Target::None,
             }
         }
         None => {
-            watch.add_gone(ctx.var("PWD").as_deref());
+            watch.add_gone(ctx.var(env_vars::PWD).as_deref());
             Target::None
         }
     };
@@ -73,7 +61,7 @@ pub fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> Vec<Chan
             stamp::set_interrupted(s, None);
         }
     }
-    let plan = plan::decide(&cur, &target);
+    let plan = decide::decide(&cur, &target);
     if let Some(root) = &plan.hint {
         let root = crate::fsutil::tilde(root, ctx.home());
         if ctx.dirs.trust_dir().is_none() {
@@ -95,12 +83,12 @@ pub fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> Vec<Chan
         .iter()
         .rev()
         .find_map(|c| match c {
-            Change::SetEnv(plan::VIRTUAL_ENV, v) => Some(Some(v.clone())),
-            Change::UnsetEnv(plan::VIRTUAL_ENV) => Some(None),
+            Change::SetEnv(env_vars::VIRTUAL_ENV, v) => Some(Some(v.clone())),
+            Change::UnsetEnv(env_vars::VIRTUAL_ENV) => Some(None),
             _ => None,
         })
-        .unwrap_or_else(|| cur.get(plan::VIRTUAL_ENV).map(|v| v.to_owned()));
-    out.push(Change::SetLocal(LOCAL_PWD, ctx.var("PWD").unwrap_or_default()));
+        .unwrap_or_else(|| cur.get(env_vars::VIRTUAL_ENV).map(|v| v.to_owned()));
+    out.push(Change::SetLocal(LOCAL_PWD, ctx.var(env_vars::PWD).unwrap_or_default()));
     out.push(Change::SetLocal(LOCAL_VENV, venv_after.unwrap_or_default()));
     out.push(Change::SetLocal(LOCAL_STAMP, stamp.map(PathBuf::into_os_string).unwrap_or_default()));
     watch.render_into(&mut out);
@@ -114,11 +102,11 @@ fn record_env(stamp: &Path, cur: &Current, changes: &[Change], recorded: Option<
         .iter()
         .rev()
         .find_map(|c| match c {
-            Change::SetEnv(plan::AUTOVENV_ENV, v) => Some(Some(Path::new(v))),
-            Change::UnsetEnv(plan::AUTOVENV_ENV) => Some(None),
+            Change::SetEnv(env_vars::AUTOVENV_ENV, v) => Some(Some(Path::new(v))),
+            Change::UnsetEnv(env_vars::AUTOVENV_ENV) => Some(None),
             _ => None,
         })
-        .unwrap_or_else(|| cur.get(plan::AUTOVENV_ENV).map(Path::new).filter(|_| !cur.env_unverified));
+        .unwrap_or_else(|| cur.get(env_vars::AUTOVENV_ENV).map(Path::new).filter(|_| !cur.env_unverified));
     if after != recorded {
         let mut n = stamp::notes(stamp);
         n.env = after.map(Path::to_path_buf);
@@ -130,7 +118,7 @@ fn record_env(stamp: &Path, cur: &Current, changes: &[Change], recorded: Option<
 /// person typed, symlinks and all), else the kernel's answer.
 pub fn working_dir(ctx: &Context) -> Option<PathBuf> {
     let here = std::fs::metadata(".").ok()?;
-    if let Some(pwd) = ctx.var("PWD").map(PathBuf::from).filter(|p| p.is_absolute()) {
+    if let Some(pwd) = ctx.var(env_vars::PWD).map(PathBuf::from).filter(|p| p.is_absolute()) {
         if std::fs::metadata(&pwd).is_ok_and(|m| m.dev() == here.dev() && m.ino() == here.ino()) {
             return Some(pwd);
         }
@@ -142,7 +130,7 @@ fn target_for(
     ctx: &Context,
     cur: &Current,
     root: &Path,
-    watch: &mut Watch,
+    watch: &mut Watched,
     stamp: Option<&Path>,
     interrupted: Option<&Path>,
 ) -> Target {
@@ -205,8 +193,8 @@ fn target_for(
     }
     // Entering (not yet active here) also retries an install that Ctrl-C
     // stopped; the prompts after that Ctrl-C do not.
-    let entering = cur.get(plan::AUTOVENV_ROOT) != Some(root.as_os_str());
-    let report = act::ensure_with(ctx, &t, if entering { act::SyncWhen::Entering } else { act::SyncWhen::Changed });
+    let entering = cur.get(env_vars::AUTOVENV_ROOT) != Some(root.as_os_str());
+    let report = ensure::env(ctx, &t, if entering { ensure::SyncWhen::Entering } else { ensure::SyncWhen::Changed });
     if let Some(e) = &report.error {
         msg::error(e);
     }
@@ -239,7 +227,7 @@ fn target_for(
 /// elsewhere (`ln -sfn`) replaces an entry in its folder, which moves that
 /// folder's mtime, so the next prompt looks again instead of staying idle
 /// on a path that now leads somewhere else.
-fn watch_links(typed: &Path, watch: &mut Watch) {
+fn watch_links(typed: &Path, watch: &mut Watched) {
     for p in typed.ancestors() {
         if p.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
             if let Some(parent) = p.parent() {
@@ -249,11 +237,12 @@ fn watch_links(typed: &Path, watch: &mut Watch) {
     }
 }
 
-/// Paths whose mtime the hook compares with the stamp.
+/// Paths whose mtime the hook compares with the stamp (not to be confused
+/// with `autovenv watch`, which syncs in the background).
 #[derive(Default)]
-struct Watch(Vec<OsString>);
+struct Watched(Vec<OsString>);
 
-impl Watch {
+impl Watched {
     fn add(&mut self, p: &Path) {
         let p = p.as_os_str().to_owned();
         if !self.0.contains(&p) {

@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::commands::root_for;
+use crate::cmd::root_for;
 use crate::context::Context;
+use crate::env_vars;
 use crate::error::Result;
+use crate::hook_env::decide::{Current, Foreign};
+use crate::hook_env::resolve;
 use crate::msg;
-use crate::plan::{self, Current, Foreign};
-use crate::resolve;
 use crate::sync;
 use crate::trust::Trust;
 use crate::venv::{self, EnvState};
@@ -23,7 +24,7 @@ pub struct Status {
     pub exists: bool,
     pub allowed: bool,
     /// How it is trusted: "record", "prefix <path>", or null.
-    pub trusted_by: Option<String>,
+    pub trusted_by: Option<TrustedBy>,
     pub python: Option<String>,
     /// The requirements files that exist (includes too); empty when none.
     pub requirements: Vec<String>,
@@ -31,7 +32,7 @@ pub struct Status {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unwatched: Vec<String>,
     /// "ok", "stale", "failed", "never", "off", or null when there is no env.
-    pub sync: Option<String>,
+    pub sync: Option<SyncStatus>,
     pub sync_error: Option<String>,
     pub active: bool,
     /// Why the env is not active in this shell, when it is not.
@@ -43,6 +44,59 @@ pub struct Status {
     pub creation_error: Option<String>,
     /// What to do about `problem`, `creation_error`, `sync_error` or `reason`.
     pub hint: Option<String>,
+}
+
+/// Why a project is trusted; shown and serialised as its Display.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TrustedBy {
+    /// An `autovenv allow` record.
+    Record,
+    /// A prefix in the global config's `trust.prefixes`.
+    Prefix(PathBuf),
+}
+
+impl std::fmt::Display for TrustedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TrustedBy::Record => f.write_str("record"),
+            TrustedBy::Prefix(p) => write!(f, "prefix {}", p.display()),
+        }
+    }
+}
+
+impl Serialize for TrustedBy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Whether the env has what the requirements list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncStatus {
+    /// Installed from the files as they are.
+    Ok,
+    /// The files changed since (or the last install was interrupted): the
+    /// next prompt installs.
+    Stale,
+    /// The last install of these very files failed.
+    Failed,
+    /// Nothing was ever installed.
+    Never,
+    /// Sync is off in the config.
+    Off,
+}
+
+impl std::fmt::Display for SyncStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SyncStatus::Ok => "ok",
+            SyncStatus::Stale => "stale",
+            SyncStatus::Failed => "failed",
+            SyncStatus::Never => "never",
+            SyncStatus::Off => "off",
+        })
+    }
 }
 
 pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
@@ -69,8 +123,8 @@ pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
     };
     s.allowed = project.trust.is_trusted();
     s.trusted_by = match &project.trust {
-        Trust::Allowed => Some("record".into()),
-        Trust::Prefix(p) => Some(format!("prefix {}", p.display())),
+        Trust::Allowed => Some(TrustedBy::Record),
+        Trust::Prefix(p) => Some(TrustedBy::Prefix(p.clone())),
         Trust::NotAllowed => None,
     };
     if !s.allowed {
@@ -109,7 +163,7 @@ pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
         s.problem = Some(p);
     }
     s.sync = s.exists.then(|| sync_state(&t, &s.python, &mut s.sync_error));
-    if s.sync_error.is_some() && s.sync.as_deref() == Some("failed") && s.hint.is_none() {
+    if s.sync_error.is_some() && s.sync == Some(SyncStatus::Failed) && s.hint.is_none() {
         s.hint = Some("fix the file, or run `autovenv sync` to retry".into());
     }
     if state != EnvState::Ready {
@@ -121,13 +175,13 @@ pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
     }
 
     let cur = Current::from_env(ctx.lookup());
-    s.active =
-        cur.get(plan::AUTOVENV_ENV) == Some(t.env.as_os_str()) && cur.get(plan::VIRTUAL_ENV) == Some(t.env.as_os_str());
+    s.active = cur.get(env_vars::AUTOVENV_ENV) == Some(t.env.as_os_str())
+        && cur.get(env_vars::VIRTUAL_ENV) == Some(t.env.as_os_str());
     if !s.active {
         s.reason = Some(match cur.foreign_env() {
             Some(Foreign::Venv(v)) => format!("another venv is active ({}); autovenv leaves it alone", v.display()),
             Some(Foreign::Conda(n)) => format!("conda env {} is active; autovenv leaves it alone", n.to_string_lossy()),
-            None if cur.get(plan::AUTOVENV_ENV).is_some() => "this shell has another autovenv env active".into(),
+            None if cur.get(env_vars::AUTOVENV_ENV).is_some() => "this shell has another autovenv env active".into(),
             None if s.creation_error.is_some() => "its env could not be made (see creation)".into(),
             None => "this shell has not activated it (is the hook in your rc file?)".into(),
         });
@@ -145,17 +199,17 @@ fn env_problem(state: &EnvState) -> Option<String> {
     }
 }
 
-fn sync_state(t: &resolve::Trusted, python: &Option<String>, error: &mut Option<String>) -> String {
+fn sync_state(t: &resolve::Trusted, python: &Option<String>, error: &mut Option<String>) -> SyncStatus {
     use crate::config::SyncMode;
     if t.settings.sync == SyncMode::Off {
-        return "off".into();
+        return SyncStatus::Off;
     }
     let Some(state) = sync::read_state(&t.env) else {
-        return "never".into();
+        return SyncStatus::Never;
     };
     if state.interrupted {
         *error = Some("the last install was interrupted".into());
-        return "stale".into();
+        return SyncStatus::Stale;
     }
     let root = &t.project.root;
     let fresh = sync::stats_unchanged(root, &state, &t.settings.requirements, t.settings.sync)
@@ -167,11 +221,10 @@ fn sync_state(t: &resolve::Trusted, python: &Option<String>, error: &mut Option<
     // the state is "stale", not "failed", as soon as a fix is saved.
     error.clone_from(&state.error);
     match (fresh, &state.error) {
-        (false, _) => "stale",
-        (true, Some(_)) => "failed",
-        (true, None) => "ok",
+        (false, _) => SyncStatus::Stale,
+        (true, Some(_)) => SyncStatus::Failed,
+        (true, None) => SyncStatus::Ok,
     }
-    .into()
 }
 
 pub fn render_json(s: &Status) -> Vec<u8> {
@@ -203,7 +256,7 @@ pub fn render_human(ctx: &Context, s: &Status) -> Vec<u8> {
     rows.push((
         "allowed",
         match &s.trusted_by {
-            Some(by) => good(true, &format!("yes ({})", esc(by))),
+            Some(by) => good(true, &format!("yes ({})", esc(&by.to_string()))),
             None => good(false, "no"),
         },
     ));
@@ -223,9 +276,9 @@ pub fn render_human(ctx: &Context, s: &Status) -> Vec<u8> {
     if let Some(sync) = &s.sync {
         let text = match &s.sync_error {
             Some(e) => esc(&format!("{sync}: {e}")),
-            None => sync.clone(),
+            None => sync.to_string(),
         };
-        rows.push(("sync", good(sync == "ok" || sync == "off", &text)));
+        rows.push(("sync", good(matches!(sync, SyncStatus::Ok | SyncStatus::Off), &text)));
     }
     rows.push((
         "active",

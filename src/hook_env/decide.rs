@@ -13,23 +13,8 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 use crate::dirs::EnvLookup;
+use crate::env_vars::*;
 use crate::shell::Change;
-
-pub const PATH: &str = "PATH";
-pub const VIRTUAL_ENV: &str = "VIRTUAL_ENV";
-pub const VIRTUAL_ENV_PROMPT: &str = "VIRTUAL_ENV_PROMPT";
-pub const PYTHONHOME: &str = "PYTHONHOME";
-pub const UV_PROJECT_ENVIRONMENT: &str = "UV_PROJECT_ENVIRONMENT";
-/// The root of the project autovenv activated in this shell.
-pub const AUTOVENV_ROOT: &str = "AUTOVENV_ROOT";
-/// The env autovenv activated; its `bin` is the PATH entry to remove on leave.
-pub const AUTOVENV_ENV: &str = "AUTOVENV_ENV";
-/// Present iff PYTHONHOME was set before entry (presence, not value, says so:
-/// an empty value is a value).
-pub const AUTOVENV_SAVED_PYTHONHOME: &str = "AUTOVENV_SAVED_PYTHONHOME";
-pub const AUTOVENV_SAVED_UV: &str = "AUTOVENV_SAVED_UV_PROJECT_ENVIRONMENT";
-/// The untrusted root whose hint was already shown, so it shows once per entry.
-pub const AUTOVENV_HINTED: &str = "AUTOVENV_HINTED";
 
 /// Every variable this module may change, in the order changes are emitted.
 const MANAGED: &[&str] = &[
@@ -65,7 +50,7 @@ pub struct Current {
 impl Current {
     pub fn from_env(env: EnvLookup) -> Current {
         let vars = MANAGED.iter().filter_map(|&k| env(k).map(|v| (k, v))).collect();
-        let conda_env = env("CONDA_PREFIX").and(env("CONDA_DEFAULT_ENV"));
+        let conda_env = env(CONDA_PREFIX).and(env(CONDA_DEFAULT_ENV));
         Current { vars, conda_env, env_unverified: false, fresh: false }
     }
 
@@ -566,7 +551,7 @@ mod tests {
 
         /// An absolute project root: components of arbitrary bytes, no `/`
         /// inside a component, no ':' (refused before `decide`, see
-        /// resolve.rs), no NUL, not `.`/`..`.
+        /// hook_env/resolve.rs), no NUL, not `.`/`..`.
         fn root() -> impl Strategy<Value = PathBuf> {
             prop::collection::vec(bytes(), 1..4).prop_map(|parts| {
                 let mut p = PathBuf::from("/");

@@ -1,5 +1,5 @@
 //! `autovenv hook SHELL`: the shell integration, kept as real shell files in
-//! `hooks/` (so they can be read, linted and diffed as shell) with two
+//! `src/shell/hooks/` (so they can be read, linted and diffed as shell) with two
 //! substitutions in the line that runs the binary: how to reach the binary,
 //! and the hook's version.
 //!
@@ -22,41 +22,36 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::context::Context;
+use crate::env_vars::{self, STAMP_ENV, VERSION_ENV};
 use crate::shell::{self, Change, Shell};
 
 const PLACEHOLDER: &str = "@AUTOVENV@";
 const VERSION_PLACEHOLDER: &str = "@HOOK_VERSION@";
-/// How the hook tells `export` which hook it is.
-pub const VERSION_ENV: &str = "AUTOVENV_HOOK";
-/// Set (even empty) only by a hook: a person or a tool running `export`
-/// has no hook to reload.
-const STAMP_ENV: &str = crate::export::STAMP_ENV;
 /// Added to the stamp's name once this shell has been told about the skew,
 /// so it is told once, not at every prompt.
 pub const TOLD_SUFFIX: &str = ".hook-skew";
 
-const BASH: &str = include_str!("../hooks/autovenv.bash");
-const ZSH: &str = include_str!("../hooks/autovenv.zsh");
-const FISH: &str = include_str!("../hooks/autovenv.fish");
-/// Worked out when compiling: `export` compares it at every run.
-const HASHES: [u64; 3] = [fnv1a(BASH.as_bytes()), fnv1a(ZSH.as_bytes()), fnv1a(FISH.as_bytes())];
+/// A shell's hook file, embedded by its module, with its hash.
+pub struct Template {
+    text: &'static str,
+    /// Worked out when compiling: `export` compares it at every run.
+    hash: u64,
+}
+
+impl Template {
+    pub const fn new(text: &'static str) -> Template {
+        Template { text, hash: fnv1a(text.as_bytes()) }
+    }
+}
 
 fn template(shell: Shell) -> &'static str {
-    match shell {
-        Shell::Bash => BASH,
-        Shell::Zsh => ZSH,
-        Shell::Fish => FISH,
-    }
+    shell.syntax().hook().text
 }
 
 /// The hook's version: a hash of its template, so any change to a hook is a
 /// new version and a release that leaves it alone needs no reload.
 pub fn version(shell: Shell) -> String {
-    let h = match shell {
-        Shell::Bash => HASHES[0],
-        Shell::Zsh => HASHES[1],
-        Shell::Fish => HASHES[2],
-    };
+    let h = shell.syntax().hook().hash;
     format!("{:08x}", h as u32)
 }
 
@@ -141,9 +136,8 @@ pub fn after_export(ctx: &Context, run: Option<HookRun>, changes: &mut [Change])
     let Some(run) = run.filter(|r| r.first) else { return };
     // Only beside a stamp that was made: a stamp folder that was refused
     // (another user's, or writable by others) gets nothing written in it.
-    let made = changes
-        .iter()
-        .any(|c| matches!(c, Change::SetLocal(n, v) if *n == crate::export::LOCAL_STAMP && !v.is_empty()));
+    let made =
+        changes.iter().any(|c| matches!(c, Change::SetLocal(n, v) if *n == env_vars::LOCAL_STAMP && !v.is_empty()));
     if let Some(dir) = notes_dir(ctx).filter(|_| made) {
         let note = HookNote {
             version: ctx.var(VERSION_ENV).map(|v| v.to_string_lossy().into_owned()).unwrap_or_default(),
@@ -155,7 +149,7 @@ pub fn after_export(ctx: &Context, run: Option<HookRun>, changes: &mut [Change])
         return;
     }
     let stamp = changes.iter_mut().find_map(|c| match c {
-        Change::SetLocal(name, v) if *name == crate::export::LOCAL_STAMP && !v.is_empty() => Some(v),
+        Change::SetLocal(name, v) if *name == env_vars::LOCAL_STAMP && !v.is_empty() => Some(v),
         _ => None,
     });
     if let Some(stamp) = stamp {
@@ -243,11 +237,7 @@ fn forget_gone_shells(dir: &Path) {
 }
 
 pub fn skew_message(shell: Shell) -> String {
-    let reload = match shell {
-        Shell::Bash => "source ~/.bashrc",
-        Shell::Zsh => "source ~/.zshrc",
-        Shell::Fish => "source ~/.config/fish/config.fish",
-    };
+    let reload = shell.syntax().reload();
     format!("this shell's hook is from another version of autovenv (upgraded?); open a new shell or run `{reload}`")
 }
 
@@ -257,7 +247,7 @@ mod tests {
 
     #[test]
     fn every_template_calls_the_binary_once_by_placeholder() {
-        for s in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+        for s in Shell::ALL {
             assert_eq!(template(s).matches(PLACEHOLDER).count(), 1, "{s:?}");
             assert_eq!(template(s).matches(VERSION_PLACEHOLDER).count(), 1, "{s:?}");
             let out = String::from_utf8(render(s, Path::new("/opt/it's here/autovenv"))).unwrap();
@@ -285,6 +275,31 @@ mod tests {
         assert_eq!(program(&ctx(&bin), &exe), bin.join("autovenv"), "the PATH entry, a symlink to it");
         assert_eq!(program(&ctx(&other), &exe), exe, "another program of that name");
         assert_eq!(program(&ctx(d.path()), &exe), exe, "none on PATH");
+    }
+
+    /// The hook reads what `export` writes: the same names, and a scalar
+    /// for each watch slot, no more, no fewer.
+    #[test]
+    fn every_template_uses_the_names_and_slots_export_writes() {
+        use crate::env_vars::{LOCAL_PWD, LOCAL_STAMP, LOCAL_VENV, LOCAL_WATCH_REST, LOCAL_WATCH_SLOTS};
+        // The name as a whole word: `__autovenv_watch1` is not in `__autovenv_watch10`.
+        let uses = |t: &str, name: &str| {
+            t.match_indices(name).any(|(i, _)| {
+                let end = i + name.len();
+                !t[end..].starts_with(|c: char| c == '_' || c.is_ascii_alphanumeric())
+            })
+        };
+        for s in Shell::ALL {
+            let t = template(s);
+            for name in [LOCAL_PWD, LOCAL_VENV, LOCAL_STAMP, LOCAL_WATCH_REST, STAMP_ENV, VERSION_ENV] {
+                assert!(uses(t, name), "{s:?} hook does not use {name}");
+            }
+            for name in LOCAL_WATCH_SLOTS {
+                assert!(uses(t, name), "{s:?} hook does not test {name}");
+            }
+            let past = format!("__autovenv_watch{}", LOCAL_WATCH_SLOTS.len() + 1);
+            assert!(!uses(t, &past), "{s:?} hook tests {past}, a slot export never sets");
+        }
     }
 
     #[test]

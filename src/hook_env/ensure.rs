@@ -1,4 +1,4 @@
-//! Act: make a trusted project's env exist, whole and synced. The only step
+//! Ensure the env: make a trusted project's env exist, whole and synced. The only step
 //! with side effects on the project (env folder, `.gitignore`, installs);
 //! everything here runs under the project lock.
 
@@ -10,11 +10,11 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::failure;
 use crate::gitignore;
+use crate::hook_env::resolve::Trusted;
 use crate::lock;
 use crate::msg;
 use crate::python;
-use crate::resolve::Trusted;
-use crate::sync::{self, Outcome};
+use crate::sync;
 use crate::venv::{self, EnvState, Maker, Pip};
 
 /// In the env while the installer runs; see `ensure`.
@@ -55,11 +55,7 @@ pub enum SyncWhen {
 
 /// Create, repair and sync as needed. The common case (env ready, no
 /// requirements file moved) returns after a few stats, without the lock.
-pub fn ensure(ctx: &Context, t: &Trusted, force_sync: bool) -> Report {
-    ensure_with(ctx, t, if force_sync { SyncWhen::Force } else { SyncWhen::Changed })
-}
-
-pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
+pub fn env(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
     // Read once: this is the per-prompt path.
     let state = sync::read_state(&t.env);
     let stats_fresh = t.settings.sync == SyncMode::Off
@@ -116,7 +112,7 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
         }
         Err(Failed::Other(e)) => return Report::unusable(e),
         // Ctrl-C is not a failure to remember: the shell holds it back
-        // until the next entry (see export.rs), which tries again.
+        // until the next entry (see hook_env), which tries again.
         Err(Failed::Creation(e)) if crate::signals::was_interrupted() => {
             return Report::unusable(
                 e.with_hint("it is made the next time you enter the project, or run `autovenv sync`"),
@@ -142,7 +138,7 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
         Some(Pip::Wheel(w)) => Some(w.as_path()),
         _ => None,
     };
-    let request = sync::Request {
+    let job = sync::Job {
         root: &t.project.root,
         env: &t.env,
         python_version: &version,
@@ -161,21 +157,17 @@ pub fn ensure_with(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
     // entry rebuilds the env instead.
     let installing = t.env.join(INSTALLING_MARK);
     let _ = crate::fsutil::write_nofollow(&installing, b"");
-    let result = sync::sync(&request);
+    let result = sync::sync(&job);
     // pip goes in with the first install; when there was none (nothing
     // listed, sync off) or it failed, on its own.
     if seed.is_some() && !t.env.join("bin/pip").exists() {
-        if let Err(e) = sync::install_seed(&request) {
+        if let Err(e) = sync::install_seed(&job) {
             msg::error(&e);
         }
     }
     let _ = std::fs::remove_file(&installing);
     match result {
-        Ok(Outcome::StillFailing(_))
-        | Ok(Outcome::StillInterrupted)
-        | Ok(Outcome::UpToDate)
-        | Ok(Outcome::Installed)
-        | Ok(Outcome::Nothing) => Report::ok(sync::read_state(&t.env)),
+        Ok(()) => Report::ok(sync::read_state(&t.env)),
         Err(e) => Report { usable: true, error: Some(e), state: sync::read_state(&t.env), watch: Vec::new() },
     }
 }

@@ -7,12 +7,12 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
 
-use crate::act;
-use crate::commands::root_for;
+use crate::cmd::root_for;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::plan::{self, Target};
-use crate::resolve;
+use crate::hook_env::decide::{self, Target};
+use crate::hook_env::ensure;
+use crate::hook_env::resolve;
 use crate::shell::Change;
 
 /// Exit status when autovenv itself fails before the command starts, as
@@ -36,7 +36,7 @@ pub fn run(ctx: &Context, dir: Option<&Path>, argv: &[OsString]) -> (Error, u8) 
 fn prepare(ctx: &Context, dir: Option<&Path>, argv: &[OsString]) -> Result<Command> {
     let root = root_for(ctx, dir)?;
     let t = resolve::trusted(ctx, resolve::project(ctx, &root)?)?;
-    let report = act::ensure(ctx, &t, false);
+    let report = ensure::env(ctx, &t, ensure::SyncWhen::Changed);
     if let Some(e) = report.error {
         if !report.usable {
             return Err(e);
@@ -48,7 +48,7 @@ fn prepare(ctx: &Context, dir: Option<&Path>, argv: &[OsString]) -> Result<Comma
     let mut cur = resolve::current(ctx, None);
     cur.forget_foreign();
     let plan =
-        plan::decide(&cur, &Target::Active { root: t.project.root.clone(), env: t.env.clone(), prompt: t.prompt() });
+        decide::decide(&cur, &Target::Active { root: t.project.root.clone(), env: t.env.clone(), prompt: t.prompt() });
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..]);
     for change in plan.changes {

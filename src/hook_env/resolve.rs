@@ -1,4 +1,4 @@
-//! From a project root to everything the later steps need: its canonical
+//! Resolve: from a discovered project root to everything the later steps need: its canonical
 //! path, whether it is trusted, and (only then) its settings and env folder.
 //! A project's own config is read only after trust: an untrusted
 //! `.autovenv.toml` can name an interpreter, and nothing it says may run.
@@ -14,9 +14,10 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{self, Layer, Settings};
 use crate::context::Context;
+use crate::env_vars;
 use crate::error::{Error, Result};
-use crate::plan::{self, Current};
-use crate::project;
+use crate::hook_env::decide::Current;
+use crate::hook_env::discover;
 use crate::trust::{self, Trust};
 
 pub struct Project {
@@ -55,7 +56,7 @@ impl Project {
 /// would otherwise take `/usr/local/bin` off PATH.
 pub fn current(ctx: &Context, recorded: Option<&Path>) -> Current {
     let mut cur = Current::from_env(ctx.lookup());
-    if let Some(env) = cur.get(plan::AUTOVENV_ENV).map(Path::new) {
+    if let Some(env) = cur.get(env_vars::AUTOVENV_ENV).map(Path::new) {
         let venv = std::fs::symlink_metadata(env.join("pyvenv.cfg")).is_ok_and(|m| m.file_type().is_file());
         cur.env_unverified = !venv && recorded != Some(env);
     }
@@ -79,7 +80,7 @@ pub fn trusted(ctx: &Context, project: Project) -> Result<Trusted> {
     let local = config::load_project(&project.root)?;
     let settings = config::resolve(&project.global, &local);
     let configured = settings.env_dir_configured.then_some(settings.env_dir.as_str());
-    let env = project::env_dir(&project.root, configured);
+    let env = discover::env_dir(&project.root, configured);
     // PATH entries are separated by ':', so a bin folder with a ':' in its
     // path cannot be put on PATH: it would be split in two, and no prompt
     // could find the entry to take it out again.

@@ -12,9 +12,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::cmd::status::{self, SyncStatus};
 use crate::context::Context;
 use crate::fsutil::tilde;
-use crate::hook::{self, HookNote};
+use crate::shell::hook::{self, HookNote};
 use crate::shell::Shell;
 
 #[derive(Serialize, Clone, Copy, PartialEq, Eq, Debug)]
@@ -94,12 +95,7 @@ fn parent_shell(ctx: &Context, pid: u32) -> Option<Shell> {
         Ok(comm) => comm.trim().to_string(),
         Err(_) => Path::new(&ctx.var("SHELL")?).file_name()?.to_string_lossy().into_owned(),
     };
-    match name.trim_start_matches('-') {
-        "bash" => Some(Shell::Bash),
-        "zsh" => Some(Shell::Zsh),
-        "fish" => Some(Shell::Fish),
-        _ => None,
-    }
+    Shell::from_name(name.trim_start_matches('-'))
 }
 
 /// The note a hook's first run left for the shell `pid`
@@ -140,41 +136,13 @@ fn process_start_nanos(pid: u32) -> Option<u128> {
 }
 
 fn shell_name(shell: Option<Shell>) -> &'static str {
-    match shell {
-        Some(Shell::Bash) => "bash",
-        Some(Shell::Zsh) => "zsh",
-        Some(Shell::Fish) => "fish",
-        None => "your shell",
-    }
+    shell.map_or("your shell", Shell::name)
 }
 
 /// The rc files `shell` reads, and the hook line for it.
 fn rc_files(ctx: &Context, shell: Shell) -> (Vec<PathBuf>, &'static str) {
-    let home = ctx.home().map(Path::to_path_buf).unwrap_or_default();
-    match shell {
-        Shell::Bash => (
-            [".bashrc", ".bash_profile", ".bash_login", ".profile"].iter().map(|f| home.join(f)).collect(),
-            r#"eval "$(autovenv hook bash)""#,
-        ),
-        Shell::Zsh => {
-            let zdot = ctx.var("ZDOTDIR").map(PathBuf::from).unwrap_or(home);
-            (
-                [".zshrc", ".zprofile", ".zshenv", ".zlogin"].iter().map(|f| zdot.join(f)).collect(),
-                r#"eval "$(autovenv hook zsh)""#,
-            )
-        }
-        Shell::Fish => {
-            let conf =
-                ctx.var("XDG_CONFIG_HOME").map(PathBuf::from).unwrap_or_else(|| home.join(".config")).join("fish");
-            let mut files = vec![conf.join("config.fish")];
-            if let Ok(entries) = std::fs::read_dir(conf.join("conf.d")) {
-                let mut more: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-                more.sort();
-                files.extend(more);
-            }
-            (files, "autovenv hook fish | source")
-        }
-    }
+    let syntax = shell.syntax();
+    (syntax.rc_files(ctx), syntax.rc_line())
 }
 
 /// The first of `shell`'s rc files that runs `autovenv hook`.
@@ -371,7 +339,7 @@ fn folder_check(ctx: &Context, name: &'static str, dir: Option<PathBuf>, made: &
 }
 
 fn project_check(ctx: &Context) -> Check {
-    let s = crate::status::gather(ctx, None);
+    let s = status::gather(ctx, None);
     let Some(root) = s.root.as_deref() else {
         return check("project", Level::Ok, format!("none here ({})", s.reason.unwrap_or_default()), None);
     };
@@ -387,27 +355,29 @@ fn project_check(ctx: &Context) -> Check {
             Some("run `autovenv allow` if you trust it".into()),
         );
     }
-    let sync = s.sync.unwrap_or_else(|| "none".into());
-    match (s.exists, sync.as_str()) {
+    match (s.exists, s.sync) {
         (false, _) => check(
             "project",
             Level::Warn,
             format!("{root} is allowed; its env does not exist yet"),
             Some("run `autovenv sync`".into()),
         ),
-        (true, "failed") => check(
+        (true, Some(SyncStatus::Failed)) => check(
             "project",
             Level::Broken,
             format!("{root}: the last sync failed: {}", s.sync_error.unwrap_or_default()),
             Some("fix the requirements, then run `autovenv sync`".into()),
         ),
-        (true, "stale") => check(
+        (true, Some(SyncStatus::Stale)) => check(
             "project",
             Level::Warn,
             format!("{root}: requirements changed since the last sync"),
             Some("the next prompt syncs; or run `autovenv sync`".into()),
         ),
-        _ => check("project", Level::Ok, format!("{root} is allowed, its env exists, sync {sync}"), None),
+        (true, sync) => {
+            let sync = sync.map_or("none".to_string(), |s| s.to_string());
+            check("project", Level::Ok, format!("{root} is allowed, its env exists, sync {sync}"), None)
+        }
     }
 }
 

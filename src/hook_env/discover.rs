@@ -17,7 +17,7 @@ pub const ENV_DIRS: &[&str] = &["env", ".venv", "venv"];
 /// and submodules count), so a project never spans two repositories, and it
 /// never makes `$HOME` or `/` a project: a stray `requirements.txt` there
 /// would otherwise activate an env in every directory below.
-pub fn discover(dir: &Path, home: Option<&Path>) -> Option<PathBuf> {
+pub fn root(dir: &Path, home: Option<&Path>) -> Option<PathBuf> {
     let mut cur = Some(dir);
     while let Some(d) = cur {
         let never = d.parent().is_none() || Some(d) == home;
@@ -68,9 +68,9 @@ mod tests {
         touch(&top.join("svc/a/requirements.txt"));
         fs::create_dir_all(top.join("svc/a/src/pkg")).unwrap();
         fs::create_dir_all(top.join("svc/b")).unwrap();
-        assert_eq!(discover(&top.join("svc/a/src/pkg"), None), Some(top.join("svc/a")));
-        assert_eq!(discover(&top.join("svc/b"), None), Some(top.clone()));
-        assert_eq!(discover(&top, None), Some(top.clone()));
+        assert_eq!(root(&top.join("svc/a/src/pkg"), None), Some(top.join("svc/a")));
+        assert_eq!(root(&top.join("svc/b"), None), Some(top.clone()));
+        assert_eq!(root(&top, None), Some(top.clone()));
     }
 
     #[test]
@@ -78,16 +78,16 @@ mod tests {
         for m in MARKERS {
             let t = tempfile::tempdir().unwrap();
             touch(&t.path().join("p").join(m));
-            assert_eq!(discover(&t.path().join("p"), None), Some(t.path().join("p")), "{m}");
+            assert_eq!(root(&t.path().join("p"), None), Some(t.path().join("p")), "{m}");
         }
         for e in ENV_DIRS {
             let t = tempfile::tempdir().unwrap();
             touch(&t.path().join("p").join(e).join("pyvenv.cfg"));
-            assert_eq!(discover(&t.path().join("p"), None), Some(t.path().join("p")), "{e}");
+            assert_eq!(root(&t.path().join("p"), None), Some(t.path().join("p")), "{e}");
             // A folder of that name that is not a venv is not a marker.
             let u = tempfile::tempdir().unwrap();
             fs::create_dir_all(u.path().join("p").join(e)).unwrap();
-            assert_eq!(discover(&u.path().join("p"), None), None, "{e} without pyvenv.cfg");
+            assert_eq!(root(&u.path().join("p"), None), None, "{e} without pyvenv.cfg");
         }
     }
 
@@ -97,10 +97,10 @@ mod tests {
         touch(&t.path().join("requirements.txt"));
         fs::create_dir_all(t.path().join("repo/.git")).unwrap();
         fs::create_dir_all(t.path().join("repo/sub")).unwrap();
-        assert_eq!(discover(&t.path().join("repo/sub"), None), None);
+        assert_eq!(root(&t.path().join("repo/sub"), None), None);
         // The work tree root itself can be the project.
         touch(&t.path().join("repo/setup.py"));
-        assert_eq!(discover(&t.path().join("repo/sub"), None), Some(t.path().join("repo")));
+        assert_eq!(root(&t.path().join("repo/sub"), None), Some(t.path().join("repo")));
     }
 
     #[test]
@@ -109,7 +109,7 @@ mod tests {
         touch(&t.path().join("requirements.txt"));
         fs::create_dir_all(t.path().join("wt/sub")).unwrap();
         fs::write(t.path().join("wt/.git"), "gitdir: /elsewhere\n").unwrap();
-        assert_eq!(discover(&t.path().join("wt/sub"), None), None);
+        assert_eq!(root(&t.path().join("wt/sub"), None), None);
     }
 
     #[test]
@@ -118,18 +118,18 @@ mod tests {
         let home = t.path().join("home");
         touch(&home.join("requirements.txt"));
         fs::create_dir_all(home.join("Downloads")).unwrap();
-        assert_eq!(discover(&home.join("Downloads"), Some(&home)), None);
-        assert_eq!(discover(&home, Some(&home)), None);
+        assert_eq!(root(&home.join("Downloads"), Some(&home)), None);
+        assert_eq!(root(&home, Some(&home)), None);
         // A project inside home still works.
         touch(&home.join("code/app/pyproject.toml"));
-        assert_eq!(discover(&home.join("code/app"), Some(&home)), Some(home.join("code/app")));
+        assert_eq!(root(&home.join("code/app"), Some(&home)), Some(home.join("code/app")));
         assert!(!is_never_checked_root());
     }
 
     // `/` is excluded by construction (no parent); make sure a walk ending
     // there returns None on this machine whatever `/` holds.
     fn is_never_checked_root() -> bool {
-        discover(Path::new("/"), None).is_some()
+        root(Path::new("/"), None).is_some()
     }
 
     #[test]

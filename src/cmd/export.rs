@@ -1,0 +1,27 @@
+//! `autovenv export SHELL`: what the hook evals at a prompt that is not
+//! idle. The pipeline itself is `hook_env`; this wraps it in the hook's
+//! version check and renders it for the shell, or as JSON for tools.
+
+use crate::cli::Format;
+use crate::context::Context;
+use crate::env_vars;
+use crate::error::Result;
+use crate::hook_env;
+use crate::shell;
+
+pub fn run(ctx: &Context, format: Format) -> Result<Vec<u8>> {
+    let shell = match format {
+        Format::Shell(s) => Some(s),
+        Format::Json => None,
+    };
+    let (stamp, run) = match shell {
+        Some(s) => shell::hook::before_export(ctx, s),
+        None => (ctx.var(env_vars::STAMP_ENV), None),
+    };
+    let mut changes = hook_env::changes(ctx, stamp.as_deref());
+    shell::hook::after_export(ctx, run, &mut changes);
+    Ok(match shell {
+        Some(s) => shell::render(s, &changes),
+        None => shell::render_json(&changes).into_bytes(),
+    })
+}

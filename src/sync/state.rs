@@ -1,0 +1,115 @@
+//! The state file inside the env: what was installed from which files, the
+//! stats the per-prompt check compares, and the digest computed when a stat
+//! moved.
+
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::config::SyncMode;
+use crate::error::Result;
+use crate::fsutil::write_atomic;
+
+pub const STATE_FILE: &str = ".autovenv-state";
+
+/// What the last sync left behind.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
+    pub digest: String,
+    /// `None` when the install succeeded; the installer's failure otherwise.
+    pub error: Option<String>,
+    pub mode: String,
+    /// Every file the digest covers, top-level ones first, with its stats.
+    pub files: Vec<Stat>,
+    /// Ctrl-C stopped the install of the files as `files` describes them.
+    /// `digest` is then still the last one installed (the new one is not
+    /// recorded); the stats are the new ones, so the prompts that follow in
+    /// this shell do not start the install again (a Ctrl-C at every prompt
+    /// would be a loop). Entering the project again, `autovenv sync`, or
+    /// another change of a watched file retries.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
+    /// Includes that are URLs: the installer fetches them, nothing here
+    /// can watch them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub urls: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stat {
+    /// Relative to the project root.
+    pub path: String,
+    /// `None`: the file did not exist (a top-level file may appear later).
+    pub mtime_ns: Option<i128>,
+    pub size: u64,
+    /// A symlink's target: repointing it at a file of the same size and
+    /// mtime (two files of one archive, `cp -p`) is still a change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub ino: u64,
+}
+
+pub(super) fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+pub fn state_path(env: &Path) -> PathBuf {
+    env.join(STATE_FILE)
+}
+
+pub fn read_state(env: &Path) -> Option<State> {
+    let bytes = crate::fsutil::read_regular(&state_path(env)).ok()??;
+    serde_json::from_slice(&bytes).ok()
+}
+
+pub(super) fn write_state(env: &Path, state: &State) -> Result<()> {
+    let json = serde_json::to_vec_pretty(state).expect("state serialises");
+    write_atomic(&state_path(env), &json)
+}
+
+pub(super) fn stat_of(root: &Path, rel: &str) -> Stat {
+    let path = root.join(rel);
+    let link = fs::read_link(&path).ok().map(|t| t.to_string_lossy().into_owned());
+    match fs::metadata(&path) {
+        Ok(m) => Stat {
+            path: rel.to_string(),
+            mtime_ns: Some(m.mtime() as i128 * 1_000_000_000 + m.mtime_nsec() as i128),
+            size: m.size(),
+            link,
+            ino: m.ino(),
+        },
+        Err(_) => Stat { path: rel.to_string(), mtime_ns: None, size: 0, link, ino: 0 },
+    }
+}
+
+/// The cheap check: stats only, no reading, no hashing.
+pub fn stats_unchanged(root: &Path, state: &State, top: &[String], mode: SyncMode) -> bool {
+    state.mode == mode.as_str()
+        && top.iter().all(|t| state.files.iter().any(|s| &s.path == t))
+        && state.files.iter().all(|s| stat_of(root, &s.path) == *s)
+}
+
+pub fn digest(root: &Path, python_version: &str, mode: SyncMode, files: &[String]) -> Result<String> {
+    let mut h = Sha256::new();
+    h.update(b"autovenv-sync-1\0");
+    h.update(python_version.as_bytes());
+    h.update(b"\0");
+    h.update(mode.as_str().as_bytes());
+    for f in files {
+        h.update(b"\0");
+        h.update(f.as_bytes());
+        h.update(b"\0");
+        match crate::fsutil::read_regular(&root.join(f))? {
+            Some(c) => {
+                h.update((c.len() as u64).to_le_bytes());
+                h.update(&c);
+            }
+            None => h.update(b"absent"),
+        }
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
