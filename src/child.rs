@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 /// Which uv configuration a child reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum UvConfig {
+pub(crate) enum UvConfig {
     /// The user chose with `UV_CONFIG_FILE` or `UV_NO_CONFIG`: uv follows it.
     UsersChoice,
     /// `--config-file FILE`: the project's `uv.toml`, else the user's, else
@@ -30,7 +30,7 @@ pub enum UvConfig {
 
 impl UvConfig {
     /// Decide from the environment (`lookup`) and the files that exist.
-    pub fn choose(root: &Path, lookup: &dyn Fn(&str) -> Option<OsString>) -> UvConfig {
+    pub(crate) fn choose(root: &Path, lookup: &dyn Fn(&str) -> Option<OsString>) -> UvConfig {
         let set = |k: &str| lookup(k).is_some_and(|v| !v.is_empty());
         let truthy = |k: &str| {
             lookup(k).is_some_and(|v| {
@@ -55,7 +55,7 @@ impl UvConfig {
         }
     }
 
-    pub fn args(&self) -> Vec<OsString> {
+    pub(crate) fn args(&self) -> Vec<OsString> {
         match self {
             UvConfig::UsersChoice => Vec::new(),
             UvConfig::File(f) => vec!["--config-file".into(), f.clone().into_os_string()],
@@ -66,7 +66,7 @@ impl UvConfig {
 
 /// `uv` started in `root` with the chosen configuration; the caller adds the
 /// subcommand's arguments after `sub`.
-pub fn uv(uv: &Path, root: &Path, config: &UvConfig, sub: &[&str]) -> Command {
+pub(crate) fn uv(uv: &Path, root: &Path, config: &UvConfig, sub: &[&str]) -> Command {
     let mut c = Command::new(uv);
     c.args(sub).args(config.args()).current_dir(root);
     c
@@ -76,7 +76,7 @@ pub fn uv(uv: &Path, root: &Path, config: &UvConfig, sub: &[&str]) -> Command {
 /// the script's folder is on its module path, and `PYTHON*` variables and
 /// the user's site-packages are ignored. pip still reads `PIP_*`, the
 /// user's and the system's pip.conf, and the env's own `pip.conf`.
-pub fn python(python: &Path, root: &Path, args: &[&OsStr]) -> Command {
+pub(crate) fn python(python: &Path, root: &Path, args: &[&OsStr]) -> Command {
     let mut c = Command::new(python);
     c.arg("-I").args(args).current_dir(root);
     c
@@ -85,12 +85,12 @@ pub fn python(python: &Path, root: &Path, args: &[&OsStr]) -> Command {
 /// While alive, this process's working directory is `root`, so that
 /// whatever it starts (interpreter probes too) starts there; the previous
 /// directory comes back on drop, even if it has since been renamed.
-pub struct InRoot {
+pub(crate) struct InRoot {
     back: Option<File>,
 }
 
 impl InRoot {
-    pub fn enter(root: &Path) -> InRoot {
+    pub(crate) fn enter(root: &Path) -> InRoot {
         let back = File::open(".").ok();
         if std::env::set_current_dir(root).is_err() {
             return InRoot { back: None };
@@ -112,7 +112,7 @@ impl Drop for InRoot {
 }
 
 /// What a child run with `captured` said.
-pub struct Output {
+pub(crate) struct Output {
     pub success: bool,
     /// The exit status as a person reads it ("exit status: 1").
     pub status: String,
@@ -124,7 +124,7 @@ pub struct Output {
 /// by threads so a chatty child cannot block on a full pipe, and read with a
 /// deadline too, in case the child left a grandchild holding them open. On
 /// timeout the child (still unreaped, so its pid is still ours) is killed.
-pub fn captured(mut cmd: Command, limit: Duration) -> std::io::Result<Output> {
+pub(crate) fn captured(mut cmd: Command, limit: Duration) -> std::io::Result<Output> {
     let deadline = Instant::now() + limit;
     let timed_out =
         || std::io::Error::new(std::io::ErrorKind::TimedOut, format!("no answer within {} s", limit.as_secs()));
@@ -145,13 +145,12 @@ pub fn captured(mut cmd: Command, limit: Duration) -> std::io::Result<Output> {
     // The child's exit closes its stdout: wait for that instead of polling
     // (naps of up to 20 ms cost the first entry a few of them).
     let left = deadline.saturating_duration_since(Instant::now());
-    let stdout: Vec<u8> = match stdout.recv_timeout(left) {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(timed_out());
-        }
+    let stdout: Vec<u8> = if let Ok(bytes) = stdout.recv_timeout(left) {
+        bytes
+    } else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(timed_out());
     };
     let mut nap = Duration::from_millis(1);
     let status = loop {
@@ -178,14 +177,14 @@ pub fn captured(mut cmd: Command, limit: Duration) -> std::io::Result<Output> {
 /// Runs a creator or installer to the end: stdin closed, its stdout on our
 /// stderr, and Ctrl-C stopping it rather than autovenv, which still reports
 /// and gives the shell its bookkeeping.
-pub fn run_to_end(cmd: &mut Command) -> std::io::Result<std::process::ExitStatus> {
+pub(crate) fn run_to_end(cmd: &mut Command) -> std::io::Result<std::process::ExitStatus> {
     let _guard = crate::signals::DeferInterrupt::new();
     cmd.stdin(Stdio::null()).stdout(stderr_stdio()).status()
 }
 
 /// A child's stdout, pointed at our stderr: stdout belongs to the shell's
 /// `eval`, so a creator's or installer's chatter must not reach it.
-pub fn stderr_stdio() -> Stdio {
+pub(crate) fn stderr_stdio() -> Stdio {
     use std::os::fd::AsFd;
     match std::io::stderr().as_fd().try_clone_to_owned() {
         Ok(fd) => Stdio::from(fd),
@@ -194,7 +193,7 @@ pub fn stderr_stdio() -> Stdio {
 }
 
 /// "exited 1", "killed by signal 9": the end of a "… failed (…)" message.
-pub fn exit_text(status: std::process::ExitStatus) -> String {
+pub(crate) fn exit_text(status: std::process::ExitStatus) -> String {
     use std::os::unix::process::ExitStatusExt;
     match (status.code(), status.signal()) {
         (Some(c), _) => format!("exited {c}"),

@@ -16,13 +16,13 @@ use crate::shell::Shell;
     about = "Automatic Python virtual environments: cd into a project and its env exists, is synced and active; cd out and your shell is as it was.",
     after_help = "Set up: add `eval \"$(autovenv hook zsh)\"` (or bash; fish: `autovenv hook fish | source`) to your shell's rc file, then `autovenv allow` in a project."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Print the shell integration, for your rc file: eval "$(autovenv hook zsh)"
     Hook { shell: Shell },
     /// Print the code that brings the shell up to date (what the hook runs at each prompt)
@@ -68,7 +68,7 @@ pub enum Command {
 
 /// What `export` writes: code for a shell, or JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Shell(Shell),
     /// {"VAR": "value" | null} for editors and other tools
     Json,

@@ -10,39 +10,39 @@ use crate::error::Result;
 use crate::hook_env::decide;
 
 /// Reads one environment variable: the process's in the binary, a map in tests.
-pub type Lookup = Box<dyn Fn(&str) -> Option<OsString>>;
+pub(crate) type Lookup = Box<dyn Fn(&str) -> Option<OsString>>;
 
-pub struct Context {
+pub(crate) struct Context {
     lookup: Lookup,
     pub dirs: Dirs,
 }
 
 impl Context {
-    pub fn from_process() -> Context {
+    pub(crate) fn from_process() -> Context {
         Context::new(Box::new(|k| std::env::var_os(k)))
     }
 
-    pub fn new(lookup: Lookup) -> Context {
+    pub(crate) fn new(lookup: Lookup) -> Context {
         let dirs = Dirs::from_env(&*lookup);
         Context { lookup, dirs }
     }
 
-    pub fn var(&self, name: &str) -> Option<OsString> {
+    pub(crate) fn var(&self, name: &str) -> Option<OsString> {
         (self.lookup)(name)
     }
 
-    pub fn lookup(&self) -> &dyn Fn(&str) -> Option<OsString> {
+    pub(crate) fn lookup(&self) -> &dyn Fn(&str) -> Option<OsString> {
         &*self.lookup
     }
 
-    pub fn home(&self) -> Option<&Path> {
+    pub(crate) fn home(&self) -> Option<&Path> {
         self.dirs.home.as_deref()
     }
 
     /// PATH without the bin folders of the env autovenv or the user
     /// activated: looking for `python3` or `uv` must find the system's,
     /// not a project's.
-    pub fn system_path(&self) -> OsString {
+    pub(crate) fn system_path(&self) -> OsString {
         let path = self.var(env_vars::PATH).unwrap_or_default();
         let skip: Vec<PathBuf> = [env_vars::AUTOVENV_ENV, env_vars::VIRTUAL_ENV]
             .iter()
@@ -55,7 +55,7 @@ impl Context {
     }
 
     /// An executable named `name` on the system PATH.
-    pub fn find_program(&self, name: &str) -> Option<PathBuf> {
+    pub(crate) fn find_program(&self, name: &str) -> Option<PathBuf> {
         use std::os::unix::fs::PermissionsExt;
         std::env::split_paths(&self.system_path())
             .map(|d| d.join(name))
@@ -63,7 +63,7 @@ impl Context {
     }
 
     /// The global config; a missing file is an empty layer.
-    pub fn global_config(&self) -> Result<Layer> {
+    pub(crate) fn global_config(&self) -> Result<Layer> {
         match self.dirs.config_file() {
             Some(f) => config::load_global(&f),
             None => Ok(Layer::default()),
@@ -71,7 +71,7 @@ impl Context {
     }
 
     /// `trust.prefixes`, as canonical paths so they compare with canonical roots.
-    pub fn trust_prefixes(&self, global: &Layer) -> Vec<PathBuf> {
+    pub(crate) fn trust_prefixes(&self, global: &Layer) -> Vec<PathBuf> {
         global
             .trust_prefixes
             .iter()

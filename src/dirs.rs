@@ -6,10 +6,10 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// Lookup of one environment variable; `std::env::var_os` in the binary.
-pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<OsString>;
+pub(crate) type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<OsString>;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Dirs {
+pub(crate) struct Dirs {
     pub home: Option<PathBuf>,
     /// `$XDG_DATA_HOME/autovenv`: trust records.
     pub data: Option<PathBuf>,
@@ -22,7 +22,7 @@ pub struct Dirs {
 }
 
 impl Dirs {
-    pub fn from_env(env: EnvLookup) -> Dirs {
+    pub(crate) fn from_env(env: EnvLookup) -> Dirs {
         // An empty or relative value is ignored, as the XDG spec asks.
         let abs = |name: &str| env(name).map(PathBuf::from).filter(|p| p.is_absolute());
         let home = abs("HOME");
@@ -41,20 +41,20 @@ impl Dirs {
     /// Every folder a shell of this user may keep its stamp in: one with
     /// `XDG_RUNTIME_DIR` set (a desktop session) and one without (an ssh
     /// login, cron) use different ones.
-    pub fn all_stamp_dirs(&self) -> Vec<PathBuf> {
+    pub(crate) fn all_stamp_dirs(&self) -> Vec<PathBuf> {
         let cache = self.home.as_ref().map(|h| h.join(".cache/autovenv/stamps"));
         self.stamps.iter().cloned().chain(cache).collect()
     }
 
-    pub fn trust_dir(&self) -> Option<PathBuf> {
+    pub(crate) fn trust_dir(&self) -> Option<PathBuf> {
         self.data.as_ref().map(|d| d.join("trust"))
     }
 
-    pub fn config_file(&self) -> Option<PathBuf> {
+    pub(crate) fn config_file(&self) -> Option<PathBuf> {
         self.config.as_ref().map(|d| d.join("config.toml"))
     }
 
-    pub fn lock_dir(&self) -> Option<PathBuf> {
+    pub(crate) fn lock_dir(&self) -> Option<PathBuf> {
         self.state.as_ref().map(|d| d.join("locks"))
     }
 }

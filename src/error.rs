@@ -5,25 +5,25 @@
 use std::fmt;
 
 #[derive(Debug)]
-pub struct Error {
+pub(crate) struct Error {
     pub message: String,
     pub hint: Option<String>,
 }
 
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub fn new(message: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         Error { message: message.into(), hint: None }
     }
 
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
 
     /// `what: cause` — keeps the chain on one line, as ripgrep does.
-    pub fn io(what: impl fmt::Display, err: std::io::Error) -> Self {
+    pub(crate) fn io(what: impl fmt::Display, err: std::io::Error) -> Self {
         Error::new(format!("{what}: {err}"))
     }
 }

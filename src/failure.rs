@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::fsutil::write_atomic;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Record {
+pub(crate) struct Record {
     pub error: String,
     pub hint: Option<String>,
     /// The PATH the interpreter and creator were looked for on.
@@ -27,7 +27,7 @@ pub struct Record {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Input {
+pub(crate) struct Input {
     /// The path's bytes: a folder name need not be UTF-8.
     pub path: Vec<u8>,
     /// `None`: it did not exist.
@@ -36,12 +36,12 @@ pub struct Input {
 }
 
 impl Input {
-    pub fn of(path: &Path) -> Input {
+    pub(crate) fn of(path: &Path) -> Input {
         let bytes = path.as_os_str().as_bytes().to_vec();
         match fs::metadata(path) {
             Ok(m) => Input {
                 path: bytes,
-                mtime_ns: Some(m.mtime() as i128 * 1_000_000_000 + m.mtime_nsec() as i128),
+                mtime_ns: Some(i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec())),
                 size: m.size(),
             },
             Err(_) => Input { path: bytes, mtime_ns: None, size: 0 },
@@ -50,17 +50,17 @@ impl Input {
 }
 
 /// Where the record of the project with trust key `key` lives.
-pub fn file(state_dir: Option<&Path>, key: &str) -> Option<PathBuf> {
+pub(crate) fn file(state_dir: Option<&Path>, key: &str) -> Option<PathBuf> {
     state_dir.map(|d| d.join("failed").join(format!("{key}.json")))
 }
 
-pub fn read(file: &Path) -> Option<Record> {
+pub(crate) fn read(file: &Path) -> Option<Record> {
     // Our own small file; a cap keeps a replaced one from costing much.
     fs::symlink_metadata(file).ok().filter(|m| m.is_file() && m.len() < 1 << 20)?;
     serde_json::from_slice(&fs::read(file).ok()?).ok()
 }
 
-pub fn write(file: &Path, err: &Error, path_var: &str, inputs: &[PathBuf]) {
+pub(crate) fn write(file: &Path, err: &Error, path_var: &str, inputs: &[PathBuf]) {
     let record = Record {
         error: err.message.clone(),
         hint: err.hint.clone(),
@@ -75,12 +75,12 @@ pub fn write(file: &Path, err: &Error, path_var: &str, inputs: &[PathBuf]) {
     }
 }
 
-pub fn clear(file: &Path) {
+pub(crate) fn clear(file: &Path) {
     let _ = fs::remove_file(file);
 }
 
 /// Nothing the failed creation depended on has changed since.
-pub fn still_holds(r: &Record, path_var: &str, inputs: &[PathBuf]) -> bool {
+pub(crate) fn still_holds(r: &Record, path_var: &str, inputs: &[PathBuf]) -> bool {
     r.path_var == path_var
         && inputs.iter().all(|p| r.inputs.iter().any(|i| i.path == p.as_os_str().as_bytes()))
         && r.inputs.iter().all(|i| Input::of(Path::new(OsStr::from_bytes(&i.path))) == *i)

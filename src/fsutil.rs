@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 
 /// Write `bytes` to `path` so that readers see the old content or the new,
 /// never a half-written file: temp file in the same folder, fsync, rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
     let mut tmp = tempfile::Builder::new()
@@ -17,7 +17,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .tempfile_in(dir)
         .map_err(|e| Error::io(format!("cannot write in {}", dir.display()), e))?;
     tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
+        .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
     tmp.persist(path).map_err(|e| Error::io(format!("cannot write {}", path.display()), e.error))?;
     Ok(())
@@ -26,13 +26,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// The most autovenv reads of any one project file (requirements, TOML,
 /// `.python-version`, `.gitignore`): far above any real one, and small
 /// enough that a file pointing at `/dev/zero` cannot eat the memory.
-pub const READ_CAP: u64 = 4 << 20;
+pub(crate) const READ_CAP: u64 = 4 << 20;
 
 /// Reads a file the prompt depends on: `Ok(None)` when it does not exist,
 /// an error naming it when it is not a regular file (a FIFO would block the
 /// prompt forever, a device would never end) or is larger than `READ_CAP`.
 /// Opened non-blocking, so even a FIFO swapped in after a stat cannot hang.
-pub fn read_regular(path: &Path) -> Result<Option<Vec<u8>>> {
+pub(crate) fn read_regular(path: &Path) -> Result<Option<Vec<u8>>> {
     let file = match OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
@@ -42,7 +42,7 @@ pub fn read_regular(path: &Path) -> Result<Option<Vec<u8>>> {
 }
 
 /// The rest of `read_regular`, for a file opened another way.
-pub fn read_open(path: &Path, mut file: &File) -> Result<Vec<u8>> {
+pub(crate) fn read_open(path: &Path, mut file: &File) -> Result<Vec<u8>> {
     let meta = file.metadata().map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
     if !meta.is_file() {
         return Err(not_regular(path));
@@ -76,7 +76,7 @@ fn too_big(path: &Path) -> Error {
 /// `~/.bashrc`), non-blocking (a FIFO must not hang), and only if it is a
 /// regular file. `append`: add to the end, creating it if missing;
 /// otherwise create it and fail if it exists.
-pub fn open_nofollow(path: &Path, append: bool) -> Result<File> {
+pub(crate) fn open_nofollow(path: &Path, append: bool) -> Result<File> {
     let mut o = OpenOptions::new();
     if append {
         o.read(true).append(true).create(true);
@@ -100,7 +100,7 @@ pub fn open_nofollow(path: &Path, append: bool) -> Result<File> {
 
 /// Replaces a small file's content in a project or env (marks), not
 /// following a final symlink and only if it is a regular file.
-pub fn write_nofollow(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_nofollow(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut f = OpenOptions::new()
         .write(true)
         .create(true)
@@ -123,7 +123,7 @@ pub fn write_nofollow(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// `~/x` for paths under home: shorter messages that read like what the
 /// person typed.
-pub fn tilde(path: &Path, home: Option<&Path>) -> String {
+pub(crate) fn tilde(path: &Path, home: Option<&Path>) -> String {
     match home.and_then(|h| path.strip_prefix(h).ok()) {
         Some(rest) if rest.as_os_str().is_empty() => "~".into(),
         Some(rest) => format!("~/{}", rest.display()),

@@ -13,13 +13,13 @@ use crate::error::{Error, Result};
 use crate::fsutil;
 
 /// The work tree `root` is in, if any: the nearest folder with a `.git`.
-pub fn work_tree(root: &Path) -> Option<PathBuf> {
+pub(crate) fn work_tree(root: &Path) -> Option<PathBuf> {
     root.ancestors().find(|d| d.join(".git").symlink_metadata().is_ok()).map(Path::to_path_buf)
 }
 
 /// What `ensure_ignored` did, for the one line that says so.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Done {
+pub(crate) enum Done {
     /// Outside git, or git already ignores the env.
     Nothing,
     /// `/env` appended to this `.gitignore` (the user's own, untracked).
@@ -33,7 +33,7 @@ pub enum Done {
 /// a second call finds it done and writes nothing. `warn` gets the reason a
 /// project `.gitignore` was left alone (not a regular file), when the env
 /// was just made (`fresh`) or something had to be written: said once.
-pub fn ensure_ignored(root: &Path, env: &Path, fresh: bool, warn: &mut dyn FnMut(Error)) -> Result<Done> {
+pub(crate) fn ensure_ignored(root: &Path, env: &Path, fresh: bool, warn: &mut dyn FnMut(Error)) -> Result<Done> {
     let Some(tree) = work_tree(root) else {
         return Ok(Done::Nothing);
     };

@@ -9,13 +9,13 @@ use fs4::fs_std::FileExt;
 
 use crate::error::{Error, Result};
 
-pub struct ProjectLock {
+pub(crate) struct ProjectLock {
     _file: File,
 }
 
 /// Take the lock for the project whose trust key is `key`, waiting (with a
 /// message) while another autovenv holds it.
-pub fn acquire(lock_dir: &Path, key: &str, what: &str) -> Result<ProjectLock> {
+pub(crate) fn acquire(lock_dir: &Path, key: &str, what: &str) -> Result<ProjectLock> {
     fs::create_dir_all(lock_dir).map_err(|e| Error::io(format!("cannot create {}", lock_dir.display()), e))?;
     let path = lock_dir.join(format!("{key}.lock"));
     let file = OpenOptions::new()

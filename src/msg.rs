@@ -13,15 +13,15 @@ use std::path::Path;
 
 use crate::error::Error;
 
-pub fn info(line: &str) {
+pub(crate) fn info(line: &str) {
     emit("", line);
 }
 
-pub fn warn(line: &str) {
+pub(crate) fn warn(line: &str) {
     emit(&paint("warning: ", "33"), line);
 }
 
-pub fn error(err: &Error) {
+pub(crate) fn error(err: &Error) {
     emit(&paint("error: ", "31"), &err.message);
     if let Some(h) = &err.hint {
         emit(&paint("hint: ", "36"), h);
@@ -29,7 +29,7 @@ pub fn error(err: &Error) {
 }
 
 /// A warning from an error, hint kept.
-pub fn warn_error(err: &Error) {
+pub(crate) fn warn_error(err: &Error) {
     warn(&err.message);
     if let Some(h) = &err.hint {
         emit(&paint("hint: ", "36"), h);
@@ -49,7 +49,7 @@ fn emit(label: &str, line: &str) {
 /// set the window title, write to the clipboard (OSC 52), clear the screen
 /// or overwrite a line to fake another message. A backslash is left alone,
 /// so escaping twice changes nothing.
-pub fn escape(text: &str) -> Cow<'_, str> {
+pub(crate) fn escape(text: &str) -> Cow<'_, str> {
     if !text.chars().any(needs_escape) {
         return Cow::Borrowed(text);
     }
@@ -66,7 +66,7 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 
 /// A path for a message: under home as `~/…`, escaped, and bytes that are
 /// not UTF-8 shown as `\xHH` rather than lost.
-pub fn path(p: &Path, home: Option<&Path>) -> String {
+pub(crate) fn path(p: &Path, home: Option<&Path>) -> String {
     let (prefix, rest) = match home.and_then(|h| p.strip_prefix(h).ok()) {
         Some(rest) if rest.as_os_str().is_empty() => return "~".into(),
         Some(rest) => ("~/", rest.as_os_str()),
@@ -78,7 +78,7 @@ pub fn path(p: &Path, home: Option<&Path>) -> String {
 }
 
 /// Any value from the file system or a file, escaped; see `path`.
-pub fn os(value: &OsStr) -> String {
+pub(crate) fn os(value: &OsStr) -> String {
     let mut out = String::new();
     for chunk in value.as_bytes().utf8_chunks() {
         out.push_str(&escape(chunk.valid()));
@@ -106,7 +106,7 @@ fn push_escaped(out: &mut String, c: char) {
 }
 
 /// Colour only for a person at a terminal who has not asked for none.
-pub fn color() -> bool {
+pub(crate) fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }
 

@@ -13,12 +13,12 @@ extern "C" fn note_interrupt(_: libc::c_int) {
 /// While alive, SIGINT only sets a flag here. A handler (not SIG_IGN) is
 /// used on purpose: handlers reset to the default on exec, so the child
 /// installer still dies on Ctrl-C, while an ignored signal would be inherited.
-pub struct DeferInterrupt {
+pub(crate) struct DeferInterrupt {
     old: libc::sighandler_t,
 }
 
 impl DeferInterrupt {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let handler = note_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
         // SAFETY: installing a handler that only touches an atomic.
         let old = unsafe { libc::signal(libc::SIGINT, handler) };
@@ -33,6 +33,6 @@ impl Drop for DeferInterrupt {
     }
 }
 
-pub fn was_interrupted() -> bool {
+pub(crate) fn was_interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }

@@ -33,7 +33,7 @@ const PRUNE_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
 /// passes nothing and gets none: no file is made and the folder is not even
 /// read. An empty value asks for nothing either, so a shell whose stamp
 /// could not be made does not try again (and say why again) at every prompt.
-pub const NEW: &str = "new";
+pub(crate) const NEW: &str = "new";
 
 const STAMP_REFUSAL: &str = "keeping no stamp there, so every prompt runs autovenv";
 
@@ -42,7 +42,7 @@ const NOTES_CAP: u64 = 64 * 1024;
 
 /// `touch_and_read` without the notes.
 #[cfg(test)]
-pub fn touch(stamps_dir: Option<&Path>, given: Option<&OsStr>, registry: Option<&Path>) -> Option<PathBuf> {
+pub(crate) fn touch(stamps_dir: Option<&Path>, given: Option<&OsStr>, registry: Option<&Path>) -> Option<PathBuf> {
     touch_and_read(stamps_dir, given, registry).map(|(p, _)| p)
 }
 
@@ -52,7 +52,7 @@ pub fn touch(stamps_dir: Option<&Path>, given: Option<&OsStr>, registry: Option<
 /// there is no stamp to keep; the hook then runs every prompt. `registry`
 /// lists the stamp folders in use, so `deny` finds the shells of every
 /// session (see `expire_all`).
-pub fn touch_and_read(
+pub(crate) fn touch_and_read(
     stamps_dir: Option<&Path>,
     given: Option<&OsStr>,
     registry: Option<&Path>,
@@ -139,7 +139,7 @@ fn open_stamp(p: &Path, create: bool) -> Option<(fs::File, u64)> {
 
 /// What `export` notes in this shell's stamp (otherwise empty).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Notes {
+pub(crate) struct Notes {
     /// The project root whose env creation Ctrl-C stopped in this shell.
     pub interrupted: Option<PathBuf>,
     /// The env this shell activated: its PATH entry may be removed on
@@ -148,7 +148,7 @@ pub struct Notes {
 }
 
 /// The notes kept in `stamp`. Costs one stat when there are none.
-pub fn notes(stamp: &Path) -> Notes {
+pub(crate) fn notes(stamp: &Path) -> Notes {
     match open_stamp(stamp, false) {
         Some((f, len)) => read_notes(f, len),
         None => Notes::default(),
@@ -189,7 +189,7 @@ fn parse_notes(bytes: Vec<u8>) -> Notes {
     n
 }
 
-pub fn set_notes(stamp: &Path, n: &Notes) {
+pub(crate) fn set_notes(stamp: &Path, n: &Notes) {
     let mut out = Vec::new();
     for (k, v) in [("interrupted", &n.interrupted), ("env", &n.env)] {
         if let Some(v) = v {
@@ -202,7 +202,7 @@ pub fn set_notes(stamp: &Path, n: &Notes) {
     // Writing moves the mtime: keep the stamp's, which the hook compares.
     let Some((mut f, _)) = open_stamp(stamp, false) else { return };
     let Ok(m) = f.metadata() else { return };
-    if f.set_len(0).and_then(|_| f.write_all(&out)).is_ok() {
+    if f.set_len(0).and_then(|()| f.write_all(&out)).is_ok() {
         let t = libc::timespec { tv_sec: m.mtime() as libc::time_t, tv_nsec: m.mtime_nsec() as _ };
         // SAFETY: an open descriptor and a pointer to two timespecs.
         unsafe { libc::futimens(f.as_raw_fd(), [t, t].as_ptr()) };
@@ -210,7 +210,7 @@ pub fn set_notes(stamp: &Path, n: &Notes) {
 }
 
 /// Note (`Some`) or forget (`None`) an interrupted creation; see `Notes`.
-pub fn set_interrupted(stamp: &Path, root: Option<&Path>) {
+pub(crate) fn set_interrupted(stamp: &Path, root: Option<&Path>) {
     let mut n = notes(stamp);
     n.interrupted = root.map(Path::to_path_buf);
     set_notes(stamp, &n);
@@ -247,7 +247,7 @@ fn utime_now(f: &fs::File) -> bool {
 }
 
 /// Where the stamp folders in use are listed, one per session kind.
-pub fn registry(dirs: &Dirs) -> Option<PathBuf> {
+pub(crate) fn registry(dirs: &Dirs) -> Option<PathBuf> {
     dirs.data.as_ref().map(|d| d.join("stamp-dirs"))
 }
 
@@ -292,7 +292,7 @@ fn register(registry: &Path, dir: &Path) {
 /// trust folder, which cost two more stats each time. Every stamp folder a
 /// shell of this user made is in the registry, whatever its session's
 /// `XDG_RUNTIME_DIR`; the folders this process would use count too.
-pub fn expire_all(dirs: &Dirs) {
+pub(crate) fn expire_all(dirs: &Dirs) {
     let mut all = dirs.all_stamp_dirs();
     if let Some(r) = registry(dirs) {
         for d in registered(&r) {

@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Trust {
+pub(crate) enum Trust {
     Allowed,
     /// Under a `trust.prefixes` entry of the global config.
     Prefix(PathBuf),
@@ -29,13 +29,13 @@ pub enum Trust {
 }
 
 impl Trust {
-    pub fn is_trusted(&self) -> bool {
+    pub(crate) fn is_trusted(&self) -> bool {
         !matches!(self, Trust::NotAllowed)
     }
 }
 
 /// Hex sha256 of a canonical root: the name of its trust record and lock.
-pub fn key(canonical_root: &Path) -> String {
+pub(crate) fn key(canonical_root: &Path) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(canonical_root.as_os_str().as_bytes());
     // Runs on every non-idle prompt: no `format!` per byte.
@@ -43,13 +43,13 @@ pub fn key(canonical_root: &Path) -> String {
 }
 
 /// The record file for a canonical root.
-pub fn record_path(trust_dir: &Path, canonical_root: &Path) -> PathBuf {
+pub(crate) fn record_path(trust_dir: &Path, canonical_root: &Path) -> PathBuf {
     trust_dir.join(key(canonical_root))
 }
 
 /// The path trust is keyed by: symlinks resolved, so a link into an allowed
 /// project is the same project, and a moved project is a new one.
-pub fn canonical(root: &Path) -> Result<PathBuf> {
+pub(crate) fn canonical(root: &Path) -> Result<PathBuf> {
     fs::canonicalize(root).map_err(|e| Error::io(format!("cannot resolve {}", root.display()), e))
 }
 
@@ -58,7 +58,7 @@ pub fn canonical(root: &Path) -> Result<PathBuf> {
 /// number straight to the next folder made (ext4 does); where the file
 /// system does not keep it, the rest still has to match.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Identity {
+pub(crate) struct Identity {
     pub dev: u64,
     pub ino: u64,
     pub uid: u32,
@@ -66,7 +66,7 @@ pub struct Identity {
 }
 
 impl Identity {
-    pub fn of(canonical_root: &Path) -> Result<Identity> {
+    pub(crate) fn of(canonical_root: &Path) -> Result<Identity> {
         let m = fs::symlink_metadata(canonical_root)
             .map_err(|e| Error::io(format!("cannot stat {}", canonical_root.display()), e))?;
         let born_ns = m.created().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_nanos());
@@ -126,7 +126,7 @@ fn parse_record(content: &[u8], canonical_root: &Path) -> Record {
 }
 
 /// The effective uid of this process.
-pub fn me() -> u32 {
+pub(crate) fn me() -> u32 {
     static ME: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     // SAFETY: geteuid has no preconditions and cannot fail.
     *ME.get_or_init(|| unsafe { libc::geteuid() })
@@ -134,17 +134,18 @@ pub fn me() -> u32 {
 
 /// A folder owned by someone who is neither us nor root: its owner can put
 /// anything in it at any time.
-pub fn owned_by_other(uid: u32) -> bool {
+pub(crate) fn owned_by_other(uid: u32) -> bool {
     uid != me() && uid != 0
 }
 
 /// "user NAME (uid N)", or "uid N" for a uid without a name.
-pub fn owner_name(uid: u32) -> String {
+pub(crate) fn owner_name(uid: u32) -> String {
     let mut buf = vec![0 as libc::c_char; 4096];
+    // SAFETY: passwd is plain data (integers and pointers); all zeros is a valid value.
     let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
     let mut found: *mut libc::passwd = std::ptr::null_mut();
     // SAFETY: every pointer is valid for the call and the buffer's length is given.
-    let rc = unsafe { libc::getpwuid_r(uid, &mut pw, buf.as_mut_ptr(), buf.len(), &mut found) };
+    let rc = unsafe { libc::getpwuid_r(uid, &raw mut pw, buf.as_mut_ptr(), buf.len(), &raw mut found) };
     if rc != 0 || found.is_null() || pw.pw_name.is_null() {
         return format!("uid {uid}");
     }
@@ -158,7 +159,12 @@ pub fn owner_name(uid: u32) -> String {
 /// and says why, because silently trusting would be the unsafe failure. So
 /// is a record of another folder that was at this path: the folder was
 /// replaced since it was allowed. `shown` names the project in messages.
-pub fn check(trust_dir: Option<&Path>, canonical_root: &Path, prefixes: &[PathBuf], shown: &str) -> Result<Trust> {
+pub(crate) fn check(
+    trust_dir: Option<&Path>,
+    canonical_root: &Path,
+    prefixes: &[PathBuf],
+    shown: &str,
+) -> Result<Trust> {
     let here = Identity::of(canonical_root)?;
     // A prefix trusts the folders of its owner, not whatever another user
     // puts (or links) under it: that takes an explicit `allow`.
@@ -205,7 +211,7 @@ pub fn check(trust_dir: Option<&Path>, canonical_root: &Path, prefixes: &[PathBu
 /// put in a sticky folder leads wherever they like), and the folders it
 /// leads to are checked as well. `name` says which folder it is in
 /// messages ("trust folder") and `refusal` what happens instead.
-pub fn check_dir_is_private(dir: &Path, name: &str, refusal: &str) -> Result<()> {
+pub(crate) fn check_dir_is_private(dir: &Path, name: &str, refusal: &str) -> Result<()> {
     let plain = dir.components().all(|c| matches!(c, Component::RootDir | Component::Normal(_)));
     // Without a symlink or `..` on the way, the path is the canonical one
     // already: no second walk.
@@ -247,9 +253,9 @@ fn check_chain(dir: &Path, name: &str, refusal: &str) -> Result<bool> {
     Ok(linked)
 }
 
-pub fn allow(trust_dir: &Path, canonical_root: &Path) -> Result<()> {
+pub(crate) fn allow(trust_dir: &Path, canonical_root: &Path) -> Result<()> {
     fs::create_dir_all(trust_dir)
-        .and_then(|_| fs::set_permissions(trust_dir, fs::Permissions::from_mode(0o700)))
+        .and_then(|()| fs::set_permissions(trust_dir, fs::Permissions::from_mode(0o700)))
         .map_err(|e| Error::io(format!("cannot create {}", trust_dir.display()), e))?;
     let id = Identity::of(canonical_root)?;
     let mut content = canonical_root.as_os_str().as_bytes().to_vec();
@@ -262,7 +268,7 @@ pub fn allow(trust_dir: &Path, canonical_root: &Path) -> Result<()> {
 }
 
 /// Returns whether a record existed.
-pub fn deny(trust_dir: &Path, canonical_root: &Path) -> Result<bool> {
+pub(crate) fn deny(trust_dir: &Path, canonical_root: &Path) -> Result<bool> {
     let record = record_path(trust_dir, canonical_root);
     match fs::remove_file(&record) {
         Ok(()) => {
@@ -389,8 +395,12 @@ mod tests {
     /// takes root, so this runs only as root (as on the development machine).
     #[test]
     fn trust_dir_of_another_user_is_refused() {
+        // SAFETY: geteuid has no preconditions and cannot fail.
         if unsafe { libc::geteuid() } != 0 {
-            eprintln!("skipping: changing a folder's owner needs root");
+            #[allow(clippy::print_stderr)] // a skipped test says so on the test's output
+            {
+                eprintln!("skipping: changing a folder's owner needs root");
+            }
             return;
         }
         let t = tempfile::tempdir().unwrap();

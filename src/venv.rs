@@ -13,12 +13,12 @@ use crate::child::{self, exit_text, UvConfig};
 use crate::error::{Error, Result};
 
 /// Written once creation finished: this env is autovenv's.
-pub const OWNER_MARK: &str = ".autovenv";
+pub(crate) const OWNER_MARK: &str = ".autovenv";
 /// Present while creating: if it survives, creation was killed.
-pub const CREATING_MARK: &str = ".autovenv-creating";
+pub(crate) const CREATING_MARK: &str = ".autovenv-creating";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum EnvState {
+pub(crate) enum EnvState {
     Missing,
     Ready,
     /// Ours, and creation never finished.
@@ -33,7 +33,7 @@ pub enum EnvState {
 }
 
 /// A handful of stats: this runs on every `export` inside an active project.
-pub fn inspect(env: &Path) -> EnvState {
+pub(crate) fn inspect(env: &Path) -> EnvState {
     let meta = match env.symlink_metadata() {
         Ok(m) => m,
         Err(e) if e.kind() == ErrorKind::NotFound => return EnvState::Missing,
@@ -61,14 +61,14 @@ fn is_empty_dir(p: &Path) -> bool {
     fs::read_dir(p).is_ok_and(|mut d| d.next().is_none())
 }
 
-pub fn python(env: &Path) -> PathBuf {
+pub(crate) fn python(env: &Path) -> PathBuf {
     env.join("bin").join("python")
 }
 
 /// The interpreter version an env was made with, from its `pyvenv.cfg`
 /// (`version` from venv, `version_info` from uv and virtualenv), so the
 /// version is known without starting Python.
-pub fn version(env: &Path) -> Option<String> {
+pub(crate) fn version(env: &Path) -> Option<String> {
     let cfg = String::from_utf8(crate::fsutil::read_regular(&env.join("pyvenv.cfg")).ok()??).ok()?;
     cfg.lines().find_map(|l| {
         let (k, v) = l.split_once('=')?;
@@ -81,7 +81,7 @@ pub fn version(env: &Path) -> Option<String> {
 
 /// How to make an env.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Maker {
+pub(crate) enum Maker {
     /// `uv venv`: about 20x faster than `python -m venv`; pip is added
     /// from the interpreter's bundled wheel (see `Pip`).
     Uv(PathBuf),
@@ -90,7 +90,7 @@ pub enum Maker {
 }
 
 impl Maker {
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Maker::Uv(_) => "uv",
             Maker::Venv => "venv",
@@ -101,7 +101,7 @@ impl Maker {
 
 /// Remove an env autovenv made. Refuses anything without our marks, so a
 /// bug elsewhere can never delete a folder the user made.
-pub fn remove_owned(env: &Path) -> Result<()> {
+pub(crate) fn remove_owned(env: &Path) -> Result<()> {
     if is_empty_dir(env) {
         return fs::remove_dir(env).map_err(|e| Error::io(format!("cannot remove {}", env.display()), e));
     }
@@ -113,7 +113,7 @@ pub fn remove_owned(env: &Path) -> Result<()> {
 
 /// Where pip for a new env comes from, said in the "creating" line.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Pip {
+pub(crate) enum Pip {
     /// The maker puts it in (`python -m venv`, virtualenv).
     ByMaker,
     /// The interpreter's own bundled wheel, installed by the first `uv pip
@@ -124,7 +124,7 @@ pub enum Pip {
 }
 
 impl Pip {
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Pip::ByMaker => String::new(),
             Pip::Wheel(w) => {
@@ -139,7 +139,7 @@ impl Pip {
 
 /// How pip gets into an env `maker` makes from `interpreter` (Python
 /// `version`, "3.11.7"): never from the network.
-pub fn pip_source(maker: &Maker, interpreter: &Path, version: &str) -> Pip {
+pub(crate) fn pip_source(maker: &Maker, interpreter: &Path, version: &str) -> Pip {
     if !matches!(maker, Maker::Uv(_)) {
         return Pip::ByMaker;
     }
@@ -174,7 +174,7 @@ fn bundled_pip(interpreter: &Path, version: &str) -> Option<PathBuf> {
 }
 
 /// What a new env is made from, and where.
-pub struct Make<'a> {
+pub(crate) struct Make<'a> {
     pub root: &'a Path,
     pub env: &'a Path,
     pub interpreter: &'a Path,
@@ -187,7 +187,7 @@ pub struct Make<'a> {
 /// The maker's output goes to stderr: stdout belongs to the shell. With
 /// `Pip::Wheel` the env is left without pip: the caller's first install
 /// adds it.
-pub fn create(m: &Make) -> Result<()> {
+pub(crate) fn create(m: &Make) -> Result<()> {
     let env = m.env;
     fs::create_dir(env).map_err(|e| Error::io(format!("cannot create {}", env.display()), e))?;
     crate::fsutil::write_nofollow(&env.join(CREATING_MARK), b"")?;

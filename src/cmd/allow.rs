@@ -11,7 +11,7 @@ use crate::msg;
 use crate::stamp;
 use crate::trust;
 
-pub fn run(ctx: &Context, dir: Option<&Path>) -> Result<Vec<u8>> {
+pub(crate) fn run(ctx: &Context, dir: Option<&Path>) -> Result<Vec<u8>> {
     let root = root_for(ctx, dir)?;
     let trust_dir = ctx.dirs.trust_dir().ok_or_else(no_home)?;
     let canonical = trust::canonical(&root)?;

@@ -4,7 +4,7 @@ use clap::CommandFactory;
 
 use crate::cli::Cli;
 
-pub fn run(shell: clap_complete::Shell) -> Vec<u8> {
+pub(crate) fn run(shell: clap_complete::Shell) -> Vec<u8> {
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "autovenv", &mut out);
     out

@@ -20,14 +20,14 @@ use crate::shell::Shell;
 
 #[derive(Serialize, Clone, Copy, PartialEq, Eq, Debug)]
 #[serde(rename_all = "lowercase")]
-pub enum Level {
+pub(crate) enum Level {
     Ok,
     Warn,
     Broken,
 }
 
 #[derive(Serialize, Debug)]
-pub struct Check {
+pub(crate) struct Check {
     pub name: &'static str,
     pub level: Level,
     pub detail: String,
@@ -39,7 +39,7 @@ fn check(name: &'static str, level: Level, detail: String, fix: Option<String>) 
 }
 
 /// The report, and whether nothing is broken.
-pub fn run(ctx: &Context, json: bool) -> (Vec<u8>, bool) {
+pub(crate) fn run(ctx: &Context, json: bool) -> (Vec<u8>, bool) {
     let checks = gather(ctx, std::os::unix::process::parent_id());
     let ok = checks.iter().all(|c| c.level != Level::Broken);
     let out = if json {
@@ -72,7 +72,7 @@ fn escape(s: &str) -> String {
     s.chars().flat_map(|c| if c.is_control() { c.escape_default().collect() } else { vec![c] }).collect()
 }
 
-pub fn gather(ctx: &Context, shell_pid: u32) -> Vec<Check> {
+pub(crate) fn gather(ctx: &Context, shell_pid: u32) -> Vec<Check> {
     let shell = parent_shell(ctx, shell_pid);
     let mut checks = Vec::new();
     let note = this_shells_note(ctx, shell_pid);
@@ -182,23 +182,22 @@ fn hook_check(ctx: &Context, shell: Option<Shell>, note: Option<&Path>) -> Check
             Some("set HOME".into()),
         );
     }
-    match rc_text {
-        Some(rc) => check(
+    if let Some(rc) = rc_text {
+        check(
             "hook",
             Level::Broken,
             format!("not loaded in this shell, though {rc} has the hook line"),
             Some(format!("open a new shell, or run `source {rc}`")),
-        ),
-        None => {
-            let (files, line) = rc_files(ctx, s);
-            let rc = files.first().map(|f| tilde(f, ctx.home())).unwrap_or_default();
-            check(
-                "hook",
-                Level::Broken,
-                format!("not loaded: no {name} rc file runs `autovenv hook`"),
-                Some(format!("add `{line}` to {rc}, then open a new shell")),
-            )
-        }
+        )
+    } else {
+        let (files, line) = rc_files(ctx, s);
+        let rc = files.first().map(|f| tilde(f, ctx.home())).unwrap_or_default();
+        check(
+            "hook",
+            Level::Broken,
+            format!("not loaded: no {name} rc file runs `autovenv hook`"),
+            Some(format!("add `{line}` to {rc}, then open a new shell")),
+        )
     }
 }
 
@@ -273,7 +272,7 @@ fn python_check(ctx: &Context) -> Check {
             format!("no python3 or python on PATH: only projects that name a version can get an env{pyenv_text}"),
             Some("install Python 3, or set `python` in .autovenv.toml to an interpreter's path".into()),
         );
-    };
+    }
     let shown: Vec<String> = found.iter().map(|p| tilde(p, ctx.home())).collect();
     if let Some(shim) = found.iter().find(|p| is_shim(p)) {
         return check(

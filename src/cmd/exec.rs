@@ -17,12 +17,12 @@ use crate::shell::Change;
 
 /// Exit status when autovenv itself fails before the command starts, as
 /// `env` and `nohup` do: 125 is not a status commands commonly use.
-pub const FAILED: u8 = 125;
+pub(crate) const FAILED: u8 = 125;
 
 /// Replaces this process with the command; returns only on failure, with
 /// the exit status to use: 127 command not found, 126 not executable (as
 /// shells do), 125 autovenv's own failure.
-pub fn run(ctx: &Context, dir: Option<&Path>, argv: &[OsString]) -> (Error, u8) {
+pub(crate) fn run(ctx: &Context, dir: Option<&Path>, argv: &[OsString]) -> (Error, u8) {
     match prepare(ctx, dir, argv) {
         Ok(mut cmd) => {
             let err = cmd.exec();

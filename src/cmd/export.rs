@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::hook_env;
 use crate::shell;
 
-pub fn run(ctx: &Context, format: Format) -> Result<Vec<u8>> {
+pub(crate) fn run(ctx: &Context, format: Format) -> Result<Vec<u8>> {
     let shell = match format {
         Format::Shell(s) => Some(s),
         Format::Json => None,

@@ -4,7 +4,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::shell::{self, Shell};
 
-pub fn run(ctx: &Context, shell: Shell) -> Result<Vec<u8>> {
+pub(crate) fn run(ctx: &Context, shell: Shell) -> Result<Vec<u8>> {
     let exe = std::env::current_exe().map_err(|e| Error::io("cannot find the autovenv binary", e))?;
     Ok(shell::hook::render(shell, &shell::hook::program(ctx, &exe)))
 }

@@ -2,16 +2,16 @@
 //! the helpers they share: which project a DIR argument names, and how an
 //! ensure report becomes the command's result.
 
-pub mod allow;
-pub mod completions;
-pub mod deny;
-pub mod doctor;
-pub mod exec;
-pub mod export;
-pub mod hook;
-pub mod status;
-pub mod sync;
-pub mod watch;
+pub(crate) mod allow;
+pub(crate) mod completions;
+pub(crate) mod deny;
+pub(crate) mod doctor;
+pub(crate) mod exec;
+pub(crate) mod export;
+pub(crate) mod hook;
+pub(crate) mod status;
+pub(crate) mod sync;
+pub(crate) mod watch;
 
 use std::path::{Path, PathBuf};
 

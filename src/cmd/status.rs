@@ -18,7 +18,7 @@ use crate::trust::Trust;
 use crate::venv::{self, EnvState};
 
 #[derive(Serialize, Default)]
-pub struct Status {
+pub(crate) struct Status {
     pub root: Option<PathBuf>,
     pub env: Option<PathBuf>,
     pub exists: bool,
@@ -48,7 +48,7 @@ pub struct Status {
 
 /// Why a project is trusted; shown and serialised as its Display.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TrustedBy {
+pub(crate) enum TrustedBy {
     /// An `autovenv allow` record.
     Record,
     /// A prefix in the global config's `trust.prefixes`.
@@ -73,7 +73,7 @@ impl Serialize for TrustedBy {
 /// Whether the env has what the requirements list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum SyncStatus {
+pub(crate) enum SyncStatus {
     /// Installed from the files as they are.
     Ok,
     /// The files changed since (or the last install was interrupted): the
@@ -99,7 +99,7 @@ impl std::fmt::Display for SyncStatus {
     }
 }
 
-pub fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
+pub(crate) fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
     let mut s = Status::default();
     let root = match root_for(ctx, dir) {
         Ok(r) => r,
@@ -227,13 +227,13 @@ fn sync_state(t: &resolve::Trusted, python: &Option<String>, error: &mut Option<
     }
 }
 
-pub fn render_json(s: &Status) -> Vec<u8> {
+pub(crate) fn render_json(s: &Status) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(s).expect("status serialises");
     out.push(b'\n');
     out
 }
 
-pub fn render_human(ctx: &Context, s: &Status) -> Vec<u8> {
+pub(crate) fn render_human(ctx: &Context, s: &Status) -> Vec<u8> {
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal();
     let paint = |text: &str, code: &str| if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() };
     let good = |ok: bool, text: &str| paint(text, if ok { "32" } else { "33" });
@@ -305,7 +305,7 @@ fn table(rows: &[(&str, String)]) -> Vec<u8> {
     rows.iter().map(|(k, v)| format!("{k:<width$}  {v}\n")).collect::<String>().into_bytes()
 }
 
-pub fn run(ctx: &Context, dir: Option<&Path>, json: bool) -> Result<Vec<u8>> {
+pub(crate) fn run(ctx: &Context, dir: Option<&Path>, json: bool) -> Result<Vec<u8>> {
     let s = gather(ctx, dir);
     Ok(if json { render_json(&s) } else { render_human(ctx, &s) })
 }

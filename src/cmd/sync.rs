@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::hook_env::{ensure, resolve};
 use crate::stamp;
 
-pub fn run(ctx: &Context, dir: Option<&Path>, force: bool) -> Result<Vec<u8>> {
+pub(crate) fn run(ctx: &Context, dir: Option<&Path>, force: bool) -> Result<Vec<u8>> {
     let root = root_for(ctx, dir)?;
     let t = resolve::trusted(ctx, resolve::project(ctx, &root)?)?;
     // Unlike a prompt, the command retries an install that failed.

@@ -30,7 +30,7 @@ struct Watched {
     dirs: BTreeSet<PathBuf>,
 }
 
-pub fn run(ctx: &Context, dirs: &[PathBuf]) -> Result<Vec<u8>> {
+pub(crate) fn run(ctx: &Context, dirs: &[PathBuf]) -> Result<Vec<u8>> {
     let roots: Vec<PathBuf> = if dirs.is_empty() {
         vec![root_for(ctx, None)?]
     } else {

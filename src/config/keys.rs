@@ -118,7 +118,7 @@ pub(super) trait Choice: Copy + 'static {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum SyncMode {
+pub(crate) enum SyncMode {
     #[default]
     Install,
     Exact,
@@ -127,7 +127,7 @@ pub enum SyncMode {
 
 impl SyncMode {
     /// The name the config uses, also recorded in the sync state.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             SyncMode::Install => "install",
             SyncMode::Exact => "exact",
@@ -150,7 +150,7 @@ impl fmt::Display for SyncMode {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Creator {
+pub(crate) enum Creator {
     #[default]
     Auto,
     Uv,
@@ -160,7 +160,7 @@ pub enum Creator {
 
 impl Creator {
     /// The name the config uses.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Creator::Auto => "auto",
             Creator::Uv => "uv",

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use toml::de::DeValue;
 
-pub use keys::{Creator, SyncMode};
+pub(crate) use keys::{Creator, SyncMode};
 use parse::{parse_layer, Ctx};
 pub(crate) use toml_doc::{describe, line_of, parse_toml, read_toml_text};
 
@@ -23,7 +23,7 @@ use crate::error::Result;
 
 /// Raw values from one file; every field optional so layers can merge.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Layer {
+pub(crate) struct Layer {
     pub env_dir: Option<String>,
     pub python: Option<String>,
     pub requirements: Option<Vec<String>>,
@@ -36,7 +36,7 @@ pub struct Layer {
 
 /// Fully resolved settings for one project (defaults applied).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Settings {
+pub(crate) struct Settings {
     pub env_dir: String,
     pub python: Option<String>,
     pub requirements: Vec<String>,
@@ -53,12 +53,12 @@ pub struct Settings {
     pub python_is_global: bool,
 }
 
-pub const PROJECT_FILE: &str = ".autovenv.toml";
-pub const PYPROJECT: &str = "pyproject.toml";
+pub(crate) const PROJECT_FILE: &str = ".autovenv.toml";
+pub(crate) const PYPROJECT: &str = "pyproject.toml";
 
 /// Loads the global config. A missing file is the normal case and gives an
 /// empty layer; `trust.prefixes` is allowed here and nowhere else.
-pub fn load_global(path: &Path) -> Result<Layer> {
+pub(crate) fn load_global(path: &Path) -> Result<Layer> {
     match read_toml_text(path)? {
         None => Ok(Layer::default()),
         Some(text) => {
@@ -71,7 +71,7 @@ pub fn load_global(path: &Path) -> Result<Layer> {
 /// Loads the project's config: `.autovenv.toml` if it exists (then
 /// `pyproject.toml` is not read at all, so it cannot break activation), else
 /// `[tool.autovenv]` of `pyproject.toml`, else an empty layer.
-pub fn load_project(root: &Path) -> Result<Layer> {
+pub(crate) fn load_project(root: &Path) -> Result<Layer> {
     let own = root.join(PROJECT_FILE);
     if let Some(text) = read_toml_text(&own)? {
         let doc = parse_toml(&own, &text)?;
@@ -108,12 +108,12 @@ pub fn load_project(root: &Path) -> Result<Layer> {
 /// `[tool.autovenv]`, but pyproject.toml still holds `requires-python`, and
 /// deleting `.autovenv.toml` brings its table back into play.
 /// (`.python-version` is listed by `python::input_files`.)
-pub fn project_config_files(root: &Path) -> Vec<PathBuf> {
+pub(crate) fn project_config_files(root: &Path) -> Vec<PathBuf> {
     [PROJECT_FILE, PYPROJECT].iter().map(|f| root.join(f)).filter(|p| p.exists()).collect()
 }
 
 /// Project values win over global ones; then the defaults.
-pub fn resolve(global: &Layer, project: &Layer) -> Settings {
+pub(crate) fn resolve(global: &Layer, project: &Layer) -> Settings {
     fn pick<T: Clone>(p: &Option<T>, g: &Option<T>) -> Option<T> {
         p.clone().or_else(|| g.clone())
     }
@@ -135,7 +135,7 @@ pub fn resolve(global: &Layer, project: &Layer) -> Settings {
 /// `"~"` and `"~/code"` expand against `home`; absolute paths stay as they
 /// are. Anything else (relative, `~user`) gives `None`; `load_global` has
 /// already rejected those with an error, so `None` here only means "no HOME".
-pub fn expand_prefix(p: &str, home: Option<&Path>) -> Option<PathBuf> {
+pub(crate) fn expand_prefix(p: &str, home: Option<&Path>) -> Option<PathBuf> {
     if p == "~" {
         return home.map(Path::to_path_buf);
     }

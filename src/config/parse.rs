@@ -184,7 +184,7 @@ pub(super) fn requirements(ctx: &Ctx<'_>, key: &TomlKey<'_>, v: &DeValue<'_>) ->
         });
     };
     let mut out = Vec::with_capacity(items.len());
-    for item in items.iter() {
+    for item in items {
         let span = item.span();
         match item.get_ref() {
             DeValue::String(s) if s.is_empty() => {
@@ -222,7 +222,7 @@ pub(super) fn trust(ctx: &Ctx<'_>, key: &TomlKey<'_>, v: &DeValue<'_>) -> Result
             return Err(ctx.wrong_type(k, "trust.prefixes", must, value.get_ref()));
         };
         let mut out = Vec::with_capacity(items.len());
-        for item in items.iter() {
+        for item in items {
             let s = match item.get_ref() {
                 DeValue::String(s) => s.as_ref(),
                 other => {

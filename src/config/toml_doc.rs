@@ -22,7 +22,7 @@ pub(crate) fn read_toml_text(path: &Path) -> Result<Option<String>> {
 /// and the line (toml's own rendering is a multi-line snippet).
 pub(crate) fn parse_toml<'a>(path: &Path, text: &'a str) -> Result<Spanned<DeTable<'a>>> {
     DeTable::parse(text).map_err(|e| {
-        let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+        let line = e.span().map_or(1, |s| line_of(text, s.start));
         let mut msg = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
         // toml says only "duplicate key"; the span holds which one.
         if msg == "duplicate key" {

@@ -13,7 +13,10 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 use crate::dirs::EnvLookup;
-use crate::env_vars::*;
+use crate::env_vars::{
+    AUTOVENV_ENV, AUTOVENV_HINTED, AUTOVENV_ROOT, AUTOVENV_SAVED_PYTHONHOME, AUTOVENV_SAVED_UV, CONDA_DEFAULT_ENV,
+    CONDA_PREFIX, PATH, PYTHONHOME, UV_PROJECT_ENVIRONMENT, VIRTUAL_ENV, VIRTUAL_ENV_PROMPT,
+};
 use crate::shell::Change;
 
 /// Every variable this module may change, in the order changes are emitted.
@@ -32,7 +35,7 @@ const MANAGED: &[&str] = &[
 
 /// What the shell has now: the managed variables, plus conda's.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Current {
+pub(crate) struct Current {
     vars: BTreeMap<&'static str, OsString>,
     /// The name of an active conda env (`CONDA_DEFAULT_ENV` with `CONDA_PREFIX` set).
     pub conda_env: Option<OsString>,
@@ -48,18 +51,18 @@ pub struct Current {
 }
 
 impl Current {
-    pub fn from_env(env: EnvLookup) -> Current {
+    pub(crate) fn from_env(env: EnvLookup) -> Current {
         let vars = MANAGED.iter().filter_map(|&k| env(k).map(|v| (k, v))).collect();
         let conda_env = env(CONDA_PREFIX).and(env(CONDA_DEFAULT_ENV));
         Current { vars, conda_env, env_unverified: false, fresh: false }
     }
 
-    pub fn get(&self, name: &str) -> Option<&OsStr> {
-        self.vars.get(name).map(|v| v.as_os_str())
+    pub(crate) fn get(&self, name: &str) -> Option<&OsStr> {
+        self.vars.get(name).map(std::ffi::OsString::as_os_str)
     }
 
     #[cfg(test)]
-    pub fn with(mut self, name: &'static str, value: &str) -> Current {
+    pub(crate) fn with(mut self, name: &'static str, value: &str) -> Current {
         assert!(MANAGED.contains(&name), "{name} is not managed");
         self.vars.insert(name, value.into());
         self
@@ -67,7 +70,7 @@ impl Current {
 
     /// Treat a foreign venv as absent (for `exec`, which names its project).
     /// Its bin stays on PATH, behind the env's.
-    pub fn forget_foreign(&mut self) {
+    pub(crate) fn forget_foreign(&mut self) {
         if self.get(VIRTUAL_ENV) != self.get(AUTOVENV_ENV) {
             self.vars.remove(VIRTUAL_ENV);
             self.vars.remove(VIRTUAL_ENV_PROMPT);
@@ -78,7 +81,7 @@ impl Current {
     /// Why autovenv must keep its hands off this shell, if it must: someone
     /// else's venv or a conda env is active. conda's `base` is on by default
     /// in most conda installs, so it does not count.
-    pub fn foreign_env(&self) -> Option<Foreign> {
+    pub(crate) fn foreign_env(&self) -> Option<Foreign> {
         if let Some(v) = self.get(VIRTUAL_ENV) {
             if Some(v) != self.get(AUTOVENV_ENV) {
                 return Some(Foreign::Venv(PathBuf::from(v)));
@@ -92,7 +95,7 @@ impl Current {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Foreign {
+pub(crate) enum Foreign {
     /// A venv activated by hand (`source …/bin/activate`) or by another tool.
     Venv(PathBuf),
     Conda(OsString),
@@ -100,7 +103,7 @@ pub enum Foreign {
 
 /// What the shell should have, as discover, trust and config found it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// Not in a project, or in one that cannot be activated (an error was shown).
     None,
     Untrusted {
@@ -114,7 +117,7 @@ pub enum Target {
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub changes: Vec<Change>,
     /// Show the "not allowed" hint for this root.
     pub hint: Option<PathBuf>,
@@ -122,11 +125,11 @@ pub struct Plan {
     pub blocked: Option<Foreign>,
 }
 
-pub fn bin_dir(env: &Path) -> PathBuf {
+pub(crate) fn bin_dir(env: &Path) -> PathBuf {
     env.join("bin")
 }
 
-pub fn decide(cur: &Current, target: &Target) -> Plan {
+pub(crate) fn decide(cur: &Current, target: &Target) -> Plan {
     let mut next = cur.vars.clone();
     let mut plan = Plan::default();
 

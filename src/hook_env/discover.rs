@@ -4,12 +4,12 @@
 use std::path::{Path, PathBuf};
 
 /// Files whose presence makes a directory a Python project.
-pub const MARKERS: &[&str] =
+pub(crate) const MARKERS: &[&str] =
     &[".autovenv.toml", "requirements.txt", "pyproject.toml", "setup.py", "setup.cfg", ".python-version"];
 
 /// Env folders that make a directory a project when they hold a `pyvenv.cfg`,
 /// in the order they are adopted.
-pub const ENV_DIRS: &[&str] = &["env", ".venv", "venv"];
+pub(crate) const ENV_DIRS: &[&str] = &["env", ".venv", "venv"];
 
 /// The nearest directory at or above `dir` that is a project root.
 ///
@@ -17,7 +17,7 @@ pub const ENV_DIRS: &[&str] = &["env", ".venv", "venv"];
 /// and submodules count), so a project never spans two repositories, and it
 /// never makes `$HOME` or `/` a project: a stray `requirements.txt` there
 /// would otherwise activate an env in every directory below.
-pub fn root(dir: &Path, home: Option<&Path>) -> Option<PathBuf> {
+pub(crate) fn root(dir: &Path, home: Option<&Path>) -> Option<PathBuf> {
     let mut cur = Some(dir);
     while let Some(d) = cur {
         let never = d.parent().is_none() || Some(d) == home;
@@ -39,7 +39,7 @@ fn is_root(d: &Path) -> bool {
 /// The env folder of a project: the configured one, else an existing
 /// `env/`, else an existing `.venv/` or `venv/` venv (adopted rather than
 /// making a second env), else `env/` to be created.
-pub fn env_dir(root: &Path, configured: Option<&str>) -> PathBuf {
+pub(crate) fn env_dir(root: &Path, configured: Option<&str>) -> PathBuf {
     if let Some(name) = configured {
         return root.join(name);
     }

@@ -18,10 +18,10 @@ use crate::sync;
 use crate::venv::{self, EnvState, Maker, Pip};
 
 /// In the env while the installer runs; see `ensure`.
-pub const INSTALLING_MARK: &str = ".autovenv-installing";
+pub(crate) const INSTALLING_MARK: &str = ".autovenv-installing";
 
 /// What became of the env: usable or not, and the error to report if any.
-pub struct Report {
+pub(crate) struct Report {
     pub usable: bool,
     pub error: Option<Error>,
     /// The sync state as this left it, so callers need not read it again.
@@ -42,7 +42,7 @@ impl Report {
 
 /// How hard to try the install when the requirements did not change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SyncWhen {
+pub(crate) enum SyncWhen {
     /// A prompt: only when the digest moved; a recorded failure is not retried.
     Changed,
     /// Entering the project (`cd` in): also retry an interrupted install.
@@ -55,7 +55,7 @@ pub enum SyncWhen {
 
 /// Create, repair and sync as needed. The common case (env ready, no
 /// requirements file moved) returns after a few stats, without the lock.
-pub fn env(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
+pub(crate) fn env(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
     // Read once: this is the per-prompt path.
     let state = sync::read_state(&t.env);
     let stats_fresh = t.settings.sync == SyncMode::Off
@@ -358,7 +358,7 @@ fn keep_out_of_git(ctx: &Context, t: &Trusted, fresh: bool) {
     match gitignore::ensure_ignored(&t.project.root, &t.env, fresh, &mut |e| msg::warn_error(&e)) {
         Ok(gitignore::Done::Nothing) => {}
         Ok(gitignore::Done::Appended(file)) => {
-            msg::info(&format!("added /{name} to {}", crate::fsutil::tilde(&file, home)))
+            msg::info(&format!("added /{name} to {}", crate::fsutil::tilde(&file, home)));
         }
         Ok(gitignore::Done::InsideEnv(file)) => msg::info(&format!(
             "kept {name}/ out of git with {} (the project's .gitignore is tracked or not a plain file, so autovenv leaves it alone)",
@@ -370,7 +370,7 @@ fn keep_out_of_git(ctx: &Context, t: &Trusted, fresh: bool) {
 
 fn maker(ctx: &Context, s: &Settings) -> Result<Maker> {
     Ok(match s.creator {
-        Creator::Auto => ctx.find_program("uv").map(Maker::Uv).unwrap_or(Maker::Venv),
+        Creator::Auto => ctx.find_program("uv").map_or(Maker::Venv, Maker::Uv),
         Creator::Uv => Maker::Uv(ctx.find_program("uv").ok_or_else(|| {
             Error::new("creator = \"uv\" is configured but uv is not on PATH")
                 .with_hint("install uv (`pip install uv`), or set creator = \"auto\"")

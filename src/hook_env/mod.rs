@@ -8,10 +8,10 @@
 //! Whatever fails, the result is still a valid list of changes (at worst
 //! only the bookkeeping); errors go to stderr.
 
-pub mod decide;
-pub mod discover;
-pub mod ensure;
-pub mod resolve;
+pub(crate) mod decide;
+pub(crate) mod discover;
+pub(crate) mod ensure;
+pub(crate) mod resolve;
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::fs::MetadataExt;
@@ -27,7 +27,7 @@ use crate::stamp;
 
 /// Compute the changes for the shell, acting on the project as needed.
 /// `given_stamp` is the stamp the hook passed in `STAMP_ENV`.
-pub fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> Vec<Change> {
+pub(crate) fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> Vec<Change> {
     let registry = stamp::registry(&ctx.dirs);
     let (stamp, notes) = match stamp::touch_and_read(ctx.dirs.stamps.as_deref(), given_stamp, registry.as_deref()) {
         Some((s, n)) => (Some(s), n),
@@ -40,19 +40,16 @@ pub fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> Vec<Chan
     let mut watch = Watched::default();
     let interrupted = notes.interrupted;
     let mut here = None;
-    let target = match pwd.as_deref() {
-        Some(pwd) => {
-            watch.add(pwd);
-            here = discover::root(pwd, ctx.home());
-            match &here {
-                Some(root) => target_for(ctx, &cur, root, &mut watch, stamp.as_deref(), interrupted.as_deref()),
-                None => Target::None,
-            }
+    let target = if let Some(pwd) = pwd.as_deref() {
+        watch.add(pwd);
+        here = discover::root(pwd, ctx.home());
+        match &here {
+            Some(root) => target_for(ctx, &cur, root, &mut watch, stamp.as_deref(), interrupted.as_deref()),
+            None => Target::None,
         }
-        None => {
-            watch.add_gone(ctx.var(env_vars::PWD).as_deref());
-            Target::None
-        }
+    } else {
+        watch.add_gone(ctx.var(env_vars::PWD).as_deref());
+        Target::None
     };
     // Out of the project whose creation was interrupted: entering it again
     // will retry.
@@ -87,7 +84,7 @@ pub fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> Vec<Chan
             Change::UnsetEnv(env_vars::VIRTUAL_ENV) => Some(None),
             _ => None,
         })
-        .unwrap_or_else(|| cur.get(env_vars::VIRTUAL_ENV).map(|v| v.to_owned()));
+        .unwrap_or_else(|| cur.get(env_vars::VIRTUAL_ENV).map(std::borrow::ToOwned::to_owned));
     out.push(Change::SetLocal(LOCAL_PWD, ctx.var(env_vars::PWD).unwrap_or_default()));
     out.push(Change::SetLocal(LOCAL_VENV, venv_after.unwrap_or_default()));
     out.push(Change::SetLocal(LOCAL_STAMP, stamp.map(PathBuf::into_os_string).unwrap_or_default()));
@@ -116,7 +113,7 @@ fn record_env(stamp: &Path, cur: &Current, changes: &[Change], recorded: Option<
 
 /// `$PWD` when it names the current directory (it keeps the path the
 /// person typed, symlinks and all), else the kernel's answer.
-pub fn working_dir(ctx: &Context) -> Option<PathBuf> {
+pub(crate) fn working_dir(ctx: &Context) -> Option<PathBuf> {
     let here = std::fs::metadata(".").ok()?;
     if let Some(pwd) = ctx.var(env_vars::PWD).map(PathBuf::from).filter(|p| p.is_absolute()) {
         if std::fs::metadata(&pwd).is_ok_and(|m| m.dev() == here.dev() && m.ino() == here.ino()) {

@@ -20,7 +20,7 @@ use crate::hook_env::decide::Current;
 use crate::hook_env::discover;
 use crate::trust::{self, Trust};
 
-pub struct Project {
+pub(crate) struct Project {
     /// The canonical root: what every later step reads, runs and activates.
     pub root: PathBuf,
     pub canonical: PathBuf,
@@ -31,7 +31,7 @@ pub struct Project {
     pub global: Layer,
 }
 
-pub struct Trusted {
+pub(crate) struct Trusted {
     pub project: Project,
     pub settings: Settings,
     pub env: PathBuf,
@@ -39,11 +39,11 @@ pub struct Trusted {
 
 impl Project {
     /// Hex sha256 of the canonical root, shared by the trust record and the lock.
-    pub fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         trust::key(&self.canonical)
     }
 
-    pub fn display(&self, ctx: &Context) -> String {
+    pub(crate) fn display(&self, ctx: &Context) -> String {
         crate::fsutil::tilde(&self.shown, ctx.home())
     }
 }
@@ -54,7 +54,7 @@ impl Project {
 /// activating (`recorded`, kept in the shell's own stamp). Anything can set
 /// environment variables, and `AUTOVENV_ROOT=/usr AUTOVENV_ENV=/usr/local`
 /// would otherwise take `/usr/local/bin` off PATH.
-pub fn current(ctx: &Context, recorded: Option<&Path>) -> Current {
+pub(crate) fn current(ctx: &Context, recorded: Option<&Path>) -> Current {
     let mut cur = Current::from_env(ctx.lookup());
     if let Some(env) = cur.get(env_vars::AUTOVENV_ENV).map(Path::new) {
         let venv = std::fs::symlink_metadata(env.join("pyvenv.cfg")).is_ok_and(|m| m.file_type().is_file());
@@ -64,7 +64,7 @@ pub fn current(ctx: &Context, recorded: Option<&Path>) -> Current {
 }
 
 /// The project whose root is `root`, with its trust checked.
-pub fn project(ctx: &Context, root: &Path) -> Result<Project> {
+pub(crate) fn project(ctx: &Context, root: &Path) -> Result<Project> {
     let canonical = trust::canonical(root)?;
     let global = ctx.global_config()?;
     let shown = crate::fsutil::tilde(root, ctx.home());
@@ -73,7 +73,7 @@ pub fn project(ctx: &Context, root: &Path) -> Result<Project> {
 }
 
 /// Settings and env of a trusted project; `Err` for an untrusted one.
-pub fn trusted(ctx: &Context, project: Project) -> Result<Trusted> {
+pub(crate) fn trusted(ctx: &Context, project: Project) -> Result<Trusted> {
     if !project.trust.is_trusted() {
         return Err(not_allowed(ctx, &project.shown));
     }
@@ -94,17 +94,17 @@ pub fn trusted(ctx: &Context, project: Project) -> Result<Trusted> {
     Ok(Trusted { project, settings, env })
 }
 
-pub fn not_allowed(ctx: &Context, root: &Path) -> Error {
+pub(crate) fn not_allowed(ctx: &Context, root: &Path) -> Error {
     Error::new(format!("{} is not allowed", crate::fsutil::tilde(root, ctx.home())))
         .with_hint("run `autovenv allow` to create and activate its env")
 }
 
 impl Trusted {
     /// `VIRTUAL_ENV_PROMPT`: configured, else the project folder's name.
-    pub fn prompt(&self) -> OsString {
+    pub(crate) fn prompt(&self) -> OsString {
         match &self.settings.prompt {
             Some(p) => p.into(),
-            None => self.project.shown.file_name().map(|n| n.to_os_string()).unwrap_or_default(),
+            None => self.project.shown.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_default(),
         }
     }
 }

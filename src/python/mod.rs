@@ -23,11 +23,11 @@ mod specifier;
 
 use std::path::PathBuf;
 
-pub use request::{input_files, requested, Request};
-pub use search::find;
+pub(crate) use request::{input_files, requested, Request};
+pub(crate) use search::find;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Interpreter {
+pub(crate) struct Interpreter {
     /// The interpreter to build a venv from: `sys._base_executable`, so a
     /// pyenv shim, or a venv's own `bin/python`, is resolved to the real
     /// installation (symlinks are kept: see `PROBE`).
@@ -212,6 +212,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::print_stderr)] // a skipped test says so on the test's output
     fn unmet_with_real_uv_downloads_nothing() {
         let Some(uv) = real_uv() else {
             assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "uv not found; CI must install it");

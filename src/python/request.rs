@@ -10,7 +10,7 @@ use crate::config::{self, line_of, parse_toml, read_toml_text};
 use crate::error::{Error, Result};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Request {
+pub(crate) enum Request {
     /// "3", "3.12", "3.12.1": the newest installed interpreter whose version
     /// starts with these numbers.
     Version(String),
@@ -24,7 +24,7 @@ pub enum Request {
 
 /// Where a request came from; its `Display` is how messages name it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     /// `python = "…"` in the project's or the global config (the value as written).
     Config(String),
     /// `.python-version`; `system` when it says pyenv's "system".
@@ -35,7 +35,7 @@ pub enum Source {
 
 impl Source {
     /// What to edit to ask for another Python, for hints.
-    pub fn what_to_change(&self) -> &'static str {
+    pub(crate) fn what_to_change(&self) -> &'static str {
         match self {
             Source::Config(_) => "`python` in the autovenv config",
             Source::PythonVersionFile { .. } => PYTHON_VERSION_FILE,
@@ -59,14 +59,14 @@ pub(super) const PYTHON_VERSION_FILE: &str = ".python-version";
 
 /// The files that can change which Python a project asks for (for change
 /// detection), those that exist.
-pub fn input_files(root: &Path) -> Vec<PathBuf> {
+pub(crate) fn input_files(root: &Path) -> Vec<PathBuf> {
     [PYTHON_VERSION_FILE, config::PYPROJECT].iter().map(|f| root.join(f)).filter(|p| p.exists()).collect()
 }
 
 /// What the project asks for, and where that came from. `None`: nothing
 /// asked, use `python3` on PATH.
 /// `global`: `settings_python` came from the global config only.
-pub fn requested(root: &Path, settings_python: Option<&str>, global: bool) -> Result<Option<(Request, Source)>> {
+pub(crate) fn requested(root: &Path, settings_python: Option<&str>, global: bool) -> Result<Option<(Request, Source)>> {
     let config = |value: &str| {
         let source = Source::Config(value.to_string());
         from_config(root, value, &source).map(|r| Some((r, source)))
@@ -155,7 +155,7 @@ pub(super) fn from_requires_python(root: &Path) -> Result<Option<(Request, Sourc
         return Ok(None);
     };
     let doc = parse_toml(&path, &text)?;
-    let Some(DeValue::Table(project)) = doc.get_ref().get("project").map(|v| v.get_ref()) else {
+    let Some(DeValue::Table(project)) = doc.get_ref().get("project").map(toml::Spanned::get_ref) else {
         return Ok(None);
     };
     let Some((key, value)) = project.get_key_value("requires-python") else {

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 /// Finds the interpreter for `req` (`None`: `python3` on PATH). `path_var`
 /// is the PATH to search; `pyenv_root` is `$PYENV_ROOT` (or `~/.pyenv`) if
 /// the caller wants pyenv's versions searched; `uv` is uv's path if present.
-pub fn find(
+pub(crate) fn find(
     req: Option<&(Request, Source)>,
     path_var: &OsStr,
     pyenv_root: Option<&Path>,

@@ -85,7 +85,7 @@ pub(super) fn has_prefix(v: &[u64], prefix: &[u64]) -> bool {
 
 impl Clause {
     pub(super) fn matches(&self, v: &[u64]) -> bool {
-        use std::cmp::Ordering::*;
+        use std::cmp::Ordering::{Equal, Greater, Less};
         let ord = cmp_padded(v, &self.version, 0, 0);
         match (self.op, self.wildcard) {
             (Op::Eq, true) => has_prefix(v, &self.version),
@@ -106,7 +106,7 @@ impl Clause {
     /// the run decides. Exact for every operator but `!=`, which never rules
     /// out a whole range.
     pub(super) fn may_match(&self, known: &[u64]) -> bool {
-        use std::cmp::Ordering::*;
+        use std::cmp::Ordering::{Greater, Less};
         let common = known.len().min(self.version.len());
         let same_start = known[..common] == self.version[..common];
         let low = cmp_padded(known, &self.version, 0, 0); // known.0.0 vs V

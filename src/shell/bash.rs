@@ -8,7 +8,7 @@ use super::{value_bytes, Change, Syntax};
 use crate::context::Context;
 
 /// bash, through [`Syntax`].
-pub struct Bash;
+pub(crate) struct Bash;
 
 static HOOK: Template = Template::new(include_str!("hooks/autovenv.bash"));
 
@@ -44,7 +44,7 @@ impl Syntax for Bash {
 /// invalid UTF-8 — and nothing (no option, no history expansion, which in any
 /// case never applies to `eval`'d text) can change that. Only `'` itself cannot
 /// appear inside, so it becomes `'\''`: close, escaped quote, reopen.
-pub fn quote(value: &[u8]) -> Vec<u8> {
+pub(crate) fn quote(value: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(value.len() + 2);
     quote_into(&mut out, value);
     out
@@ -67,7 +67,7 @@ pub(super) fn quote_into(out: &mut Vec<u8>, value: &[u8]) {
 /// the same on every version because bash is dynamically scoped and the hook
 /// declares no local of these names. `unset -v`, because a bare `unset` falls
 /// back to removing a *function* of that name when no variable exists.
-pub fn render(changes: &[Change]) -> Vec<u8> {
+pub(crate) fn render(changes: &[Change]) -> Vec<u8> {
     let mut out = Vec::new();
     for change in changes {
         match change {

@@ -22,7 +22,7 @@ use super::{value_bytes, Change, Syntax};
 use crate::context::Context;
 
 /// fish, through [`Syntax`].
-pub struct Fish;
+pub(crate) struct Fish;
 
 static HOOK: Template = Template::new(include_str!("hooks/autovenv.fish"));
 
@@ -41,7 +41,7 @@ impl Syntax for Fish {
     }
     fn rc_files(&self, ctx: &Context) -> Vec<PathBuf> {
         let home = ctx.home().map(Path::to_path_buf).unwrap_or_default();
-        let conf = ctx.var("XDG_CONFIG_HOME").map(PathBuf::from).unwrap_or_else(|| home.join(".config")).join("fish");
+        let conf = ctx.var("XDG_CONFIG_HOME").map_or_else(|| home.join(".config"), PathBuf::from).join("fish");
         let mut files = vec![conf.join("config.fish")];
         if let Ok(entries) = std::fs::read_dir(conf.join("conf.d")) {
             let mut more: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
@@ -62,7 +62,7 @@ impl Syntax for Fish {
 ///
 /// Fish's single quotes know two escapes, `\\` and `\'`; every other byte,
 /// newline included, is literal.
-pub fn quote(value: &[u8]) -> Vec<u8> {
+pub(crate) fn quote(value: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(value.len() + 2);
     quote_into(&mut out, value);
     out
@@ -82,7 +82,7 @@ fn quote_into(out: &mut Vec<u8>, value: &[u8]) {
 /// `set` stops reading options at the variable name, so values that look like
 /// options (`-e`, `--`) are safe after it. `-g` reaches the global scope from
 /// inside the hook function.
-pub fn render(changes: &[Change]) -> Vec<u8> {
+pub(crate) fn render(changes: &[Change]) -> Vec<u8> {
     let mut out = Vec::new();
     for change in changes {
         match change {

@@ -29,17 +29,17 @@ const PLACEHOLDER: &str = "@AUTOVENV@";
 const VERSION_PLACEHOLDER: &str = "@HOOK_VERSION@";
 /// Added to the stamp's name once this shell has been told about the skew,
 /// so it is told once, not at every prompt.
-pub const TOLD_SUFFIX: &str = ".hook-skew";
+pub(crate) const TOLD_SUFFIX: &str = ".hook-skew";
 
 /// A shell's hook file, embedded by its module, with its hash.
-pub struct Template {
+pub(crate) struct Template {
     text: &'static str,
     /// Worked out when compiling: `export` compares it at every run.
     hash: u64,
 }
 
 impl Template {
-    pub const fn new(text: &'static str) -> Template {
+    pub(crate) const fn new(text: &'static str) -> Template {
         Template { text, hash: fnv1a(text.as_bytes()) }
     }
 }
@@ -50,7 +50,7 @@ fn template(shell: Shell) -> &'static str {
 
 /// The hook's version: a hash of its template, so any change to a hook is a
 /// new version and a release that leaves it alone needs no reload.
-pub fn version(shell: Shell) -> String {
+pub(crate) fn version(shell: Shell) -> String {
     let h = shell.syntax().hook().hash;
     format!("{:08x}", h as u32)
 }
@@ -68,7 +68,7 @@ const fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// What the hook runs: the `autovenv` that PATH leads to, by that path, if
 /// it is this program, else this program's own path.
-pub fn program(ctx: &Context, exe: &Path) -> PathBuf {
+pub(crate) fn program(ctx: &Context, exe: &Path) -> PathBuf {
     let same = |found: &Path| match (std::fs::canonicalize(found), std::fs::canonicalize(exe)) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
@@ -79,7 +79,7 @@ pub fn program(ctx: &Context, exe: &Path) -> PathBuf {
     }
 }
 
-pub fn render(shell: Shell, program: &Path) -> Vec<u8> {
+pub(crate) fn render(shell: Shell, program: &Path) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
     let program = shell::quote(shell, program.as_os_str().as_bytes());
     let text = template(shell).replace(VERSION_PLACEHOLDER, &version(shell));
@@ -94,7 +94,7 @@ pub fn render(shell: Shell, program: &Path) -> Vec<u8> {
 }
 
 /// What `export` learns from the hook that ran it.
-pub struct HookRun {
+pub(crate) struct HookRun {
     /// The hook's version is this program's.
     current: bool,
     /// The hook's first run in this shell: it passed no stamp yet.
@@ -104,7 +104,7 @@ pub struct HookRun {
 /// The stamp `export` should use, from what the hook passed, and what the
 /// run is; `None` when not run by a hook. A hook of another version is
 /// told, once per shell, to reload: its stamp is renamed to say so.
-pub fn before_export(ctx: &Context, shell: Shell) -> (Option<OsString>, Option<HookRun>) {
+pub(crate) fn before_export(ctx: &Context, shell: Shell) -> (Option<OsString>, Option<HookRun>) {
     let Some(mut given) = ctx.var(STAMP_ENV) else { return (None, None) };
     // A hook from before `new` passes an empty stamp at its first prompt.
     if given.is_empty() {
@@ -132,7 +132,7 @@ pub fn before_export(ctx: &Context, shell: Shell) -> (Option<OsString>, Option<H
 /// After a hook's first run in a shell: note how the hook runs the binary
 /// and which hook it is (for `doctor`), and mark a hook of another version
 /// as told.
-pub fn after_export(ctx: &Context, run: Option<HookRun>, changes: &mut [Change]) {
+pub(crate) fn after_export(ctx: &Context, run: Option<HookRun>, changes: &mut [Change]) {
     let Some(run) = run.filter(|r| r.first) else { return };
     // Only beside a stamp that was made: a stamp folder that was refused
     // (another user's, or writable by others) gets nothing written in it.
@@ -164,7 +164,7 @@ pub fn after_export(ctx: &Context, run: Option<HookRun>, changes: &mut [Change])
 /// Where hooks' notes are kept: beside the stamps, in a folder of their own
 /// that expiring and pruning stamps leave alone (a note lives as long as
 /// its shell).
-pub fn notes_dir(ctx: &Context) -> Option<PathBuf> {
+pub(crate) fn notes_dir(ctx: &Context) -> Option<PathBuf> {
     ctx.dirs.stamps.as_ref().map(|d| d.join("hooks"))
 }
 
@@ -172,7 +172,7 @@ pub fn notes_dir(ctx: &Context) -> Option<PathBuf> {
 /// `<shell pid>-<nanoseconds since the epoch>` (the shell is the parent of
 /// `export`, as of `doctor`).
 #[derive(Debug, PartialEq, Eq)]
-pub struct HookNote {
+pub(crate) struct HookNote {
     /// The hook's version, empty for a hook older than versions.
     pub version: String,
     /// The path the hook runs the binary by.
@@ -204,7 +204,7 @@ impl HookNote {
         let _ = f.write_all(&text);
     }
 
-    pub fn read(path: &Path) -> Option<HookNote> {
+    pub(crate) fn read(path: &Path) -> Option<HookNote> {
         use std::io::Read;
         use std::os::unix::ffi::OsStrExt;
         let mut bytes = Vec::new();
@@ -236,7 +236,7 @@ fn forget_gone_shells(dir: &Path) {
     }
 }
 
-pub fn skew_message(shell: Shell) -> String {
+pub(crate) fn skew_message(shell: Shell) -> String {
     let reload = shell.syntax().reload();
     format!("this shell's hook is from another version of autovenv (upgraded?); open a new shell or run `{reload}`")
 }

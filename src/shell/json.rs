@@ -15,7 +15,7 @@ use std::os::unix::ffi::OsStrExt;
 ///   it notice. NUL bytes are dropped, as for the shells.
 ///
 /// When a name appears twice the last change wins, as it would in a shell.
-pub fn render(changes: &[Change]) -> String {
+pub(crate) fn render(changes: &[Change]) -> String {
     let mut object = Map::new();
     for change in changes {
         let (name, value) = match change {

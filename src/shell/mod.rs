@@ -21,15 +21,15 @@ use crate::context::Context;
 
 // Public so that code outside `render` (the hook scripts, which embed the
 // binary's path) can quote for a shell too.
-pub mod bash;
-pub mod fish;
-pub mod hook;
-pub mod json;
-pub mod zsh;
+pub(crate) mod bash;
+pub(crate) mod fish;
+pub(crate) mod hook;
+pub(crate) mod json;
+pub(crate) mod zsh;
 
 /// A shell we render code for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shell {
+pub(crate) enum Shell {
     Bash,
     Zsh,
     Fish,
@@ -37,10 +37,10 @@ pub enum Shell {
 
 impl Shell {
     /// Every shell, in the order help and listings show them.
-    pub const ALL: [Shell; 3] = [Shell::Bash, Shell::Zsh, Shell::Fish];
+    pub(crate) const ALL: [Shell; 3] = [Shell::Bash, Shell::Zsh, Shell::Fish];
 
     /// The module that knows this shell.
-    pub fn syntax(self) -> &'static dyn Syntax {
+    pub(crate) fn syntax(self) -> &'static dyn Syntax {
         match self {
             Shell::Bash => &bash::Bash,
             Shell::Zsh => &zsh::Zsh,
@@ -49,11 +49,11 @@ impl Shell {
     }
 
     /// Its name on the command line, and its program's name.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         self.syntax().name()
     }
 
-    pub fn from_name(name: &str) -> Option<Shell> {
+    pub(crate) fn from_name(name: &str) -> Option<Shell> {
         Shell::ALL.into_iter().find(|s| s.name() == name)
     }
 }
@@ -70,7 +70,7 @@ impl clap::ValueEnum for Shell {
 
 /// What a shell's module provides: everything about that shell that the rest
 /// of the program needs.
-pub trait Syntax: Sync {
+pub(crate) trait Syntax: Sync {
     /// As typed after `autovenv hook`, and the name of the shell's program.
     fn name(&self) -> &'static str;
     /// Its hook file, embedded.
@@ -90,7 +90,7 @@ pub trait Syntax: Sync {
 /// One thing the shell must do. Names are ASCII identifiers chosen by us;
 /// values are arbitrary bytes (Unix paths).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Change {
+pub(crate) enum Change {
     /// Exported environment variable (PATH included).
     SetEnv(&'static str, OsString),
     UnsetEnv(&'static str),
@@ -101,7 +101,7 @@ pub enum Change {
 }
 
 /// Render the changes as code for `shell`. Bytes, because values may not be UTF-8.
-pub fn render(shell: Shell, changes: &[Change]) -> Vec<u8> {
+pub(crate) fn render(shell: Shell, changes: &[Change]) -> Vec<u8> {
     for change in changes {
         check_name(change.name());
     }
@@ -110,7 +110,7 @@ pub fn render(shell: Shell, changes: &[Change]) -> Vec<u8> {
 
 /// Render the environment changes as one JSON object for tools; see [`json::render`]
 /// for how values that are not UTF-8 are represented.
-pub fn render_json(changes: &[Change]) -> String {
+pub(crate) fn render_json(changes: &[Change]) -> String {
     json::render(changes)
 }
 
@@ -145,7 +145,7 @@ fn value_bytes(value: &[u8]) -> impl Iterator<Item = u8> + '_ {
 pub(crate) mod testkit;
 
 /// One value quoted for `shell`, e.g. the binary's path in the hook.
-pub fn quote(shell: Shell, value: &[u8]) -> Vec<u8> {
+pub(crate) fn quote(shell: Shell, value: &[u8]) -> Vec<u8> {
     shell.syntax().quote(value)
 }
 

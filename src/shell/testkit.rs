@@ -11,7 +11,8 @@ use std::process::Command;
 /// The shell's binary, or `None` to skip the test. Skipping is allowed only
 /// off CI: with `CI=true` a missing shell fails loudly instead of turning
 /// the whole module green by testing nothing.
-pub fn binary(shell: Shell) -> Option<PathBuf> {
+#[allow(clippy::print_stderr)] // a skipped test says so on the test's output
+pub(crate) fn binary(shell: Shell) -> Option<PathBuf> {
     let name = shell.name();
     let path = std::env::var_os("PATH").unwrap_or_default();
     let found = std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file());
@@ -27,23 +28,23 @@ pub fn binary(shell: Shell) -> Option<PathBuf> {
 
 /// How the user's shell is set up: extra arguments, commands run before
 /// the hook (user options), extra environment.
-pub struct Variant {
+pub(crate) struct Variant {
     pub args: &'static [&'static str],
     pub prelude: &'static str,
     pub env: &'static [(&'static str, &'static str)],
 }
 
 impl Variant {
-    pub const PLAIN: Variant = Variant { args: &[], prelude: "", env: &[] };
+    pub(crate) const PLAIN: Variant = Variant { args: &[], prelude: "", env: &[] };
 }
 
 /// A variable to print after the eval: a scalar, or all elements of a list.
-pub enum Probe {
+pub(crate) enum Probe {
     Scalar(&'static str),
     List(&'static str),
 }
 
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// Per probe, the elements the shell holds.
     pub values: Vec<Vec<Vec<u8>>>,
     /// The environment a child process of the shell received.
@@ -54,7 +55,7 @@ pub struct Outcome {
 /// the hook does, then print `probes` and the environment of a child.
 /// Panics unless the shell exits 0 with empty stderr and no file appeared
 /// in its working directory (where injected `touch` would land).
-pub fn eval(shell: Shell, variant: &Variant, changes: &[Change], probes: &[Probe]) -> Option<Outcome> {
+pub(crate) fn eval(shell: Shell, variant: &Variant, changes: &[Change], probes: &[Probe]) -> Option<Outcome> {
     let bin = binary(shell)?;
     let dir = tempfile::tempdir().unwrap();
     let (work, home) = (dir.path().join("work"), dir.path().join("home"));
@@ -137,7 +138,7 @@ fn parse_output(stdout: &[u8], probes: usize) -> Outcome {
 }
 
 /// `bash -n` & co. accept the rendered code.
-pub fn check_syntax(shell: Shell, changes: &[Change]) {
+pub(crate) fn check_syntax(shell: Shell, changes: &[Change]) {
     let Some(bin) = binary(shell) else { return };
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), render(shell, changes)).unwrap();
@@ -160,7 +161,7 @@ fn os(bytes: &[u8]) -> OsString {
 /// Changes that use every value in every position a value can take: an
 /// exported variable, a shell variable, a list element, an entry of PATH
 /// (and of another `…PATH`, which fish treats as a list too).
-pub fn changes_for(values: &[Vec<u8>]) -> Vec<Change> {
+pub(crate) fn changes_for(values: &[Vec<u8>]) -> Vec<Change> {
     let joined = os(&values.join(&b':'));
     let mut changes = vec![
         Change::SetLocalList("autovenv_list", values.iter().map(|v| os(v)).collect()),
@@ -181,7 +182,7 @@ pub fn changes_for(values: &[Vec<u8>]) -> Vec<Change> {
 /// The full check: every value of `values` (no NULs) comes back byte-exact
 /// from `shell` and from a child's environment; locals stay unexported;
 /// unset variables are gone.
-pub fn check_roundtrip(shell: Shell, variant: &Variant, values: &[Vec<u8>]) {
+pub(crate) fn check_roundtrip(shell: Shell, variant: &Variant, values: &[Vec<u8>]) {
     assert!(values.iter().all(|v| !v.contains(&0)), "NUL cannot round-trip anywhere");
     let mut probes = vec![Probe::List("autovenv_list"), Probe::List("autovenv_empty"), Probe::List("PATH")];
     for i in 0..values.len() {
@@ -230,7 +231,7 @@ pub fn check_roundtrip(shell: Shell, variant: &Variant, values: &[Vec<u8>]) {
 
 /// Values chosen to break quoting: expansions, globs, quotes, history,
 /// control and invalid bytes, odd Unicode, emptiness and length.
-pub fn hostile_values() -> Vec<Vec<u8>> {
+pub(crate) fn hostile_values() -> Vec<Vec<u8>> {
     let texts = [
         "$(touch pwned1)",
         "`touch pwned2`",
@@ -318,7 +319,7 @@ pub fn hostile_values() -> Vec<Vec<u8>> {
 
 /// proptest: `n` values, each arbitrary bytes, shell-special bytes, or
 /// arbitrary Unicode; never NUL, which no shell or environment can hold.
-pub fn arbitrary_values(n: usize) -> impl proptest::strategy::Strategy<Value = Vec<Vec<u8>>> {
+pub(crate) fn arbitrary_values(n: usize) -> impl proptest::strategy::Strategy<Value = Vec<Vec<u8>>> {
     use proptest::prelude::*;
     let special: Vec<u8> = b"'\\\"$`!*?[]{}()<>|;&#~%^=:@ \n\t\r-\x01\x7f\xff\xc3".to_vec();
     let value = prop_oneof![

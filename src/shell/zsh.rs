@@ -8,7 +8,7 @@ use super::{bash, Change, Syntax};
 use crate::context::Context;
 
 /// zsh, through [`Syntax`].
-pub struct Zsh;
+pub(crate) struct Zsh;
 
 static HOOK: Template = Template::new(include_str!("hooks/autovenv.zsh"));
 
@@ -27,7 +27,7 @@ impl Syntax for Zsh {
     }
     fn rc_files(&self, ctx: &Context) -> Vec<PathBuf> {
         let home = ctx.home().map(Path::to_path_buf).unwrap_or_default();
-        let zdot = ctx.var("ZDOTDIR").map(PathBuf::from).unwrap_or(home);
+        let zdot = ctx.var("ZDOTDIR").map_or(home, PathBuf::from);
         [".zshrc", ".zprofile", ".zshenv", ".zlogin"].iter().map(|f| zdot.join(f)).collect()
     }
     fn rc_line(&self) -> &'static str {
@@ -44,7 +44,7 @@ impl Syntax for Zsh {
 /// would read `''` *inside* quotes as a quote, but this form never puts two
 /// quotes next to each other inside a quoted run: every closing `'` is followed
 /// by `\'`, a separator or the end (`''\'''` for `'` reads back right either way).
-pub fn quote(value: &[u8]) -> Vec<u8> {
+pub(crate) fn quote(value: &[u8]) -> Vec<u8> {
     bash::quote(value)
 }
 
@@ -54,7 +54,7 @@ pub fn quote(value: &[u8]) -> Vec<u8> {
 /// plain `NAME=…` would trip. Arrays use typeset's reserved-word form
 /// `typeset -ga NAME=( … )` (zsh 5.1+) in one statement for the same reason;
 /// it is unaffected by `KSH_ARRAYS`, `SH_WORD_SPLIT` or any `emulate` mode.
-pub fn render(changes: &[Change]) -> Vec<u8> {
+pub(crate) fn render(changes: &[Change]) -> Vec<u8> {
     let mut out = Vec::new();
     for change in changes {
         match change {

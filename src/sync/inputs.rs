@@ -7,18 +7,18 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-use super::*;
+use super::{fs, reqfile, ErrorKind};
 
 /// How deep `-r`/`-c` includes may nest, and how many files the
 /// requirements may pull in: far beyond real projects, and a bound on what
 /// every prompt stats (a chain of 20,000 includes must be an error, not a
 /// stack overflow or a prompt that stats 20,000 files).
-pub const MAX_DEPTH: usize = 100;
-pub const MAX_FILES: usize = 1000;
+pub(crate) const MAX_DEPTH: usize = 100;
+pub(crate) const MAX_FILES: usize = 1000;
 
 /// What the requirements files pull in.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Inputs {
+pub(crate) struct Inputs {
     /// The requirements files, top-level first, each once: relative to the
     /// root, or absolute when the include said so.
     pub reqs: Vec<String>,
@@ -31,7 +31,7 @@ pub struct Inputs {
 
 impl Inputs {
     /// Everything the digest covers and the prompt stats.
-    pub fn files(&self) -> Vec<String> {
+    pub(crate) fn files(&self) -> Vec<String> {
         let mut all = self.reqs.clone();
         all.extend(self.meta.iter().filter(|m| !self.reqs.contains(m)).cloned());
         all
@@ -43,11 +43,11 @@ impl Inputs {
 /// `root`. A missing top-level file is fine (nothing to install yet); a
 /// missing include, a cycle, a file that is not a regular file, or too
 /// many or too deep includes is an error naming it.
-pub fn watched_files(root: &Path, top: &[String]) -> Result<Vec<String>> {
+pub(crate) fn watched_files(root: &Path, top: &[String]) -> Result<Vec<String>> {
     inputs(root, top).map(|i| i.files())
 }
 
-pub fn inputs(root: &Path, top: &[String]) -> Result<Inputs> {
+pub(crate) fn inputs(root: &Path, top: &[String]) -> Result<Inputs> {
     let mut out = Inputs::default();
     for t in top {
         match fs::metadata(root.join(t)) {

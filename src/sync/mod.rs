@@ -27,11 +27,11 @@ mod inputs;
 mod reqfile;
 mod state;
 
-pub use inputs::*;
-pub use state::*;
+pub(crate) use inputs::*;
+pub(crate) use state::*;
 
 /// One sync: what to install where, with what, and how hard to retry.
-pub struct Job<'a> {
+pub(crate) struct Job<'a> {
     pub root: &'a Path,
     pub env: &'a Path,
     pub python_version: &'a str,
@@ -51,7 +51,7 @@ pub struct Job<'a> {
 }
 
 /// Sync if needed. Call with the project lock held.
-pub fn sync(req: &Job) -> Result<()> {
+pub(crate) fn sync(req: &Job) -> Result<()> {
     if req.mode == SyncMode::Off {
         return Ok(());
     }
@@ -259,7 +259,7 @@ fn installer(req: &Job) -> Command {
 }
 
 /// A new env's pip on its own, when no install of requirements took it.
-pub fn install_seed(req: &Job) -> Result<()> {
+pub(crate) fn install_seed(req: &Job) -> Result<()> {
     let Some(w) = req.seed else { return Ok(()) };
     let status =
         child::run_to_end(installer(req).arg("--quiet").arg(w)).map_err(|e| Error::io("cannot install pip", e))?;
@@ -314,7 +314,7 @@ fn remove_unlisted(req: &Job, top: &[&String]) -> std::result::Result<(), Failur
 /// installs something without a name to match.
 fn listed_names(root: &Path, top: &[&String]) -> Result<Option<Vec<String>>> {
     let mut names = Vec::new();
-    let mut todo: Vec<String> = top.iter().map(|s| s.to_string()).collect();
+    let mut todo: Vec<String> = top.iter().map(|s| (*s).clone()).collect();
     let mut seen = BTreeSet::new();
     while let Some(rel) = todo.pop() {
         if !seen.insert(rel.clone()) {

@@ -8,7 +8,7 @@
 
 /// What one logical line asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Item {
+pub(super) enum Item {
     /// `-r`/`-c`: another file, or URL, as written (after `${VAR}`).
     Include { target: String, constraint: bool },
     /// `-e TARGET`.
@@ -20,7 +20,7 @@ pub enum Item {
 }
 
 /// (first physical line number, item) for every line that is not empty.
-pub fn items(text: &str, var: &dyn Fn(&str) -> Option<String>) -> Vec<(usize, Item)> {
+pub(super) fn items(text: &str, var: &dyn Fn(&str) -> Option<String>) -> Vec<(usize, Item)> {
     logical_lines(text)
         .into_iter()
         .filter_map(|(n, line)| {
@@ -76,21 +76,20 @@ fn expand_vars(line: &str, var: &dyn Fn(&str) -> Option<String>) -> String {
         let after = &rest[at + 2..];
         let end = after.find('}');
         let name = end.map(|e| &after[..e]);
-        match name
+        if let Some(n) = name
             .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'))
         {
-            Some(n) => match var(n).filter(|v| !v.is_empty()) {
+            match var(n).filter(|v| !v.is_empty()) {
                 Some(v) => {
                     out.push_str(&rest[..at]);
                     out.push_str(&v);
                 }
                 None => out.push_str(&rest[..at + 3 + n.len()]),
-            },
-            None => {
-                out.push_str(&rest[..at + 2]);
-                rest = after;
-                continue;
             }
+        } else {
+            out.push_str(&rest[..at + 2]);
+            rest = after;
+            continue;
         }
         rest = &after[name.map_or(0, str::len) + 1..];
     }

@@ -13,11 +13,11 @@ use crate::config::SyncMode;
 use crate::error::Result;
 use crate::fsutil::write_atomic;
 
-pub const STATE_FILE: &str = ".autovenv-state";
+pub(crate) const STATE_FILE: &str = ".autovenv-state";
 
 /// What the last sync left behind.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct State {
+pub(crate) struct State {
     pub digest: String,
     /// `None` when the install succeeded; the installer's failure otherwise.
     pub error: Option<String>,
@@ -39,7 +39,7 @@ pub struct State {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stat {
+pub(crate) struct Stat {
     /// Relative to the project root.
     pub path: String,
     /// `None`: the file did not exist (a top-level file may appear later).
@@ -57,11 +57,11 @@ pub(super) fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-pub fn state_path(env: &Path) -> PathBuf {
+pub(crate) fn state_path(env: &Path) -> PathBuf {
     env.join(STATE_FILE)
 }
 
-pub fn read_state(env: &Path) -> Option<State> {
+pub(crate) fn read_state(env: &Path) -> Option<State> {
     let bytes = crate::fsutil::read_regular(&state_path(env)).ok()??;
     serde_json::from_slice(&bytes).ok()
 }
@@ -77,7 +77,7 @@ pub(super) fn stat_of(root: &Path, rel: &str) -> Stat {
     match fs::metadata(&path) {
         Ok(m) => Stat {
             path: rel.to_string(),
-            mtime_ns: Some(m.mtime() as i128 * 1_000_000_000 + m.mtime_nsec() as i128),
+            mtime_ns: Some(i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec())),
             size: m.size(),
             link,
             ino: m.ino(),
@@ -87,13 +87,13 @@ pub(super) fn stat_of(root: &Path, rel: &str) -> Stat {
 }
 
 /// The cheap check: stats only, no reading, no hashing.
-pub fn stats_unchanged(root: &Path, state: &State, top: &[String], mode: SyncMode) -> bool {
+pub(crate) fn stats_unchanged(root: &Path, state: &State, top: &[String], mode: SyncMode) -> bool {
     state.mode == mode.as_str()
         && top.iter().all(|t| state.files.iter().any(|s| &s.path == t))
         && state.files.iter().all(|s| stat_of(root, &s.path) == *s)
 }
 
-pub fn digest(root: &Path, python_version: &str, mode: SyncMode, files: &[String]) -> Result<String> {
+pub(crate) fn digest(root: &Path, python_version: &str, mode: SyncMode, files: &[String]) -> Result<String> {
     let mut h = Sha256::new();
     h.update(b"autovenv-sync-1\0");
     h.update(python_version.as_bytes());

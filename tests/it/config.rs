@@ -88,15 +88,15 @@ fn every_key(place: Where) {
 
 #[test]
 fn every_key_in_autovenv_toml() {
-    every_key(Where::AutovenvToml)
+    every_key(Where::AutovenvToml);
 }
 #[test]
 fn every_key_in_pyproject_tool_table() {
-    every_key(Where::Pyproject)
+    every_key(Where::Pyproject);
 }
 #[test]
 fn every_key_in_global_config_with_trust_prefixes() {
-    every_key(Where::Global)
+    every_key(Where::Global);
 }
 
 /// A project with `body` as its config in `place` (the global config is

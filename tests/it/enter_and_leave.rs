@@ -180,17 +180,17 @@ fn allow_creates_syncs_and_activates(kind: Kind, uv: Uv) {
 }
 
 fn allow_creates_syncs_and_activates_with_uv(kind: Kind) {
-    allow_creates_syncs_and_activates(kind, Uv::Yes)
+    allow_creates_syncs_and_activates(kind, Uv::Yes);
 }
 
 #[test]
 fn bash_without_uv_creates_with_python_m_venv() {
-    allow_creates_syncs_and_activates(Kind::Bash, Uv::No)
+    allow_creates_syncs_and_activates(Kind::Bash, Uv::No);
 }
 
 #[test]
 fn zsh_without_uv_creates_with_python_m_venv() {
-    allow_creates_syncs_and_activates(Kind::Zsh, Uv::No)
+    allow_creates_syncs_and_activates(Kind::Zsh, Uv::No);
 }
 
 fn leaving_restores_exactly(kind: Kind) {
@@ -279,7 +279,7 @@ fn rc_sourced_twice_hooks_once(kind: Kind) {
     let shown = sh.output_since(mark);
     let mut said: Vec<&str> = shown.lines().filter(|l| l.starts_with("autovenv: ")).collect();
     let n = said.len();
-    said.sort();
+    said.sort_unstable();
     said.dedup();
     assert_eq!(said.len(), n, "no message is printed twice:\n{shown}");
     assert_eq!(import_mypkg(&mut sh), "1.0\n");

@@ -67,7 +67,7 @@ fn eval_bash(cmd: &mut Command) -> (Output, Option<Vec<u8>>) {
     }
     let got = b.output().unwrap();
     assert!(got.status.success(), "eval failed: {}", String::from_utf8_lossy(&got.stderr));
-    let path = got.stdout.strip_prefix(b"set:").map(|p| p.to_vec());
+    let path = got.stdout.strip_prefix(b"set:").map(<[u8]>::to_vec);
     (out, path)
 }
 
@@ -93,7 +93,7 @@ fn check_fault(sb: &Sandbox, what: &str, dir: &Path, remove: &[&str], set: &[(&s
     let (out, after) = eval_bash(&mut cmd);
     if let Some(before) = before {
         let after = after.unwrap_or_else(|| panic!("{what}: PATH was lost: {}", stderr(&out)));
-        let entries = |p: &[u8]| p.split(|&b| b == b':').map(|e| e.to_vec()).collect::<Vec<_>>();
+        let entries = |p: &[u8]| p.split(|&b| b == b':').map(<[u8]>::to_vec).collect::<Vec<_>>();
         let a = entries(&after);
         // An empty PATH has nothing to lose.
         for e in entries(&before).into_iter().filter(|_| !before.is_empty()) {

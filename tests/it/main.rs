@@ -5,6 +5,9 @@
 //! Run one module with `cargo test --test it <module>::`, one test with
 //! `cargo test --test it <module>::<name>`.
 
+// A skipped test says why on the test's own stderr.
+#![allow(clippy::print_stderr)]
+
 #[macro_use]
 mod common;
 

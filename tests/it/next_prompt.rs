@@ -353,12 +353,12 @@ fn the_hook_works_under_strict_user_options(kind: Kind) {
 
 #[test]
 fn bash_the_hook_works_under_strict_user_options() {
-    the_hook_works_under_strict_user_options(Kind::Bash)
+    the_hook_works_under_strict_user_options(Kind::Bash);
 }
 
 #[test]
 fn zsh_the_hook_works_under_strict_user_options() {
-    the_hook_works_under_strict_user_options(Kind::Zsh)
+    the_hook_works_under_strict_user_options(Kind::Zsh);
 }
 
 // ------------------------------------------------------ process counting
@@ -373,9 +373,7 @@ fn idle_process_starts(kind: Kind, rc_extra: &str, idle: usize) -> Option<usize>
         return None;
     }
     if !strace.exists() {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("strace not found; CI must install it");
-        }
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "strace not found; CI must install it");
         eprintln!("SKIPPED: strace not found");
         return None;
     }
@@ -452,10 +450,10 @@ fn idle_prompts_start_no_process(kind: Kind) {
 
 #[test]
 fn bash_idle_prompts_start_no_process() {
-    idle_prompts_start_no_process(Kind::Bash)
+    idle_prompts_start_no_process(Kind::Bash);
 }
 
 #[test]
 fn zsh_idle_prompts_start_no_process() {
-    idle_prompts_start_no_process(Kind::Zsh)
+    idle_prompts_start_no_process(Kind::Zsh);
 }

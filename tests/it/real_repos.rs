@@ -228,7 +228,7 @@ fn serve(body: String) -> u16 {
                 "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                 body.len()
             );
-            let _ = conn.write_all(head.as_bytes()).and_then(|_| conn.write_all(body.as_bytes()));
+            let _ = conn.write_all(head.as_bytes()).and_then(|()| conn.write_all(body.as_bytes()));
         }
     });
     port
@@ -292,12 +292,12 @@ fn url_file_url_and_env_var_includes(uv: Uv) {
 
 #[test]
 fn url_file_url_and_env_var_includes_with_pip() {
-    url_file_url_and_env_var_includes(Uv::No)
+    url_file_url_and_env_var_includes(Uv::No);
 }
 
 #[test]
 fn file_url_and_env_var_includes_with_uv() {
-    url_file_url_and_env_var_includes(Uv::Yes)
+    url_file_url_and_env_var_includes(Uv::Yes);
 }
 
 // ---------------------------------------------------------------------------
@@ -395,5 +395,5 @@ fn editable_metadata_change_resyncs(kind: Kind) {
 
 #[test]
 fn bash_editable_metadata_change_resyncs() {
-    editable_metadata_change_resyncs(Kind::Bash)
+    editable_metadata_change_resyncs(Kind::Bash);
 }

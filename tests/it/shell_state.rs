@@ -7,7 +7,6 @@
 //! Conventions: the shell starts in `<sandbox>/work`; `app` is an allowed
 //! git project with an empty requirements list (uv makes its env).
 
-
 use std::fs;
 use std::time::Duration;
 

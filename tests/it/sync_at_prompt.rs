@@ -101,7 +101,7 @@ fn python_logger(env: &Path) -> PathBuf {
 }
 
 fn lines(log: &Path) -> usize {
-    fs::read_to_string(log).map(|s| s.lines().count()).unwrap_or(0)
+    fs::read_to_string(log).map_or(0, |s| s.lines().count())
 }
 
 fn state(p: &Project) -> serde_json::Value {
@@ -655,6 +655,7 @@ fn bad_input_is_a_clear_error() {
     sh.run("true");
 
     // Unreadable (meaningless as root, who reads anything).
+    // SAFETY: geteuid has no preconditions and cannot fail.
     if unsafe { libc::geteuid() } != 0 {
         edit(&req, &format!("{good}other==1.0\n"));
         fs::set_permissions(&req, fs::Permissions::from_mode(0o000)).unwrap();

@@ -44,6 +44,9 @@ __autovenv_hook() {
       [[ -z $__autovenv_f ]] && return "$__autovenv_status"
     fi
   fi
+  # `export` exits 0 whatever happens and prints only shell code: its status
+  # has nothing to tell, and the person's $? is kept in __autovenv_status.
+  # shellcheck disable=SC2312
   eval "$(AUTOVENV_STAMP="$__autovenv_stamp" AUTOVENV_HOOK=@HOOK_VERSION@ @AUTOVENV@ export bash)"
   __autovenv_plen=${#PATH}
   return "$__autovenv_status"

@@ -12,47 +12,47 @@ use serde_json::Value;
 use super::{sandbox_with, should_skip, Kind, Need, Sandbox, Uv};
 
 /// A sandbox with git and the `mypkg`, `other` and `third` 1.0 wheels.
-pub fn sandbox(uv: Uv) -> Option<Sandbox> {
+pub(crate) fn sandbox(uv: Uv) -> Option<Sandbox> {
     sandbox_with(&[Need::Git], uv, &["mypkg", "other", "third"])
 }
 
 /// `autovenv ARGS` run in `dir`, with extra environment.
-pub fn av_env(sb: &Sandbox, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn av_env(sb: &Sandbox, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = sb.autovenv();
     cmd.args(args).current_dir(dir).envs(env.iter().copied());
     cmd.output().unwrap()
 }
 
-pub fn av(sb: &Sandbox, dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn av(sb: &Sandbox, dir: &Path, args: &[&str]) -> Output {
     av_env(sb, dir, args, &[])
 }
 
-pub fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-pub fn ok(out: &Output, what: &str) -> String {
+pub(crate) fn ok(out: &Output, what: &str) -> String {
     assert!(out.status.success(), "{what} failed ({}):\n{}{}", out.status, text(&out.stdout), text(&out.stderr));
     text(&out.stdout)
 }
 
-pub fn status_json(sb: &Sandbox, dir: &Path, env: &[(&str, &str)]) -> Value {
+pub(crate) fn status_json(sb: &Sandbox, dir: &Path, env: &[(&str, &str)]) -> Value {
     let out = av_env(sb, dir, &["status", "--json"], env);
     serde_json::from_str(&ok(&out, "status --json")).unwrap()
 }
 
 /// `autovenv export json` in `dir`: the variables it sets (null: unset).
-pub fn export_json(sb: &Sandbox, dir: &Path) -> (serde_json::Map<String, Value>, String) {
+pub(crate) fn export_json(sb: &Sandbox, dir: &Path) -> (serde_json::Map<String, Value>, String) {
     let out = av(sb, dir, &["export", "json"]);
     let vars: Value = serde_json::from_str(&ok(&out, "export json")).unwrap();
     (vars.as_object().unwrap().clone(), text(&out.stderr))
 }
 
-pub fn python_imports(python: &Path, module: &str) -> bool {
+pub(crate) fn python_imports(python: &Path, module: &str) -> bool {
     Command::new(python).args(["-c", &format!("import {module}")]).output().is_ok_and(|o| o.status.success())
 }
 
-pub fn global_config(sb: &Sandbox, body: &str) -> PathBuf {
+pub(crate) fn global_config(sb: &Sandbox, body: &str) -> PathBuf {
     let dir = sb.xdg_config().join("autovenv");
     fs::create_dir_all(&dir).unwrap();
     let f = dir.join("config.toml");
@@ -61,7 +61,7 @@ pub fn global_config(sb: &Sandbox, body: &str) -> PathBuf {
 }
 
 /// The shell syntax check of `code`: `bash -n`, `zsh -n`, `fish -n`.
-pub fn parses(shell: &str, code: &[u8]) -> Result<(), String> {
+pub(crate) fn parses(shell: &str, code: &[u8]) -> Result<(), String> {
     let Some(exe) = which_shell(shell) else { return Ok(()) };
     let mut child = Command::new(exe)
         .arg("-n")

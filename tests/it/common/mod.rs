@@ -32,23 +32,23 @@
 //!   `AVTEST_KEEP=1` keeps sandboxes for inspection.
 #![allow(dead_code, unused_imports)]
 
-pub mod cli;
+pub(crate) mod cli;
 mod project;
 mod pty;
 mod sandbox;
-pub mod screen;
+pub(crate) mod screen;
 mod shell;
 #[macro_use]
-pub mod snapshot;
+pub(crate) mod snapshot;
 mod tools;
 mod wheel;
 
-pub use project::{Project, ProjectBuilder};
-pub use pty::Pty;
-pub use sandbox::{autovenv_bin, check_output, Sandbox, Uv, PROJECT_MARKERS};
-pub use shell::{Hook, Kind, Shell, PROMPT_TIMEOUT};
-pub use tools::{should_skip, tools, Need};
-pub use wheel::{build_wheel, build_wheel_with, normalize, urlsafe_b64_nopad};
+pub(crate) use project::{Project, ProjectBuilder};
+pub(crate) use pty::Pty;
+pub(crate) use sandbox::{autovenv_bin, check_output, Sandbox, Uv, PROJECT_MARKERS};
+pub(crate) use shell::{Hook, Kind, Shell, PROMPT_TIMEOUT};
+pub(crate) use tools::{should_skip, tools, Need};
+pub(crate) use wheel::{build_wheel, build_wheel_with, normalize, urlsafe_b64_nopad};
 
 /// `per_shell!(a, b)` defines `bash::a`, `zsh::a`, `fish::a`, … as tests
 /// calling `a(Kind::Bash)` etc. (declared by `main.rs`).
@@ -63,7 +63,7 @@ macro_rules! per_shell {
 /// `code` (an export's stdout) parses in `kind`'s own parser (`-n`), with
 /// nothing on stderr; panics with the code otherwise. Skips a missing shell
 /// (callers check `should_skip` first where CI must have it).
-pub fn assert_parses(kind: Kind, code: &[u8], when: &str) {
+pub(crate) fn assert_parses(kind: Kind, code: &[u8], when: &str) {
     let Some(bin) = kind.path() else { return };
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("code");
@@ -85,7 +85,7 @@ pub fn assert_parses(kind: Kind, code: &[u8], when: &str) {
 /// The usual start of a test: skip (or, under `CI=true`, fail) unless
 /// `needs` are present (plus uv for `Uv::Yes`), then a sandbox with a
 /// `NAME 1.0` wheel built for each of `wheels`.
-pub fn sandbox_with(needs: &[Need], uv: Uv, wheels: &[&str]) -> Option<Sandbox> {
+pub(crate) fn sandbox_with(needs: &[Need], uv: Uv, wheels: &[&str]) -> Option<Sandbox> {
     let mut needs = needs.to_vec();
     if uv == Uv::Yes {
         needs.push(Need::Uv);

@@ -7,38 +7,38 @@ use super::sandbox::Sandbox;
 
 /// A project directory made by `ProjectBuilder::create`.
 #[derive(Clone, Debug)]
-pub struct Project {
+pub(crate) struct Project {
     pub root: PathBuf,
 }
 
 impl Project {
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         &self.root
     }
     /// The env autovenv creates: `<root>/env`.
-    pub fn env_dir(&self) -> PathBuf {
+    pub(crate) fn env_dir(&self) -> PathBuf {
         self.root.join("env")
     }
     /// `<root>/env/bin`, as a PATH entry.
-    pub fn env_bin(&self) -> String {
+    pub(crate) fn env_bin(&self) -> String {
         self.env_dir().join("bin").to_str().unwrap().to_string()
     }
-    pub fn env_str(&self) -> String {
+    pub(crate) fn env_str(&self) -> String {
         self.env_dir().to_str().unwrap().to_string()
     }
-    pub fn path(&self, rel: &str) -> PathBuf {
+    pub(crate) fn path(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
     }
-    pub fn read(&self, rel: &str) -> Option<String> {
+    pub(crate) fn read(&self, rel: &str) -> Option<String> {
         fs::read_to_string(self.root.join(rel)).ok()
     }
     /// The folder name, which autovenv uses as `VIRTUAL_ENV_PROMPT`.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         self.root.file_name().unwrap().to_str().unwrap().to_string()
     }
 }
 
-pub struct ProjectBuilder<'a> {
+pub(crate) struct ProjectBuilder<'a> {
     sb: &'a Sandbox,
     root: PathBuf,
     requirements: Option<Vec<String>>,
@@ -53,30 +53,30 @@ impl<'a> ProjectBuilder<'a> {
 
     /// Add a line such as `mypkg==1.0` to `requirements.txt`. The file always
     /// starts with `--no-index` and `--find-links <sandbox wheels>`.
-    pub fn require(mut self, line: &str) -> Self {
+    pub(crate) fn require(mut self, line: &str) -> Self {
         self.requirements.get_or_insert_with(Vec::new).push(line.to_string());
         self
     }
 
     /// No `requirements.txt` (use `file` for another marker).
-    pub fn no_requirements(mut self) -> Self {
+    pub(crate) fn no_requirements(mut self) -> Self {
         self.requirements = None;
         self
     }
 
     /// Any other file, relative to the root (parent dirs are created).
-    pub fn file(mut self, rel: &str, content: &str) -> Self {
+    pub(crate) fn file(mut self, rel: &str, content: &str) -> Self {
         self.files.push((rel.to_string(), content.to_string()));
         self
     }
 
     /// Make the root a git work tree (`git init`, branch `main`).
-    pub fn git(mut self) -> Self {
+    pub(crate) fn git(mut self) -> Self {
         self.git = true;
         self
     }
 
-    pub fn create(self) -> Project {
+    pub(crate) fn create(self) -> Project {
         fs::create_dir_all(&self.root).unwrap();
         if let Some(reqs) = &self.requirements {
             let mut text = format!("--no-index\n--find-links {}\n", self.sb.wheels().display());

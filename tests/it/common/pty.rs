@@ -25,7 +25,7 @@ struct Buf {
     eof: bool,
 }
 
-pub struct Pty {
+pub(crate) struct Pty {
     master: File,
     child: Child,
     shared: Arc<(Mutex<Buf>, Condvar)>,
@@ -43,7 +43,7 @@ fn check(ret: libc::c_int, what: &str) -> io::Result<libc::c_int> {
 impl Pty {
     /// Start `cmd` as the session leader of a new pty of `cols`×`rows`, with
     /// the pty as its controlling terminal and as stdin, stdout and stderr.
-    pub fn spawn(mut cmd: Command, cols: u16, rows: u16) -> io::Result<Pty> {
+    pub(crate) fn spawn(mut cmd: Command, cols: u16, rows: u16) -> io::Result<Pty> {
         // SAFETY: plain libc calls on a descriptor we own; ptsname_r writes
         // a NUL-terminated name into the buffer we pass.
         let (master, slave_name) = unsafe {
@@ -98,23 +98,23 @@ impl Pty {
         Ok(Pty { master, child, shared })
     }
 
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
-    pub fn write(&mut self, bytes: &[u8]) {
+    pub(crate) fn write(&mut self, bytes: &[u8]) {
         self.master.write_all(bytes).expect("writing to the pty");
         self.master.flush().expect("flushing the pty");
     }
 
     /// A copy of everything the process has written so far.
-    pub fn snapshot(&self) -> Vec<u8> {
+    pub(crate) fn snapshot(&self) -> Vec<u8> {
         self.shared.0.lock().unwrap().data.clone()
     }
 
     /// Wait until `found` returns `Some` for the bytes written so far.
     /// `Err(true)` if the process closed the pty first, `Err(false)` on timeout.
-    pub fn wait_for<T>(&self, timeout: Duration, mut found: impl FnMut(&[u8]) -> Option<T>) -> Result<T, bool> {
+    pub(crate) fn wait_for<T>(&self, timeout: Duration, mut found: impl FnMut(&[u8]) -> Option<T>) -> Result<T, bool> {
         let deadline = Instant::now() + timeout;
         let (lock, cv) = &*self.shared;
         let mut buf = lock.lock().unwrap();
@@ -134,11 +134,11 @@ impl Pty {
     }
 
     /// Is the child still running?
-    pub fn alive(&mut self) -> bool {
+    pub(crate) fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
 
-    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+    pub(crate) fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Ok(Some(st)) = self.child.try_wait() {

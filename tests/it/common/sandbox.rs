@@ -16,20 +16,20 @@ use super::wheel::build_wheel;
 /// Whether the sandbox's PATH has `uv` on it (and so which creator and
 /// installer autovenv picks).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Uv {
+pub(crate) enum Uv {
     Yes,
     No,
 }
 
 /// Files whose presence makes a directory a project.
-pub const PROJECT_MARKERS: &[&str] =
+pub(crate) const PROJECT_MARKERS: &[&str] =
     &["requirements.txt", "pyproject.toml", "setup.py", "setup.cfg", ".python-version", ".autovenv.toml"];
 
-pub fn autovenv_bin() -> &'static Path {
+pub(crate) fn autovenv_bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_autovenv"))
 }
 
-pub struct Sandbox {
+pub(crate) struct Sandbox {
     /// Shared with every `Shell` started here, so the directory outlives them.
     pub(crate) dir: Arc<TempDir>,
     root: PathBuf,
@@ -39,7 +39,7 @@ pub struct Sandbox {
 impl Sandbox {
     /// Build the sandbox. Panics if `Uv::Yes` and no uv is installed: call
     /// `should_skip(&[Need::Uv])` first.
-    pub fn new(uv: Uv) -> Sandbox {
+    pub(crate) fn new(uv: Uv) -> Sandbox {
         let t = tools();
         let mut dir = tempfile::Builder::new().prefix("avt-").tempdir().expect("tempdir");
         if std::env::var_os("AVTEST_KEEP").is_some() {
@@ -91,50 +91,50 @@ impl Sandbox {
         sb
     }
 
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         &self.root
     }
-    pub fn uv(&self) -> Uv {
+    pub(crate) fn uv(&self) -> Uv {
         self.uv
     }
-    pub fn home(&self) -> PathBuf {
+    pub(crate) fn home(&self) -> PathBuf {
         self.root.join("home")
     }
-    pub fn work(&self) -> PathBuf {
+    pub(crate) fn work(&self) -> PathBuf {
         self.root.join("work")
     }
-    pub fn bin(&self) -> PathBuf {
+    pub(crate) fn bin(&self) -> PathBuf {
         self.root.join("bin")
     }
-    pub fn wheels(&self) -> PathBuf {
+    pub(crate) fn wheels(&self) -> PathBuf {
         self.root.join("wheels")
     }
-    pub fn xdg_data(&self) -> PathBuf {
+    pub(crate) fn xdg_data(&self) -> PathBuf {
         self.root.join("xdg/data")
     }
-    pub fn xdg_config(&self) -> PathBuf {
+    pub(crate) fn xdg_config(&self) -> PathBuf {
         self.root.join("xdg/config")
     }
-    pub fn xdg_state(&self) -> PathBuf {
+    pub(crate) fn xdg_state(&self) -> PathBuf {
         self.root.join("xdg/state")
     }
-    pub fn xdg_cache(&self) -> PathBuf {
+    pub(crate) fn xdg_cache(&self) -> PathBuf {
         self.root.join("xdg/cache")
     }
-    pub fn runtime_dir(&self) -> PathBuf {
+    pub(crate) fn runtime_dir(&self) -> PathBuf {
         self.root.join("xdg/runtime")
     }
     /// Where autovenv keeps trust records.
-    pub fn trust_dir(&self) -> PathBuf {
+    pub(crate) fn trust_dir(&self) -> PathBuf {
         self.xdg_data().join("autovenv")
     }
     /// `<sandbox>/bin:/usr/local/bin:/usr/bin:/bin`
-    pub fn path_var(&self) -> String {
+    pub(crate) fn path_var(&self) -> String {
         format!("{}:/usr/local/bin:/usr/bin:/bin", self.bin().display())
     }
 
     /// The complete environment for child processes: nothing is inherited.
-    pub fn env(&self) -> Vec<(OsString, OsString)> {
+    pub(crate) fn env(&self) -> Vec<(OsString, OsString)> {
         let wheels = self.wheels();
         let s = |p: PathBuf| p.into_os_string();
         let user = std::env::var_os("USER").unwrap_or_else(|| "tester".into());
@@ -166,7 +166,7 @@ impl Sandbox {
 
     /// `program` (looked up on the sandbox PATH) with the sandbox
     /// environment, run in `work/`.
-    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    pub(crate) fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let program = program.as_ref();
         let resolved = if Path::new(program).is_absolute() {
             PathBuf::from(program)
@@ -183,30 +183,30 @@ impl Sandbox {
     }
 
     /// The autovenv binary under test, with the sandbox environment.
-    pub fn autovenv(&self) -> Command {
+    pub(crate) fn autovenv(&self) -> Command {
         self.command(autovenv_bin())
     }
 
     /// Run and require success; returns stdout. Panics with both streams.
-    pub fn run_ok(&self, cmd: &mut Command) -> String {
+    pub(crate) fn run_ok(&self, cmd: &mut Command) -> String {
         let out = cmd.output().unwrap_or_else(|e| panic!("spawning {cmd:?}: {e}"));
         check_output(cmd, &out);
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// Build a wheel into the sandbox's `wheels/` (the find-links dir).
-    pub fn wheel(&self, name: &str, version: &str, deps: &[&str]) -> PathBuf {
+    pub(crate) fn wheel(&self, name: &str, version: &str, deps: &[&str]) -> PathBuf {
         build_wheel(&self.wheels(), name, version, deps)
     }
 
     /// Start describing a project at `work/<name>`.
-    pub fn project(&self, name: &str) -> super::project::ProjectBuilder<'_> {
+    pub(crate) fn project(&self, name: &str) -> super::project::ProjectBuilder<'_> {
         super::project::ProjectBuilder::new(self, self.work().join(name))
     }
 
     /// Make a venv by hand (not through autovenv): `uv venv` when this
     /// sandbox has uv, else `python3 -m venv`.
-    pub fn make_venv(&self, dir: &Path) {
+    pub(crate) fn make_venv(&self, dir: &Path) {
         let mut cmd = match self.uv {
             Uv::Yes => {
                 let mut c = self.command("uv");
@@ -260,7 +260,7 @@ impl Sandbox {
     }
 }
 
-pub fn check_output(cmd: &Command, out: &Output) {
+pub(crate) fn check_output(cmd: &Command, out: &Output) {
     assert!(
         out.status.success(),
         "{cmd:?} failed ({})\n--- stdout ---\n{}\n--- stderr ---\n{}",

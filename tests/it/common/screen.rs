@@ -3,7 +3,7 @@
 //! marker removed.
 
 /// Remove ANSI/VT escape sequences (CSI, OSC, charset selection, others).
-pub fn strip_ansi(b: &[u8]) -> Vec<u8> {
+pub(crate) fn strip_ansi(b: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
@@ -41,7 +41,7 @@ pub fn strip_ansi(b: &[u8]) -> Vec<u8> {
 
 /// fish draws `⏎`, then spaces to the line's end, then `\r⏎ \r` after every
 /// command, so that output without a final newline stays visible. Remove it.
-pub fn strip_fish_eol_marks(b: &[u8]) -> Vec<u8> {
+pub(crate) fn strip_fish_eol_marks(b: &[u8]) -> Vec<u8> {
     const MARK: &[u8] = "⏎".as_bytes();
     const TAIL: &[u8] = "\r⏎ \r".as_bytes();
     let mut out = Vec::with_capacity(b.len());
@@ -65,7 +65,7 @@ pub fn strip_fish_eol_marks(b: &[u8]) -> Vec<u8> {
 
 /// One line as a terminal shows it: `\r` returns to column 0 and later
 /// characters overwrite, backspace moves left, other controls are dropped.
-pub fn render_line(s: &str) -> String {
+pub(crate) fn render_line(s: &str) -> String {
     let mut cells: Vec<char> = Vec::new();
     let mut col: usize = 0;
     for c in s.chars() {
@@ -89,7 +89,7 @@ pub fn render_line(s: &str) -> String {
 }
 
 /// Raw pty bytes → text: escapes removed, each line rendered, `\n` endings.
-pub fn render(raw: &[u8]) -> String {
+pub(crate) fn render(raw: &[u8]) -> String {
     let bytes = strip_fish_eol_marks(&strip_ansi(raw));
     let text = String::from_utf8_lossy(&bytes);
     let lines: Vec<String> = text.split('\n').map(render_line).collect();
@@ -100,7 +100,7 @@ pub fn render(raw: &[u8]) -> String {
 /// previous prompt and the next one: the first line is the echo of what was
 /// typed (it must contain `cmd`), the rest is output. A trailing empty
 /// line (the cursor sitting at column 0 before the prompt) is dropped.
-pub fn command_output(raw: &[u8], cmd: &str) -> Result<String, String> {
+pub(crate) fn command_output(raw: &[u8], cmd: &str) -> Result<String, String> {
     let text = render(raw);
     let Some((echo, rest)) = text.split_once('\n') else {
         return Err(format!("no end of line after the echoed command in {text:?}"));

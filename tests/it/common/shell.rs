@@ -29,12 +29,12 @@ use super::screen;
 use super::tools::tools;
 
 /// Per prompt; creating an env with `python -m venv` and pip takes ~6 s.
-pub const PROMPT_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const PROMPT_TIMEOUT: Duration = Duration::from_secs(60);
 const COLS: u16 = 1000;
 const ROWS: u16 = 50;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Bash,
     Zsh,
     Fish,
@@ -44,9 +44,9 @@ impl Kind {
     /// The binary's `Shell::ALL`, as the harness knows them; the harness
     /// self-test `the_harness_knows_every_shell_of_the_binary` keeps the two
     /// lists the same.
-    pub const ALL: [Kind; 3] = [Kind::Bash, Kind::Zsh, Kind::Fish];
+    pub(crate) const ALL: [Kind; 3] = [Kind::Bash, Kind::Zsh, Kind::Fish];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Kind::Bash => "bash",
             Kind::Zsh => "zsh",
@@ -54,7 +54,7 @@ impl Kind {
         }
     }
 
-    pub fn path(self) -> Option<&'static Path> {
+    pub(crate) fn path(self) -> Option<&'static Path> {
         let t = tools();
         match self {
             Kind::Bash => t.bash.as_deref(),
@@ -67,7 +67,7 @@ impl Kind {
     /// bash/zsh: `'…'` with `'\''`, or `$'…'` when `s` has control
     /// characters; fish: `'…'` with `\\` and `\'`, control characters as
     /// `\n`/`\xHH` outside the quotes (fish joins adjacent pieces).
-    pub fn quote(self, s: &str) -> String {
+    pub(crate) fn quote(self, s: &str) -> String {
         let control = |c: char| c.is_control();
         match self {
             Kind::Bash | Kind::Zsh if !s.chars().any(control) => format!("'{}'", s.replace('\'', r"'\''")),
@@ -107,12 +107,12 @@ impl Kind {
         }
     }
 
-    pub fn quote_path(self, p: &Path) -> String {
+    pub(crate) fn quote_path(self, p: &Path) -> String {
         self.quote(p.to_str().expect("UTF-8 path"))
     }
 
     /// The rc line a user adds, with the binary by absolute path.
-    pub fn hook_line(self, bin: &Path) -> String {
+    pub(crate) fn hook_line(self, bin: &Path) -> String {
         let b = self.quote_path(bin);
         match self {
             Kind::Bash => format!(r#"eval "$({b} hook bash)""#),
@@ -122,7 +122,7 @@ impl Kind {
     }
 
     /// The exit status of the previous command: `$?` / `$status`.
-    pub fn status_var(self) -> &'static str {
+    pub(crate) fn status_var(self) -> &'static str {
         match self {
             Kind::Fish => "$status",
             _ => "$?",
@@ -139,7 +139,7 @@ fn hex_escape(q: &mut String, c: char) {
 
 /// Whether the rc file gets the autovenv hook line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Hook {
+pub(crate) enum Hook {
     Yes,
     No,
 }
@@ -150,7 +150,7 @@ enum Found {
     Continuation,
 }
 
-pub struct Shell {
+pub(crate) struct Shell {
     kind: Kind,
     pty: Pty,
     nonce: String,
@@ -173,11 +173,11 @@ impl Shell {
     /// An interactive `kind` shell in `cwd` whose rc holds the autovenv hook
     /// line followed by `rc_extra`. Panics if the shell is not installed:
     /// check `should_skip(&[Need::Shell(kind)])` first.
-    pub fn start(kind: Kind, sb: &Sandbox, rc_extra: &str, cwd: &Path) -> Shell {
+    pub(crate) fn start(kind: Kind, sb: &Sandbox, rc_extra: &str, cwd: &Path) -> Shell {
         Shell::start_with(kind, sb, Hook::Yes, rc_extra, cwd)
     }
 
-    pub fn start_with(kind: Kind, sb: &Sandbox, hook: Hook, rc_extra: &str, cwd: &Path) -> Shell {
+    pub(crate) fn start_with(kind: Kind, sb: &Sandbox, hook: Hook, rc_extra: &str, cwd: &Path) -> Shell {
         let exe = kind.path().unwrap_or_else(|| panic!("{} not found; check should_skip first", kind.name()));
         Shell::start_via(kind, sb, hook, rc_extra, cwd, exe)
     }
@@ -185,7 +185,7 @@ impl Shell {
     /// `start_with`, but the program started is `exe` (for example a script
     /// that execs the real shell under strace); it must accept the shell's
     /// own arguments.
-    pub fn start_via(kind: Kind, sb: &Sandbox, hook: Hook, rc_extra: &str, cwd: &Path, exe: &Path) -> Shell {
+    pub(crate) fn start_via(kind: Kind, sb: &Sandbox, hook: Hook, rc_extra: &str, cwd: &Path, exe: &Path) -> Shell {
         static SEQ: AtomicU64 = AtomicU64::new(0);
         // The marker is the same for every shell of a sandbox (each has its
         // own pty anyway), so a second shell rewriting the rc file does not
@@ -273,32 +273,32 @@ impl Shell {
         sh
     }
 
-    pub fn kind(&self) -> Kind {
+    pub(crate) fn kind(&self) -> Kind {
         self.kind
     }
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.pty.pid()
     }
     /// The rc file this shell read (`~/.bashrc`, `$ZDOTDIR/.zshrc`,
     /// `$XDG_CONFIG_HOME/fish/config.fish`).
-    pub fn rc_path(&self) -> &Path {
+    pub(crate) fn rc_path(&self) -> &Path {
         &self.rc
     }
-    pub fn set_timeout(&mut self, t: Duration) {
+    pub(crate) fn set_timeout(&mut self, t: Duration) {
         self.timeout = t;
     }
     /// `s` quoted for this shell (see `Kind::quote`).
-    pub fn q(&self, s: &str) -> String {
+    pub(crate) fn q(&self, s: &str) -> String {
         self.kind.quote(s)
     }
-    pub fn qp(&self, p: &Path) -> String {
+    pub(crate) fn qp(&self, p: &Path) -> String {
         self.kind.quote_path(p)
     }
 
     /// Type `cmd` (one line) and Enter; wait for the next prompt; return what
     /// appeared in between (stdout and stderr of the command and of the
     /// prompt hook, merged as on a terminal) without the echoed command line.
-    pub fn run(&mut self, cmd: &str) -> String {
+    pub(crate) fn run(&mut self, cmd: &str) -> String {
         assert!(!cmd.contains(['\n', '\r']), "Shell::run takes one line; got {cmd:?}");
         self.pty.write(format!("{cmd}\r").as_bytes());
         let (raw, n) = self.wait_prompt(self.next_prompt, cmd);
@@ -309,19 +309,19 @@ impl Shell {
     /// Type `cmd` (one line) and Enter without waiting for the prompt, for a
     /// test that acts while the line (or the hook after it) still runs;
     /// finish with `finish(cmd)`.
-    pub fn start_line(&mut self, cmd: &str) {
+    pub(crate) fn start_line(&mut self, cmd: &str) {
         assert!(!cmd.contains(['\n', '\r']), "Shell::start_line takes one line; got {cmd:?}");
         self.pty.write(format!("{cmd}\r").as_bytes());
     }
 
     /// Send raw bytes to the terminal, e.g. `b"\x03"` (Ctrl-C: the tty
     /// sends SIGINT to the foreground process group).
-    pub fn send_raw(&mut self, bytes: &[u8]) {
+    pub(crate) fn send_raw(&mut self, bytes: &[u8]) {
         self.pty.write(bytes);
     }
 
     /// Wait for the prompt after `start_line(cmd)`; returns what `run` would.
-    pub fn finish(&mut self, cmd: &str) -> String {
+    pub(crate) fn finish(&mut self, cmd: &str) -> String {
         let (raw, n) = self.wait_prompt(self.next_prompt, cmd);
         self.next_prompt = n + 1;
         screen::command_output(&raw, cmd).unwrap_or_else(|e| self.fail(&format!("after `{cmd}`: {e}")))
@@ -330,13 +330,13 @@ impl Shell {
     /// Run `code` with its stdout redirected to a file; return the file's
     /// bytes. `code` is one line of this shell's syntax. Its stderr still goes
     /// to the terminal (and so into `run`'s result, which is discarded here).
-    pub fn capture(&mut self, code: &str) -> Vec<u8> {
+    pub(crate) fn capture(&mut self, code: &str) -> Vec<u8> {
         self.capture_all(&[code]).pop().unwrap()
     }
 
     /// `capture` for several snippets on one command line, so that all of
     /// them see the state left by the same prompt.
-    pub fn capture_all(&mut self, codes: &[&str]) -> Vec<Vec<u8>> {
+    pub(crate) fn capture_all(&mut self, codes: &[&str]) -> Vec<Vec<u8>> {
         let mut files = Vec::new();
         let mut line = String::new();
         for code in codes {
@@ -362,13 +362,13 @@ impl Shell {
     /// A shell variable's value, `None` when unset. Works for unexported
     /// variables too; fish lists are joined with spaces (`PATH`-like ones with
     /// colons).
-    pub fn var(&mut self, name: &str) -> Option<Vec<u8>> {
+    pub(crate) fn var(&mut self, name: &str) -> Option<Vec<u8>> {
         self.vars(&[name]).pop().unwrap()
     }
 
     /// Several variables read by one command line: all are as the same
     /// prompt left them (the hook cannot run in between).
-    pub fn vars(&mut self, names: &[&str]) -> Vec<Option<Vec<u8>>> {
+    pub(crate) fn vars(&mut self, names: &[&str]) -> Vec<Option<Vec<u8>>> {
         let codes: Vec<String> = names
             .iter()
             .map(|name| {
@@ -400,19 +400,19 @@ impl Shell {
     }
 
     /// `var` as a String (lossy).
-    pub fn var_str(&mut self, name: &str) -> Option<String> {
+    pub(crate) fn var_str(&mut self, name: &str) -> Option<String> {
         self.var(name).map(|v| String::from_utf8_lossy(&v).into_owned())
     }
 
     /// PATH split on `:`.
-    pub fn path_entries(&mut self) -> Vec<String> {
+    pub(crate) fn path_entries(&mut self) -> Vec<String> {
         let p = self.var_str("PATH").unwrap_or_else(|| self.fail("PATH is unset"));
         p.split(':').map(str::to_string).collect()
     }
 
     /// The environment a child process of the shell gets (`env -0`, run by
     /// absolute path so a broken PATH cannot hide it).
-    pub fn exported_env(&mut self) -> BTreeMap<String, Vec<u8>> {
+    pub(crate) fn exported_env(&mut self) -> BTreeMap<String, Vec<u8>> {
         let env = self.qp(&tools().env);
         let raw = self.capture(&format!("{env} -0"));
         raw.split(|&b| b == 0)
@@ -425,7 +425,7 @@ impl Shell {
     }
 
     /// Names of the shell variables (exported or not) starting with `prefix`.
-    pub fn var_names(&mut self, prefix: &str) -> Vec<String> {
+    pub(crate) fn var_names(&mut self, prefix: &str) -> Vec<String> {
         check_name(prefix);
         let code = match self.kind {
             Kind::Bash => format!("compgen -v {prefix}"),
@@ -442,7 +442,7 @@ impl Shell {
 
     /// `cd` to `dir` (must succeed); returns what was printed, including
     /// anything the prompt hook said.
-    pub fn cd(&mut self, dir: &Path) -> String {
+    pub(crate) fn cd(&mut self, dir: &Path) -> String {
         let out = self.run(&format!("cd {}", self.qp(dir)));
         let pwd = self.var_str("PWD");
         if pwd.as_deref() != dir.to_str() {
@@ -452,7 +452,7 @@ impl Shell {
     }
 
     /// Export `name=value` (`export` / `set -gx`).
-    pub fn export(&mut self, name: &str, value: &str) -> String {
+    pub(crate) fn export(&mut self, name: &str, value: &str) -> String {
         check_name(name);
         let v = self.q(value);
         match self.kind {
@@ -461,7 +461,7 @@ impl Shell {
         }
     }
 
-    pub fn unset(&mut self, name: &str) -> String {
+    pub(crate) fn unset(&mut self, name: &str) -> String {
         check_name(name);
         match self.kind {
             Kind::Bash | Kind::Zsh => self.run(&format!("unset {name}")),
@@ -470,7 +470,7 @@ impl Shell {
     }
 
     /// Source the rc file again, as a user does after editing it.
-    pub fn source_rc(&mut self) -> String {
+    pub(crate) fn source_rc(&mut self) -> String {
         let cmd = match self.kind {
             Kind::Bash => "source ~/.bashrc",
             Kind::Zsh => r#"source "$ZDOTDIR/.zshrc""#,
@@ -484,7 +484,7 @@ impl Shell {
     /// handlers. Equal before and after `source_rc` means no double hook.
     /// Lines are sorted: fish moves a redefined handler to the end of its
     /// event's list, which is not a second registration.
-    pub fn hook_registration(&mut self) -> String {
+    pub(crate) fn hook_registration(&mut self) -> String {
         let code = match self.kind {
             Kind::Bash => "declare -p PROMPT_COMMAND 2>/dev/null; trap -p DEBUG",
             Kind::Zsh => "typeset -p precmd_functions preexec_functions chpwd_functions 2>/dev/null",
@@ -492,29 +492,29 @@ impl Shell {
         };
         let text = String::from_utf8_lossy(&self.capture(code)).into_owned();
         let mut lines: Vec<&str> = text.lines().collect();
-        lines.sort();
+        lines.sort_unstable();
         lines.join("\n")
     }
 
     /// A position in the transcript, for `output_since`.
-    pub fn mark(&self) -> usize {
+    pub(crate) fn mark(&self) -> usize {
         self.cursor
     }
 
     /// Everything shown since `mark` (prompts and echoed commands included),
     /// rendered as text.
-    pub fn output_since(&self, mark: usize) -> String {
+    pub(crate) fn output_since(&self, mark: usize) -> String {
         let raw = self.pty.snapshot();
         screen::render(&raw[mark.min(raw.len())..])
     }
 
     /// The whole session as text.
-    pub fn transcript(&self) -> String {
+    pub(crate) fn transcript(&self) -> String {
         self.output_since(0)
     }
 
     /// Type `exit` and wait for the shell to end.
-    pub fn exit(mut self) -> std::process::ExitStatus {
+    pub(crate) fn exit(mut self) -> std::process::ExitStatus {
         self.pty.write(b"exit\r");
         match self.pty.wait_exit(self.timeout) {
             Some(st) => st,
@@ -563,11 +563,11 @@ impl Drop for Shell {
 fn tail_for_humans(raw: &[u8]) -> String {
     const KEEP: usize = 12_000;
     let text = screen::render(raw);
-    let cut = text.char_indices().rev().nth(KEEP).map(|(i, _)| i).unwrap_or(0);
+    let cut = text.char_indices().rev().nth(KEEP).map_or(0, |(i, _)| i);
     let raw_tail = String::from_utf8_lossy(&raw[raw.len().saturating_sub(2000)..]);
     // fish pads lines to the terminal width; keep the raw tail readable.
     let raw_tail = raw_tail.split("        ").filter(|s| !s.is_empty()).collect::<Vec<_>>().join("<spaces>");
-    let raw_tail = &raw_tail[raw_tail.char_indices().rev().nth(600).map(|(i, _)| i).unwrap_or(0)..];
+    let raw_tail = &raw_tail[raw_tail.char_indices().rev().nth(600).map_or(0, |(i, _)| i)..];
     format!(
         "--- terminal (rendered{}) ---\n{}\n--- last raw bytes ---\n{:?}\n--- end ---",
         if cut > 0 { ", tail" } else { "" },

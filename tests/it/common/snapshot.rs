@@ -10,7 +10,7 @@ use super::sandbox::Sandbox;
 
 /// `(regex, replacement)` pairs, most specific first: the sandbox's own
 /// folders, then what varies between machines and runs.
-pub fn filters(sb: &Sandbox) -> Vec<(String, String)> {
+pub(crate) fn filters(sb: &Sandbox) -> Vec<(String, String)> {
     let mut f = Vec::new();
     for (dir, name) in [
         (sb.wheels(), "[WHEELS]"),
@@ -58,7 +58,7 @@ fn regex_escape(s: &str) -> String {
 }
 
 /// Exit code, stdout and stderr of a finished command, as one text.
-pub fn format_output(out: &Output) -> String {
+pub(crate) fn format_output(out: &Output) -> String {
     format!(
         "exit: {}\n----- stdout -----\n{}----- stderr -----\n{}",
         out.status.code().map_or_else(|| "signal".to_string(), |c| c.to_string()),
@@ -69,7 +69,7 @@ pub fn format_output(out: &Output) -> String {
 
 /// The command line as a person would type it: the program's file name and
 /// its arguments (paths in them are filtered like the output).
-pub fn command_line(cmd: &Command) -> String {
+pub(crate) fn command_line(cmd: &Command) -> String {
     let prog = std::path::Path::new(cmd.get_program());
     let mut line = prog.file_name().unwrap_or(prog.as_os_str()).to_string_lossy().into_owned();
     for a in cmd.get_args() {

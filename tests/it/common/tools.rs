@@ -11,7 +11,7 @@ use super::shell::Kind;
 
 /// The real programs on this machine (never shims or wrapper scripts).
 #[derive(Debug)]
-pub struct Tools {
+pub(crate) struct Tools {
     /// The interpreter itself, symlinks resolved (not a pyenv shim).
     pub python: PathBuf,
     /// "3.11"
@@ -30,7 +30,7 @@ pub struct Tools {
     pub env: PathBuf,
 }
 
-pub fn tools() -> &'static Tools {
+pub(crate) fn tools() -> &'static Tools {
     static TOOLS: OnceLock<Tools> = OnceLock::new();
     TOOLS.get_or_init(find_tools)
 }
@@ -40,13 +40,13 @@ fn host_path() -> Vec<PathBuf> {
 }
 
 /// First executable `name` on the host PATH (may be a script).
-pub fn which(name: &str) -> Option<PathBuf> {
+pub(super) fn which(name: &str) -> Option<PathBuf> {
     host_path().into_iter().map(|d| d.join(name)).find(|p| is_executable(p))
 }
 
-pub fn is_executable(p: &Path) -> bool {
+pub(super) fn is_executable(p: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    fs::metadata(p).map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+    fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// A compiled program rather than a `#!` script (pyenv shims are scripts that
@@ -67,7 +67,7 @@ fn output_of(cmd: &mut Command) -> Option<String> {
 
 fn find_tools() -> Tools {
     // The interpreter: `AVTEST_PYTHON`, else whatever `python3` on PATH runs.
-    let py = std::env::var_os("AVTEST_PYTHON").map(PathBuf::from).unwrap_or_else(|| "python3".into());
+    let py = std::env::var_os("AVTEST_PYTHON").map_or_else(|| "python3".into(), PathBuf::from);
     let probe = "import sys, os, ensurepip\n\
                  print(sys.executable)\n\
                  print('%d.%d' % sys.version_info[:2])\n\
@@ -123,7 +123,7 @@ fn find_uv(python: &Path) -> Option<PathBuf> {
 
 /// Something a test needs from the machine.
 #[derive(Clone, Copy, Debug)]
-pub enum Need {
+pub(crate) enum Need {
     Shell(Kind),
     Uv,
     Git,
@@ -149,15 +149,13 @@ impl Need {
 
 /// `true` when the test should return early because something is missing.
 /// With `CI=true` a missing tool is a failure instead: CI must install it.
-pub fn should_skip(needs: &[Need]) -> bool {
+pub(crate) fn should_skip(needs: &[Need]) -> bool {
     let missing: Vec<&str> = needs.iter().filter(|n| !n.present()).map(|n| n.name()).collect();
     if missing.is_empty() {
         return false;
     }
     let what = missing.join(", ");
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{what} not found; CI must install it");
-    }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{what} not found; CI must install it");
     eprintln!("SKIPPED: {what} not found (this would fail with CI=true)");
     true
 }

@@ -10,21 +10,27 @@ use zip::{CompressionMethod, ZipWriter};
 
 /// The name as it appears in file names and the import package:
 /// `my-pkg` → `my_pkg` (PEP 427 escaping, lowercased).
-pub fn normalize(name: &str) -> String {
+pub(crate) fn normalize(name: &str) -> String {
     name.chars().map(|c| if c == '-' || c == '.' { '_' } else { c.to_ascii_lowercase() }).collect()
 }
 
 /// Write `{dir}/{name}-{version}-py3-none-any.whl`: a pure-Python wheel whose
 /// package `{name}` has `VERSION = "{version}"`, requiring each of `deps`
 /// (any PEP 508 string, e.g. `"other>=1"`). Returns the wheel's path.
-pub fn build_wheel(dir: &Path, name: &str, version: &str, deps: &[&str]) -> PathBuf {
+pub(crate) fn build_wheel(dir: &Path, name: &str, version: &str, deps: &[&str]) -> PathBuf {
     build_wheel_with(dir, name, version, deps, &[])
 }
 
 /// `build_wheel` with `extra` files (path in the wheel, content) beside the
 /// package, for example a top-level `.pth` file, which Python runs at every
 /// start of an env it is installed in.
-pub fn build_wheel_with(dir: &Path, name: &str, version: &str, deps: &[&str], extra: &[(&str, &str)]) -> PathBuf {
+pub(crate) fn build_wheel_with(
+    dir: &Path,
+    name: &str,
+    version: &str,
+    deps: &[&str],
+    extra: &[(&str, &str)],
+) -> PathBuf {
     let norm = normalize(name);
     let dist_info = format!("{norm}-{version}.dist-info");
     let mut metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
@@ -60,11 +66,11 @@ pub fn build_wheel_with(dir: &Path, name: &str, version: &str, deps: &[&str], ex
 }
 
 /// RFC 4648 §5 base64 without padding, as wheel RECORD files use.
-pub fn urlsafe_b64_nopad(bytes: &[u8]) -> String {
+pub(crate) fn urlsafe_b64_nopad(bytes: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(bytes.len() * 4 / 3 + 3);
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | (b as u32) << (16 - 8 * i));
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
         for i in 0..=chunk.len() {
             out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
         }
