@@ -237,7 +237,19 @@ fn kill_9_at_twenty_points_then_heal() {
             .process_group(0)
             .spawn()
             .unwrap();
-        std::thread::sleep(delay);
+        if k % 4 == 0 {
+            // Creation is a short part of a first entry, too short for a
+            // fixed delay to land in it reliably: wait for its mark, then
+            // kill a little later each time.
+            let creating = p.env_dir().join(".autovenv-creating");
+            let t0 = Instant::now();
+            while !creating.exists() && t0.elapsed() < Duration::from_secs(10) && child.try_wait().unwrap().is_none() {
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            std::thread::sleep(Duration::from_millis(u64::from(k / 4)));
+        } else {
+            std::thread::sleep(delay);
+        }
         let done_before = child.try_wait().unwrap().is_some();
         // Mostly the whole group (a closed terminal); every fourth time
         // autovenv alone, leaving its installer running as an orphan.
