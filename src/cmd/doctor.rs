@@ -59,17 +59,12 @@ fn render(checks: &[Check]) -> String {
             Level::Warn => "warn  ",
             Level::Broken => "BROKEN",
         };
-        s.push_str(&format!("{tag} {:<8} {}\n", c.name, escape(&c.detail)));
+        s.push_str(&format!("{tag} {:<8} {}\n", c.name, crate::msg::escape(&c.detail)));
         if let Some(f) = &c.fix {
-            s.push_str(&format!("{:16}fix: {}\n", "", escape(f)));
+            s.push_str(&format!("{:16}fix: {}\n", "", crate::msg::escape(f)));
         }
     }
     s
-}
-
-/// Paths come from the file system: no control characters reach the terminal.
-fn escape(s: &str) -> String {
-    s.chars().flat_map(|c| if c.is_control() { c.escape_default().collect() } else { vec![c] }).collect()
 }
 
 pub(crate) fn gather(ctx: &Context, shell_pid: u32) -> Vec<Check> {
