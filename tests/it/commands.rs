@@ -242,7 +242,13 @@ fn watch_syncs_an_edit_saved_by_rename() {
     .unwrap();
     wait("the re-created requirements.txt is synced", &|| python_imports(&py, "third"));
     // The env removed: watch makes it again and syncs it.
-    fs::remove_dir_all(proj.env_dir()).unwrap();
+    // The last sync may still be finishing its writes in the env (its state
+    // file, its marks): remove it as `rm -rf` run again would.
+    let t0 = std::time::Instant::now();
+    while let Err(e) = fs::remove_dir_all(proj.env_dir()) {
+        assert!(t0.elapsed() < Duration::from_secs(10), "cannot remove the env: {e}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     wait("the removed env is rebuilt and synced", &|| python_imports(&py, "other") && python_imports(&py, "mypkg"));
     // An include in folders that do not exist yet (an error until then),
     // made with `mkdir -p` and written at once: watch follows the nearest
