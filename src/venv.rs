@@ -178,17 +178,26 @@ pub(crate) struct Make<'a> {
     pub root: &'a Path,
     pub env: &'a Path,
     pub interpreter: &'a Path,
+    /// The interpreter's version when it was probed; `None` leaves it to
+    /// the maker and reads it from the new env's `pyvenv.cfg`.
+    pub version: Option<&'a str>,
     pub maker: &'a Maker,
-    pub pip: &'a Pip,
     pub uv_config: &'a UvConfig,
 }
 
 /// Make a new env at `env` (which must not exist) from `interpreter`.
-/// The maker's output goes to stderr: stdout belongs to the shell. With
-/// `Pip::Wheel` the env is left without pip: the caller's first install
-/// adds it.
-pub(crate) fn create(m: &Make) -> Result<()> {
+/// `announce` gets the Python version and where pip comes from as soon as
+/// both are known: before the maker runs when the version was given, else
+/// right after. The maker's output goes to stderr: stdout belongs to the
+/// shell. With `Pip::Wheel` the env is left without pip: the caller's first
+/// install adds it.
+pub(crate) fn create(m: &Make, announce: &mut dyn FnMut(&str, &Pip)) -> Result<Pip> {
     let env = m.env;
+    let mut pip = m.version.map(|v| {
+        let pip = pip_source(m.maker, m.interpreter, v);
+        announce(v, &pip);
+        pip
+    });
     fs::create_dir(env).map_err(|e| Error::io(format!("cannot create {}", env.display()), e))?;
     crate::fsutil::write_nofollow(&env.join(CREATING_MARK), b"")?;
     let mut cmd = match m.maker {
@@ -209,7 +218,17 @@ pub(crate) fn create(m: &Make) -> Result<()> {
     if !python(env).exists() {
         return Err(Error::new(format!("{} made {} without bin/python", m.maker.name(), env.display())));
     }
-    if matches!(m.pip, Pip::Wheel(_)) {
+    let pip = match pip.take() {
+        Some(pip) => pip,
+        None => {
+            let version = version(env).unwrap_or_default();
+            let base = base_interpreter(env).unwrap_or_else(|| m.interpreter.to_path_buf());
+            let pip = pip_source(m.maker, &base, &version);
+            announce(&version, &pip);
+            pip
+        }
+    };
+    if matches!(pip, Pip::Wheel(_)) {
         // What `uv venv --seed` writes: `uv pip install --exact` then keeps
         // pip, which no requirements file lists.
         let cfg = env.join("pyvenv.cfg");
@@ -220,14 +239,25 @@ pub(crate) fn create(m: &Make) -> Result<()> {
                 .map_err(|e| Error::io(format!("cannot write {}", cfg.display()), e))?;
         }
     }
-    if *m.pip == Pip::Ensurepip {
+    if pip == Pip::Ensurepip {
         let mut c =
             child::python(&python(env), m.root, &["-m".as_ref(), "ensurepip".as_ref(), "--default-pip".as_ref()]);
         run_maker(&mut c, env, "ensurepip")?;
     }
     crate::fsutil::write_nofollow(&env.join(OWNER_MARK), b"made by autovenv; safe to delete\n")?;
     fs::remove_file(env.join(CREATING_MARK)).map_err(|e| Error::io(format!("cannot write in {}", env.display()), e))?;
-    Ok(())
+    Ok(pip)
+}
+
+/// The interpreter an env was made from, from `home` in its `pyvenv.cfg`
+/// (the folder of the base interpreter).
+fn base_interpreter(env: &Path) -> Option<PathBuf> {
+    let cfg = String::from_utf8(crate::fsutil::read_regular(&env.join("pyvenv.cfg")).ok()??).ok()?;
+    let home = cfg.lines().find_map(|l| {
+        let (k, v) = l.split_once('=')?;
+        (k.trim() == "home").then(|| PathBuf::from(v.trim()))
+    })?;
+    Some(home.join("python3"))
 }
 
 fn run_maker(cmd: &mut Command, env: &Path, name: &str) -> Result<()> {

@@ -316,7 +316,19 @@ fn find_interpreter(ctx: &Context, t: &Trusted) -> Result<python::Interpreter> {
 
 fn create(ctx: &Context, t: &Trusted, name: &str, uv_config: &UvConfig) -> Result<Pip> {
     let maker = maker(ctx, &t.settings)?;
-    let interpreter = find_interpreter(ctx, t)?;
+    // With uv and no request, uv learns the default python3's version
+    // itself (from its cache, usually): probing it first would start one
+    // more Python on the way to the first prompt.
+    let default_request =
+        python::requested(&t.project.root, t.settings.python.as_deref(), t.settings.python_is_global)?.is_none();
+    let unprobed = match maker {
+        Maker::Uv(_) if default_request => python::plain_python3(&ctx.system_path()),
+        _ => None,
+    };
+    let interpreter = match unprobed {
+        Some(path) => python::Interpreter { path, version: String::new(), source: "python3 on PATH".into() },
+        None => find_interpreter(ctx, t)?,
+    };
     create_with(ctx, t, name, &maker, interpreter, uv_config)
 }
 
@@ -333,21 +345,21 @@ fn create_with(
         "python3 on PATH" => String::new(),
         s => format!(", {s}"),
     };
-    let pip = venv::pip_source(maker, &interpreter.path, &interpreter.version);
-    msg::info(&format!(
-        "creating {name}/ with Python {} ({}{}){why}",
-        interpreter.version,
-        maker.name(),
-        pip.describe()
-    ));
-    let make =
-        venv::Make { root: &t.project.root, env: &t.env, interpreter: &interpreter.path, maker, pip: &pip, uv_config };
-    if let Err(e) = venv::create(&make) {
+    let make = venv::Make {
+        root: &t.project.root,
+        env: &t.env,
+        interpreter: &interpreter.path,
+        version: Some(interpreter.version.as_str()).filter(|v| !v.is_empty()),
+        maker,
+        uv_config,
+    };
+    let mut announce = |version: &str, pip: &Pip| {
+        msg::info(&format!("creating {name}/ with Python {version} ({}{}){why}", maker.name(), pip.describe()));
+    };
+    venv::create(&make, &mut announce).inspect_err(|_| {
         // Leave nothing half-made behind for the next prompt to trip on.
         let _ = venv::remove_owned(&t.env);
-        return Err(e);
-    }
-    Ok(pip)
+    })
 }
 
 /// Checked whenever the env is, not only when it is made: a checkout or a

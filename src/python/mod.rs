@@ -24,7 +24,7 @@ mod specifier;
 use std::path::PathBuf;
 
 pub(crate) use request::{input_files, requested, Request};
-pub(crate) use search::find;
+pub(crate) use search::{find, plain_python3};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Interpreter {
@@ -369,6 +369,31 @@ mod tests {
         let p = probe(&venv.join("bin/python3")).unwrap();
         assert!(!p.executable.starts_with(&venv), "{} is inside the venv", p.executable.display());
         assert_eq!(p.version_text, real.version);
+    }
+
+    #[test]
+    fn only_a_native_non_venv_python3_goes_unprobed() {
+        let real = real_python();
+        let dir = tempfile::tempdir().unwrap();
+        let native = dir.path().join("native");
+        fs::create_dir(&native).unwrap();
+        std::os::unix::fs::symlink(&real.path, native.join("python3")).unwrap();
+        assert_eq!(plain_python3(native.as_os_str()), Some(native.join("python3")));
+
+        // A script (a pyenv shim is one) answers per folder: probe it.
+        let shim = dir.path().join("shim");
+        script(&shim, "python3", &format!("#!/bin/sh\nexec {} \"$@\"\n", real.path.display()));
+        assert_eq!(plain_python3(shim.as_os_str()), None);
+
+        // A venv's own python must be resolved to its base by the probe.
+        let venv = dir.path().join("v");
+        let ok = Command::new(&real.path).args(["-m", "venv", "--without-pip"]).arg(&venv).status().unwrap();
+        assert!(ok.success());
+        assert_eq!(plain_python3(venv.join("bin").as_os_str()), None);
+
+        // First on PATH wins, and a relative entry is never searched.
+        let both = std::env::join_paths([Path::new("shim"), &shim, &native]).unwrap();
+        assert_eq!(plain_python3(&both), None);
     }
 
     #[test]

@@ -72,6 +72,29 @@ pub(crate) fn find(
     }
 }
 
+/// The `python3` on PATH when it can be handed to uv without running it
+/// first: a native executable (not a script such as a pyenv shim, whose
+/// answer depends on the folder) that is not a venv's own interpreter. uv
+/// asks it for its version itself and keeps the answer in its cache, so
+/// the default case starts one Python fewer. `None`: probe as usual.
+pub(crate) fn plain_python3(path_var: &OsStr) -> Option<PathBuf> {
+    let dirs: Vec<PathBuf> = std::env::split_paths(path_var).filter(|d| d.is_absolute()).collect();
+    let found = first_on(&dirs, "python3")?;
+    let real = found.canonicalize().ok()?;
+    let in_venv = |p: &Path| p.parent().and_then(Path::parent).is_some_and(|prefix| prefix.join("pyvenv.cfg").exists());
+    if in_venv(&found) || in_venv(&real) || !is_native(&real) {
+        return None;
+    }
+    Some(found)
+}
+
+fn is_native(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok()
+        && (magic == *b"\x7fELF" || magic == [0xcf, 0xfa, 0xed, 0xfe] || magic == [0xca, 0xfe, 0xba, 0xbe])
+}
+
 /// Where to look, shared by the strategies below.
 pub(super) struct Search<'a> {
     /// PATH entries, absolute ones only: an empty or relative entry means
