@@ -6,6 +6,7 @@ mod cmd;
 mod config;
 mod context;
 mod dirs;
+mod env_location;
 mod env_vars;
 mod error;
 mod failure;

@@ -17,7 +17,6 @@ use crate::context::Context;
 use crate::env_vars;
 use crate::error::{Error, Result};
 use crate::hook_env::decide::Current;
-use crate::hook_env::discover;
 use crate::trust::{self, Trust};
 
 pub(crate) struct Project {
@@ -35,6 +34,8 @@ pub(crate) struct Trusted {
     pub project: Project,
     pub settings: Settings,
     pub env: PathBuf,
+    /// The env is outside the project (`env_dir` elsewhere, or the cache).
+    pub env_outside: bool,
 }
 
 impl Project {
@@ -79,8 +80,13 @@ pub(crate) fn trusted(ctx: &Context, project: Project) -> Result<Trusted> {
     }
     let local = config::load_project(&project.root)?;
     let settings = config::resolve(&project.global, &local);
-    let configured = settings.env_dir_configured.then_some(settings.env_dir.as_str());
-    let env = discover::env_dir(&project.root, configured);
+    let key = project.key();
+    let location =
+        crate::env_location::locate(&project.root, &key, &settings, ctx.home(), ctx.cache_home().as_deref())?;
+    if location.outside {
+        crate::env_location::check_outside(&location.env, &key)?;
+    }
+    let env = location.env;
     // PATH entries are separated by ':', so a bin folder with a ':' in its
     // path cannot be put on PATH: it would be split in two, and no prompt
     // could find the entry to take it out again.
@@ -91,7 +97,7 @@ pub(crate) fn trusted(ctx: &Context, project: Project) -> Result<Trusted> {
         ))
         .with_hint("rename the folder (or the folder above it) that has the ':'"));
     }
-    Ok(Trusted { project, settings, env })
+    Ok(Trusted { project, settings, env, env_outside: location.outside })
 }
 
 pub(crate) fn not_allowed(ctx: &Context, root: &Path) -> Error {
