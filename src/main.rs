@@ -11,6 +11,7 @@ mod env_vars;
 mod error;
 mod failure;
 mod fsutil;
+mod git_worktree;
 mod gitignore;
 mod hook_env;
 mod lock;

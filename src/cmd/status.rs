@@ -55,6 +55,8 @@ pub(crate) enum TrustedBy {
     Record,
     /// A prefix in the global config's `trust.prefixes`.
     Prefix(PathBuf),
+    /// A git worktree of this trusted folder's repository (`trust.worktrees`).
+    Worktree(PathBuf),
 }
 
 impl std::fmt::Display for TrustedBy {
@@ -62,6 +64,7 @@ impl std::fmt::Display for TrustedBy {
         match self {
             TrustedBy::Record => f.write_str("record"),
             TrustedBy::Prefix(p) => write!(f, "prefix {}", p.display()),
+            TrustedBy::Worktree(p) => write!(f, "worktree of {}", p.display()),
         }
     }
 }
@@ -127,6 +130,7 @@ pub(crate) fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
     s.trusted_by = match &project.trust {
         Trust::Allowed => Some(TrustedBy::Record),
         Trust::Prefix(p) => Some(TrustedBy::Prefix(p.clone())),
+        Trust::Worktree(p) => Some(TrustedBy::Worktree(p.clone())),
         Trust::NotAllowed => None,
     };
     if !s.allowed {

@@ -69,7 +69,14 @@ pub(crate) fn project(ctx: &Context, root: &Path) -> Result<Project> {
     let canonical = trust::canonical(root)?;
     let global = ctx.global_config()?;
     let shown = crate::fsutil::tilde(root, ctx.home());
-    let trust = trust::check(ctx.dirs.trust_dir().as_deref(), &canonical, &ctx.trust_prefixes(&global), &shown)?;
+    let worktrees = global.trust_worktrees.unwrap_or(false);
+    let trust = trust::check_with_worktrees(
+        ctx.dirs.trust_dir().as_deref(),
+        &canonical,
+        &ctx.trust_prefixes(&global),
+        worktrees,
+        &shown,
+    )?;
     Ok(Project { root: canonical.clone(), canonical, shown: root.to_path_buf(), trust, global })
 }
 
