@@ -23,6 +23,15 @@ pub(crate) fn project_line(key: &str) -> String {
     format!("project {key}\n")
 }
 
+/// Does `mark` in `env` say autovenv made it for the project with trust key `key`?
+pub(crate) fn made_for(env: &Path, key: &str, mark: &str) -> bool {
+    let line = project_line(key);
+    crate::fsutil::read_regular(&env.join(mark))
+        .ok()
+        .flatten()
+        .is_some_and(|b| b.split_inclusive(|&c| c == b'\n').any(|l| l == line.as_bytes()))
+}
+
 /// The env folder and whether it is outside the project.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Location {
@@ -124,14 +133,7 @@ pub(crate) fn check_outside(env: &Path, key: &str) -> Result<()> {
     if std::fs::read_dir(env).is_ok_and(|mut d| d.next().is_none()) {
         return Ok(());
     }
-    let line = project_line(key);
-    let names_us = |mark: &str| {
-        crate::fsutil::read_regular(&env.join(mark))
-            .ok()
-            .flatten()
-            .is_some_and(|b| b.split_inclusive(|&c| c == b'\n').any(|l| l == line.as_bytes()))
-    };
-    if names_us(venv::OWNER_MARK) || names_us(venv::CREATING_MARK) {
+    if made_for(env, key, venv::OWNER_MARK) || made_for(env, key, venv::CREATING_MARK) {
         return Ok(());
     }
     Err(not_ours("was not made by autovenv for this project"))

@@ -47,9 +47,11 @@ pub(crate) fn main_root(canonical_root: &Path) -> Option<PathBuf> {
     }
     let main = common.parent()?;
     mine(main, true)?;
-    let main_root = main.join(canonical_root.strip_prefix(tree).ok()?);
+    let rel = canonical_root.strip_prefix(tree).ok()?;
+    // Joining "" would add a trailing '/': another trust key.
+    let main_root = if rel.as_os_str().is_empty() { main.to_path_buf() } else { main.join(rel) };
     let canonical = std::fs::canonicalize(&main_root).ok()?;
-    (canonical == main_root && main_root != canonical_root).then_some(main_root)
+    (canonical.as_os_str() == main_root.as_os_str() && main_root != canonical_root).then_some(canonical)
 }
 
 /// Ours and writable by nobody else: `Some(())`, else `None`.
@@ -111,7 +113,8 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let t = fs::canonicalize(t.path()).unwrap();
         let (main, wt) = layout(&t);
-        assert_eq!(main_root(&wt), Some(main.clone()));
+        // Byte for byte: the trust key is a hash of the path's bytes.
+        assert_eq!(main_root(&wt).unwrap().as_os_str(), main.as_os_str());
         fs::create_dir_all(wt.join("svc/a")).unwrap();
         fs::create_dir_all(main.join("svc/a")).unwrap();
         assert_eq!(main_root(&wt.join("svc/a")), Some(main.join("svc/a")));

@@ -57,9 +57,16 @@ impl Project {
 /// would otherwise take `/usr/local/bin` off PATH.
 pub(crate) fn current(ctx: &Context, recorded: Option<&Path>) -> Current {
     let mut cur = Current::from_env(ctx.lookup());
-    if let Some(env) = cur.get(env_vars::AUTOVENV_ENV).map(Path::new) {
+    if let Some(env) = cur.get(env_vars::AUTOVENV_ENV).map(PathBuf::from) {
+        let env = env.as_path();
         let venv = std::fs::symlink_metadata(env.join("pyvenv.cfg")).is_ok_and(|m| m.file_type().is_file());
         cur.env_unverified = !venv && recorded != Some(env);
+        if let Some(root) = cur.get(env_vars::AUTOVENV_ROOT).map(Path::new) {
+            if env.parent() != Some(root) {
+                cur.env_outside_ok = recorded == Some(env)
+                    || crate::env_location::made_for(env, &trust::key(root), crate::venv::OWNER_MARK);
+            }
+        }
     }
     cur
 }
