@@ -1110,6 +1110,39 @@ fn a_forged_worktree_gains_no_trust() {
     }
 }
 
+/// A real worktree whose folder (or whose entry in the repository) belongs
+/// to another user lends no trust: they can change what is in it.
+#[test]
+fn a_worktree_of_another_user_gains_no_trust() {
+    if should_skip(&[Need::Git, Need::Uv]) || !can_chown() {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    let main = sb.project("app").git().create();
+    let git = |dir: &Path, args: &[&str]| {
+        let mut cmd = sb.command("git");
+        cmd.args(args).current_dir(dir);
+        sb.run_ok(&mut cmd);
+    };
+    git(main.root(), &["add", "-A"]);
+    git(main.root(), &["commit", "-qm", "initial"]);
+    allow(&sb, main.root());
+    fs::create_dir_all(sb.xdg_config().join("autovenv")).unwrap();
+    fs::write(sb.xdg_config().join("autovenv/config.toml"), "[trust]\nworktrees = true\n").unwrap();
+    for (i, whose) in ["the worktree", "its entry in the repository"].into_iter().enumerate() {
+        let wt = sb.work().join(format!("wt{i}"));
+        git(main.root(), &["worktree", "add", "-q", "-b", &format!("b{i}"), wt.to_str().unwrap()]);
+        let (st, _) = json(&sb, &wt, &[]);
+        assert!(active_env(&st).is_some(), "ours: trusted: {st}");
+        fs::remove_dir_all(wt.join("env")).unwrap();
+        let theirs = if i == 0 { wt.clone() } else { main.path(&format!(".git/worktrees/wt{i}")) };
+        chown_tree(&theirs, OTHER_UID);
+        let (st, err) = json(&sb, &wt, &[]);
+        assert_eq!(active_env(&st), None, "{whose} of another user: not trusted:\n{err}");
+        assert!(!wt.join("env").exists(), "{whose}: nothing made");
+    }
+}
+
 /// An env outside the project is used only when autovenv made it for this
 /// project, in folders nobody else can write: a project's config naming
 /// another project's env, a venv it did not make, or a folder others can
