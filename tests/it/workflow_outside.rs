@@ -71,11 +71,12 @@ fn install_recipe(sb: &Sandbox, kind: Kind) {
 }
 
 /// In an allowed project, `bash -c`/`zsh -c` find the env's python with
-/// the requirements in it, from a subfolder too and in a nested shell; in
+/// the requirements in it, from a subfolder too and in a nested shell, and
+/// a changed requirements file is synced before the command runs; in
 /// a project that is not allowed the command still runs, one line says
 /// so, and nothing is created or installed.
 fn recipe_runs_commands_in_the_env(kind: Kind) {
-    let Some(sb) = sandbox_with(&[Need::Shell(kind)], Uv::Yes, &["mypkg"]) else { return };
+    let Some(sb) = sandbox_with(&[Need::Shell(kind)], Uv::Yes, &["mypkg", "other"]) else { return };
     let log = uv_logger(&sb);
     install_recipe(&sb, kind);
     let p = sb.project("app").require("mypkg==1.0").file("src/pkg/__init__.py", "").create();
@@ -97,6 +98,12 @@ fn recipe_runs_commands_in_the_env(kind: Kind) {
     let nested = format!("{} -c 'command -v python'", kind.path().unwrap().display());
     let out = run_c(&sb, kind, p.root(), &nested);
     assert_eq!(text(&out.stdout), format!("{}\n", python.display()), "{}", text(&out.stderr));
+
+    // A changed requirements file is synced before the command runs.
+    fs::write(p.path("requirements.txt"), format!("{}other==1.0\n", p.read("requirements.txt").unwrap())).unwrap();
+    let out = run_c(&sb, kind, p.root(), "python -c 'import other; print(\"other\")'");
+    assert_eq!(text(&out.stdout), "other\n", "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("synced requirements.txt"), "{}", text(&out.stderr));
 
     // Not allowed: the command runs, outside any env; one line; nothing made.
     let calls = uv_calls(&log);
