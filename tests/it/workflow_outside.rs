@@ -221,6 +221,7 @@ fn env_in_the_cache(kind: Kind) {
     let p = sb.project("app").require("mypkg==1.0").git().create();
     commit_all(&sb, p.root());
     let mut sh = Shell::start(kind, &sb, "", &sb.work());
+    let path0 = sh.var_str("PATH");
     let out = sh.cd(p.root());
     assert!(out.contains("is not allowed"), "{out}");
     assert!(!sb.xdg_cache().join("autovenv/envs").exists(), "nothing made before allow");
@@ -253,6 +254,7 @@ fn env_in_the_cache(kind: Kind) {
     assert!(human.contains("outside the project"), "{human}");
     sh.cd(&sb.work());
     assert_eq!(sh.var_str("VIRTUAL_ENV"), None);
+    assert_eq!(sh.var_str("PATH"), path0, "PATH as before entering");
 }
 
 /// Two projects of the same folder name get two envs in the cache.
