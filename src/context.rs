@@ -62,6 +62,12 @@ impl Context {
             .find(|p| p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
     }
 
+    /// `$XDG_CACHE_HOME`, else `~/.cache`: where `env_store = "cache"` keeps envs.
+    pub(crate) fn cache_home(&self) -> Option<PathBuf> {
+        let abs = |name: &str| self.var(name).map(PathBuf::from).filter(|p| p.is_absolute());
+        abs("XDG_CACHE_HOME").or_else(|| self.home().map(|h| h.join(".cache")))
+    }
+
     /// The global config; a missing file is an empty layer.
     pub(crate) fn global_config(&self) -> Result<Layer> {
         match self.dirs.config_file() {

@@ -25,6 +25,9 @@ pub(crate) enum Trust {
     Allowed,
     /// Under a `trust.prefixes` entry of the global config.
     Prefix(PathBuf),
+    /// A linked git worktree of this trusted folder's repository, with
+    /// `trust.worktrees` on in the global config.
+    Worktree(PathBuf),
     NotAllowed,
 }
 
@@ -198,6 +201,30 @@ pub(crate) fn check(
         .with_hint(format!("run `autovenv allow {shown}` to allow it again"))),
         Record::Corrupt => Err(Error::new(format!("trust record {} is corrupt", record.display()))
             .with_hint("run `autovenv allow` to allow the project again")),
+    }
+}
+
+/// `check`, then, with `trust.worktrees` on, a folder with no trust of
+/// its own is trusted as the same folder in its repository's main
+/// worktree is (see `git_worktree`). Only that folder's own trust counts:
+/// a worktree never lends trust to another.
+pub(crate) fn check_with_worktrees(
+    trust_dir: Option<&Path>,
+    canonical_root: &Path,
+    prefixes: &[PathBuf],
+    worktrees: bool,
+    shown: &str,
+) -> Result<Trust> {
+    let own = check(trust_dir, canonical_root, prefixes, shown)?;
+    if own.is_trusted() || !worktrees {
+        return Ok(own);
+    }
+    let Some(main) = crate::git_worktree::main_root(canonical_root) else { return Ok(own) };
+    // The main worktree replaced or its record unreadable: no trust to
+    // lend, and the error is its own folder's to report.
+    match check(trust_dir, &main, prefixes, shown) {
+        Ok(Trust::Allowed | Trust::Prefix(_)) => Ok(Trust::Worktree(main)),
+        _ => Ok(own),
     }
 }
 

@@ -183,6 +183,9 @@ pub(crate) struct Make<'a> {
     pub version: Option<&'a str>,
     pub maker: &'a Maker,
     pub uv_config: &'a UvConfig,
+    /// The project's trust key, written in the marks: an env outside the
+    /// project is used only by the project that made it.
+    pub project_key: &'a str,
 }
 
 /// Make a new env at `env` (which must not exist) from `interpreter`.
@@ -193,13 +196,23 @@ pub(crate) struct Make<'a> {
 /// install adds it.
 pub(crate) fn create(m: &Make, announce: &mut dyn FnMut(&str, &Pip)) -> Result<Pip> {
     let env = m.env;
+    // An env outside the project may be the first in its folder (the cache).
+    if let Some(parent) = env.parent().filter(|p| !p.exists()) {
+        use std::os::unix::fs::DirBuilderExt;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)
+            .map_err(|e| Error::io(format!("cannot create {}", parent.display()), e))?;
+    }
     let mut pip = m.version.map(|v| {
         let pip = pip_source(m.maker, m.interpreter, v);
         announce(v, &pip);
         pip
     });
     fs::create_dir(env).map_err(|e| Error::io(format!("cannot create {}", env.display()), e))?;
-    crate::fsutil::write_nofollow(&env.join(CREATING_MARK), b"")?;
+    let project = crate::env_location::project_line(m.project_key);
+    crate::fsutil::write_nofollow(&env.join(CREATING_MARK), project.as_bytes())?;
     let mut cmd = match m.maker {
         Maker::Uv(uv) => {
             // Not `--seed`: with an empty cache it needs the network.
@@ -244,7 +257,8 @@ pub(crate) fn create(m: &Make, announce: &mut dyn FnMut(&str, &Pip)) -> Result<P
             child::python(&python(env), m.root, &["-m".as_ref(), "ensurepip".as_ref(), "--default-pip".as_ref()]);
         run_maker(&mut c, env, "ensurepip")?;
     }
-    crate::fsutil::write_nofollow(&env.join(OWNER_MARK), b"made by autovenv; safe to delete\n")?;
+    let mark = format!("made by autovenv; safe to delete\n{project}");
+    crate::fsutil::write_nofollow(&env.join(OWNER_MARK), mark.as_bytes())?;
     fs::remove_file(env.join(CREATING_MARK)).map_err(|e| Error::io(format!("cannot write in {}", env.display()), e))?;
     Ok(pip)
 }

@@ -40,6 +40,18 @@ pub(crate) fn run(ctx: &Context, dir: Option<&Path>) -> Result<Vec<u8>> {
         );
         return Ok(Vec::new());
     }
+    if let Trust::Worktree(main) = &p.trust {
+        let removed =
+            if had { format!("removed the allow record of {name}") } else { format!("{name} had no allow record") };
+        msg::warn_error(
+            &Error::new(format!(
+                "{removed}, but it is a git worktree of {}, which is allowed, and trust.worktrees is on, so it stays active",
+                tilde(main, ctx.home())
+            ))
+            .with_hint("deny that repository, or set trust.worktrees = false in the global config"),
+        );
+        return Ok(Vec::new());
+    }
     msg::info(&if had {
         format!("denied {name}; its env stays on disk but is no longer activated")
     } else {

@@ -21,6 +21,8 @@ use crate::venv::{self, EnvState};
 pub(crate) struct Status {
     pub root: Option<PathBuf>,
     pub env: Option<PathBuf>,
+    /// The env is kept outside the project (`env_dir` elsewhere, or `env_store = "cache"`).
+    pub env_outside: bool,
     pub exists: bool,
     pub allowed: bool,
     /// How it is trusted: "record", "prefix <path>", or null.
@@ -53,6 +55,8 @@ pub(crate) enum TrustedBy {
     Record,
     /// A prefix in the global config's `trust.prefixes`.
     Prefix(PathBuf),
+    /// A git worktree of this trusted folder's repository (`trust.worktrees`).
+    Worktree(PathBuf),
 }
 
 impl std::fmt::Display for TrustedBy {
@@ -60,6 +64,7 @@ impl std::fmt::Display for TrustedBy {
         match self {
             TrustedBy::Record => f.write_str("record"),
             TrustedBy::Prefix(p) => write!(f, "prefix {}", p.display()),
+            TrustedBy::Worktree(p) => write!(f, "worktree of {}", p.display()),
         }
     }
 }
@@ -125,6 +130,7 @@ pub(crate) fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
     s.trusted_by = match &project.trust {
         Trust::Allowed => Some(TrustedBy::Record),
         Trust::Prefix(p) => Some(TrustedBy::Prefix(p.clone())),
+        Trust::Worktree(p) => Some(TrustedBy::Worktree(p.clone())),
         Trust::NotAllowed => None,
     };
     if !s.allowed {
@@ -142,6 +148,7 @@ pub(crate) fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
         }
     };
     s.env = Some(t.env.clone());
+    s.env_outside = t.env_outside;
     s.requirements = match sync::inputs(&root, &t.settings.requirements) {
         Ok(i) => {
             s.unwatched = i.urls.clone();
@@ -261,8 +268,11 @@ pub(crate) fn render_human(ctx: &Context, s: &Status) -> Vec<u8> {
         },
     ));
     if let Some(env) = &s.env {
-        let what =
+        let mut what =
             if s.exists { format!("Python {}", s.python.as_deref().unwrap_or("?")) } else { "not created yet".into() };
+        if s.env_outside {
+            what.push_str(", outside the project");
+        }
         rows.push(("env", format!("{} ({})", msg::path(env, home), esc(&what))));
         rows.push((
             "requirements",

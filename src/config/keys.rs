@@ -32,7 +32,7 @@ pub(super) struct Key {
 pub(super) const KEYS: &[Key] = &[
     Key {
         name: "env_dir",
-        values: "one folder name inside the project (no `/`, not `..`); also what goes in `.gitignore` (`/.venv` for `.venv`). Setting it turns off the adoption of an existing `.venv`/`venv`",
+        values: "one folder name inside the project (no `/`, not `..`); also what goes in `.gitignore` (`/.venv` for `.venv`). Setting it turns off the adoption of an existing `.venv`/`venv`. A project's own config may also name a folder outside it: an absolute path or `~/…` (see below)",
         default: "`\"env\"`",
         parse: |ctx, key, v, layer| {
             layer.env_dir = Some(parse::env_dir(ctx, key.span(), v)?);
@@ -93,6 +93,15 @@ pub(super) const KEYS: &[Key] = &[
             Ok(())
         },
     },
+    Key {
+        name: "env_store",
+        values: "`\"project\"` (the env in the project), `\"cache\"` (under `$XDG_CACHE_HOME/autovenv/envs/`, nothing written in the project)",
+        default: "`\"project\"`",
+        parse: |ctx, key, v, layer| {
+            layer.env_store = Some(parse::choice(ctx, key.span(), "env_store", v)?);
+            Ok(())
+        },
+    },
 ];
 
 /// The table `trust.prefixes` lives in.
@@ -104,11 +113,35 @@ pub(super) const TRUST_PREFIXES: Key = Key {
     name: "trust.prefixes",
     values: "global config only: absolute paths or `~/…`",
     default: "`[]`",
-    parse: |ctx, key, v, layer| {
-        layer.trust_prefixes = parse::trust(ctx, key, v)?;
-        Ok(())
-    },
+    parse: |ctx, key, v, layer| parse::trust(ctx, key, v, layer),
 };
+
+/// `[trust] worktrees = true`: a git worktree of an allowed repository is
+/// trusted too. Global config only, read with `trust.prefixes` (one table).
+pub(super) const TRUST_WORKTREES: Key = Key {
+    name: "trust.worktrees",
+    values: "global config only: `true` trusts a git worktree of an allowed repository",
+    default: "`false`",
+    parse: |ctx, key, v, layer| parse::trust(ctx, key, v, layer),
+};
+
+/// Where a project's env lives when `env_dir` names no folder outside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) enum EnvStore {
+    #[default]
+    Project,
+    Cache,
+}
+
+impl Choice for EnvStore {
+    const ALL: &'static [Self] = &[EnvStore::Project, EnvStore::Cache];
+    fn as_str(self) -> &'static str {
+        match self {
+            EnvStore::Project => "project",
+            EnvStore::Cache => "cache",
+        }
+    }
+}
 
 /// A key whose value is one of a few names.
 pub(super) trait Choice: Copy + 'static {
@@ -193,7 +226,7 @@ mod tests {
     use super::*;
 
     fn declared() -> impl Iterator<Item = &'static Key> {
-        KEYS.iter().chain([&TRUST_PREFIXES])
+        KEYS.iter().chain([&TRUST_PREFIXES, &TRUST_WORKTREES])
     }
 
     /// The table under `| key | values | default |` in README.md, row by row.

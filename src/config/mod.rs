@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use toml::de::DeValue;
 
-pub(crate) use keys::{Creator, SyncMode};
+pub(crate) use keys::{Creator, EnvStore, SyncMode};
 use parse::{parse_layer, Ctx};
 pub(crate) use toml_doc::{describe, line_of, parse_toml, read_toml_text};
 
@@ -32,6 +32,9 @@ pub(crate) struct Layer {
     pub prompt: Option<String>,
     pub gitignore: Option<bool>,
     pub trust_prefixes: Option<Vec<String>>,
+    pub env_store: Option<EnvStore>,
+    /// Global config only.
+    pub trust_worktrees: Option<bool>,
 }
 
 /// Fully resolved settings for one project (defaults applied).
@@ -47,6 +50,7 @@ pub(crate) struct Settings {
     pub gitignore: bool,
     /// True if some file set `env_dir` explicitly: then `.venv`/`venv` adoption is off.
     pub env_dir_configured: bool,
+    pub env_store: EnvStore,
     /// `python` came from the global config only: a default for every
     /// project, which a project's `.python-version` overrides (a project's
     /// own `python` overrides `.python-version`).
@@ -129,6 +133,7 @@ pub(crate) fn resolve(global: &Layer, project: &Layer) -> Settings {
         creator: pick(&project.creator, &global.creator).unwrap_or_default(),
         prompt: pick(&project.prompt, &global.prompt),
         gitignore: pick(&project.gitignore, &global.gitignore).unwrap_or(true),
+        env_store: pick(&project.env_store, &global.env_store).unwrap_or_default(),
     }
 }
 
@@ -175,6 +180,7 @@ sync = "exact"
 creator = "uv"
 prompt = "my app"
 gitignore = false
+env_store = "cache"
 "#;
 
     fn all_keys_layer() -> Layer {
@@ -187,6 +193,8 @@ gitignore = false
             prompt: Some("my app".into()),
             gitignore: Some(false),
             trust_prefixes: None,
+            env_store: Some(EnvStore::Cache),
+            trust_worktrees: None,
         }
     }
 
@@ -272,6 +280,7 @@ gitignore = false
                 prompt: Some("p".into()),
                 gitignore: false,
                 env_dir_configured: true,
+                env_store: EnvStore::Project,
                 python_is_global: false,
             }
         );
@@ -287,6 +296,7 @@ gitignore = false
                 prompt: None,
                 gitignore: true,
                 env_dir_configured: false,
+                env_store: EnvStore::Project,
                 python_is_global: false,
             }
         );
@@ -327,7 +337,7 @@ gitignore = false
         assert_eq!(msg, "unknown key 'envdir' in /p/.autovenv.toml line 1; did you mean 'env_dir'?");
         assert_eq!(
             hint.as_deref(),
-            Some("valid keys: env_dir, python, requirements, sync, creator, prompt, gitignore")
+            Some("valid keys: env_dir, python, requirements, sync, creator, prompt, gitignore, env_store")
         );
         // Far from everything: no guess, still the list.
         let dir = project(&[(".autovenv.toml", "python = \"3.12\"\n\nreqs = []\n")]);
@@ -342,7 +352,7 @@ gitignore = false
         let dir = project(&[("config.toml", "trust_prefixes = []\n")]);
         let (msg, hint) = err(&dir, load_global(&dir.path().join("config.toml")));
         assert_eq!(msg, "unknown key 'trust_prefixes' in /p/config.toml line 1; did you mean 'trust.prefixes'?");
-        assert!(hint.unwrap().ends_with(", gitignore, trust.prefixes"));
+        assert!(hint.unwrap().ends_with(", env_store, trust.prefixes, trust.worktrees"));
         let dir = project(&[("config.toml", "[trust]\nprefix = []\n")]);
         let (msg, _) = err(&dir, load_global(&dir.path().join("config.toml")));
         assert_eq!(msg, "unknown key 'trust.prefix' in /p/config.toml line 2; did you mean 'trust.prefixes'?");
@@ -373,7 +383,10 @@ gitignore = false
             ("env_dir = \"\"\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got an empty string)"#),
             ("env_dir = \"e\\nx\"\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got "e\nx", which holds a control character)"#),
             ("env_dir = \"e\\u001b[2J\"\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got "e\u{1b}[2J", which holds a control character)"#),
-            ("env_dir = \"/tmp/e\"\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got "/tmp/e", an absolute path)"#),
+            ("env_dir = \"/tmp/../e\"\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got "/tmp/../e", which is not a folder for an env)"#),
+            ("env_dir = \"~/\"\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got "~/", which is not a folder for an env)"#),
+            ("env_dir = \"~bob/e\"\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got "~bob/e"; nested paths are not supported)"#),
+            ("env_store = \"elsewhere\"\n", r#"'env_store' in /p/.autovenv.toml line 1 must be one of "project", "cache" (got "elsewhere")"#),
             ("env_dir = \"..\"\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got "..", which is not a folder inside the project)"#),
             ("env_dir = \"a/b\"\n", r#"'env_dir' in /p/.autovenv.toml line 1 must be a folder name inside the project, like "env" (got "a/b"; nested paths are not supported)"#),
         ];
@@ -451,6 +464,40 @@ gitignore = false
         assert_eq!(
             err(&dir, load_project(dir.path())).0,
             "'trust.prefixes' in /p/pyproject.toml line 2 can only be set in the global config"
+        );
+    }
+
+    #[test]
+    fn env_dir_outside_the_project_only_from_the_project() {
+        for dir in ["/srv/envs/app", "~/envs/app"] {
+            let d = project(&[(".autovenv.toml", &format!("env_dir = {dir:?}\n"))]);
+            assert_eq!(load_project(d.path()).unwrap().env_dir.as_deref(), Some(dir));
+            let d = project(&[("config.toml", &format!("env_dir = {dir:?}\n"))]);
+            let (msg, hint) = err(&d, load_global(&d.path().join("config.toml")));
+            assert!(msg.contains("in the global config must be a folder name (each project gets its own)"), "{msg}");
+            assert!(hint.unwrap().contains("env_store = \"cache\""));
+        }
+    }
+
+    #[test]
+    fn trust_worktrees_only_in_global() {
+        let dir = project(&[("config.toml", "[trust]\nworktrees = true\nprefixes = []\n")]);
+        let layer = load_global(&dir.path().join("config.toml")).unwrap();
+        assert_eq!((layer.trust_worktrees, layer.trust_prefixes), (Some(true), Some(vec![])));
+        let dir = project(&[("config.toml", "trust.worktrees = \"yes\"\n")]);
+        assert_eq!(
+            err(&dir, load_global(&dir.path().join("config.toml"))).0,
+            "'trust.worktrees' in /p/config.toml line 1 must be true or false (got a string)"
+        );
+        let dir = project(&[(".autovenv.toml", "[trust]\nworktrees = true\n")]);
+        assert_eq!(
+            err(&dir, load_project(dir.path())).0,
+            "'trust.worktrees' in /p/.autovenv.toml line 1 can only be set in the global config"
+        );
+        let dir = project(&[("pyproject.toml", "[tool.autovenv]\ntrust.worktrees = true\n")]);
+        assert_eq!(
+            err(&dir, load_project(dir.path())).0,
+            "'trust.worktrees' in /p/pyproject.toml line 2 can only be set in the global config"
         );
     }
 

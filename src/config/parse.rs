@@ -9,7 +9,7 @@ use toml::Spanned;
 
 use super::did_you_mean::did_you_mean;
 use super::expand_prefix;
-use super::keys::{Choice, KEYS, TRUST_PREFIXES, TRUST_TABLE};
+use super::keys::{Choice, KEYS, TRUST_PREFIXES, TRUST_TABLE, TRUST_WORKTREES};
 use super::toml_doc::{describe, line_of};
 use super::Layer;
 use crate::error::{Error, Result};
@@ -68,9 +68,14 @@ pub(super) fn parse_layer(ctx: &Ctx<'_>, table: &DeTable<'_>) -> Result<Layer> {
         } else if name == TRUST_TABLE && ctx.global {
             (TRUST_PREFIXES.parse)(ctx, key, v, &mut layer)?;
         } else if name == TRUST_TABLE {
+            // Named as written (`trust.worktrees`), else the table's first key.
+            let inner = match v {
+                DeValue::Table(t) => in_file_order(t).first().map(|(k, _)| format!("trust.{}", k.get_ref())),
+                _ => None,
+            };
             return Err(Error::new(format!(
                 "'{}' in {} can only be set in the global config",
-                TRUST_PREFIXES.name,
+                inner.as_deref().unwrap_or(TRUST_PREFIXES.name),
                 ctx.at(key.span())
             ))
             .with_hint(
@@ -82,7 +87,7 @@ pub(super) fn parse_layer(ctx: &Ctx<'_>, table: &DeTable<'_>) -> Result<Layer> {
             // it is offered as a suggestion in the global file.
             let mut valid: Vec<&str> = KEYS.iter().map(|k| k.name).collect();
             if ctx.global {
-                valid.push(TRUST_PREFIXES.name);
+                valid.extend([TRUST_PREFIXES.name, TRUST_WORKTREES.name]);
             }
             return Err(ctx.unknown(key.span(), name, &valid));
         }
@@ -143,25 +148,42 @@ pub(super) fn boolean(ctx: &Ctx<'_>, key: &TomlKey<'_>, name: &str, v: &DeValue<
 
 /// `env_dir` is one folder name inside the project: the env is deleted and
 /// rebuilt when broken, added to .gitignore and put on PATH, so it must not be
-/// able to point anywhere else (absolute, `..`) or at the project itself (`.`, "").
+/// able to point anywhere else (`..`) or at the project itself (`.`, "").
+/// A project's own config may name a folder outside the project instead
+/// (absolute, or `~/…`); the global config may not: one folder for every
+/// project would be one env shared by all of them (`env_store = "cache"`
+/// is the global way to keep envs out of projects).
 pub(super) fn env_dir(ctx: &Ctx<'_>, span: Range<usize>, v: &DeValue<'_>) -> Result<String> {
     let must = "must be a folder name inside the project, like \"env\"";
     let s = match v {
         DeValue::String(s) => s.as_ref(),
         other => return Err(ctx.invalid(span, "env_dir", must, describe(other))),
     };
+    let outside = Path::new(s).is_absolute() || s.starts_with("~/");
     let why = if s.is_empty() {
         Some("an empty string".to_string())
-    } else if Path::new(s).is_absolute() {
-        Some(format!("{s:?}, an absolute path"))
-    } else if s == "." || s == ".." {
-        Some(format!("{s:?}, which is not a folder inside the project"))
-    } else if s.contains('/') {
-        Some(format!("{s:?}; nested paths are not supported"))
     } else if s.chars().any(char::is_control) {
         // It is written into .gitignore and shown in messages: a newline
         // would add a line of the project's choosing.
         Some(format!("{s:?}, which holds a control character"))
+    } else if outside && ctx.global {
+        return Err(ctx
+            .invalid(
+                span,
+                "env_dir",
+                "in the global config must be a folder name (each project gets its own)",
+                &format!("{s:?}, which every project would share"),
+            )
+            .with_hint("use env_store = \"cache\" to keep every env outside its project"));
+    } else if outside {
+        let rest = s.strip_prefix("~/").unwrap_or(s);
+        let bad = Path::new(rest).components().any(|c| matches!(c, std::path::Component::ParentDir));
+        let bare = rest.trim_matches('/').is_empty();
+        (bad || bare).then(|| format!("{s:?}, which is not a folder for an env"))
+    } else if s == "." || s == ".." {
+        Some(format!("{s:?}, which is not a folder inside the project"))
+    } else if s.contains('/') {
+        Some(format!("{s:?}; nested paths are not supported"))
     } else {
         None
     };
@@ -205,46 +227,57 @@ pub(super) fn requirements(ctx: &Ctx<'_>, key: &TomlKey<'_>, v: &DeValue<'_>) ->
     Ok(out)
 }
 
-/// `[trust] prefixes = [...]` (or `trust.prefixes = [...]`). Prefixes must be
-/// absolute or start with `~/`: a relative prefix would trust different
-/// folders depending on where the shell happens to be.
-pub(super) fn trust(ctx: &Ctx<'_>, key: &TomlKey<'_>, v: &DeValue<'_>) -> Result<Option<Vec<String>>> {
+/// `[trust] prefixes = [...]` (or `trust.prefixes = [...]`) and `[trust]
+/// worktrees = true`. Prefixes must be absolute or start with `~/`: a
+/// relative prefix would trust different folders depending on where the
+/// shell happens to be.
+pub(super) fn trust(ctx: &Ctx<'_>, key: &TomlKey<'_>, v: &DeValue<'_>, layer: &mut Layer) -> Result<()> {
     let DeValue::Table(table) = v else {
         return Err(ctx.wrong_type(key, "trust", "must be a table with a 'prefixes' key", v));
     };
-    let mut prefixes = None;
     for (k, value) in in_file_order(table) {
-        if k.get_ref() != "prefixes" {
-            return Err(ctx.unknown(k.span(), &format!("trust.{}", k.get_ref()), &["trust.prefixes"]));
+        match k.get_ref().as_ref() {
+            "prefixes" => layer.trust_prefixes = Some(prefixes(ctx, k, value)?),
+            "worktrees" => layer.trust_worktrees = Some(boolean(ctx, k, TRUST_WORKTREES.name, value.get_ref())?),
+            other => {
+                return Err(ctx.unknown(
+                    k.span(),
+                    &format!("trust.{other}"),
+                    &[TRUST_PREFIXES.name, TRUST_WORKTREES.name],
+                ))
+            }
         }
-        let must = "must be a list of folders";
-        let DeValue::Array(items) = value.get_ref() else {
-            return Err(ctx.wrong_type(k, "trust.prefixes", must, value.get_ref()));
-        };
-        let mut out = Vec::with_capacity(items.len());
-        for item in items {
-            let s = match item.get_ref() {
-                DeValue::String(s) => s.as_ref(),
-                other => {
-                    return Err(ctx.invalid(
-                        item.span(),
-                        "trust.prefixes",
-                        must,
-                        &format!("{} in the list", describe(other)),
-                    ))
-                }
-            };
-            if expand_prefix(s, Some(Path::new("/"))).is_none() {
+    }
+    Ok(())
+}
+
+fn prefixes(ctx: &Ctx<'_>, k: &TomlKey<'_>, value: &Spanned<DeValue<'_>>) -> Result<Vec<String>> {
+    let must = "must be a list of folders";
+    let DeValue::Array(items) = value.get_ref() else {
+        return Err(ctx.wrong_type(k, "trust.prefixes", must, value.get_ref()));
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let s = match item.get_ref() {
+            DeValue::String(s) => s.as_ref(),
+            other => {
                 return Err(ctx.invalid(
                     item.span(),
                     "trust.prefixes",
-                    "must hold absolute paths or paths starting with ~/",
-                    &format!("{s:?}"),
-                ));
+                    must,
+                    &format!("{} in the list", describe(other)),
+                ))
             }
-            out.push(s.to_string());
+        };
+        if expand_prefix(s, Some(Path::new("/"))).is_none() {
+            return Err(ctx.invalid(
+                item.span(),
+                "trust.prefixes",
+                "must hold absolute paths or paths starting with ~/",
+                &format!("{s:?}"),
+            ));
         }
-        prefixes = Some(out);
+        out.push(s.to_string());
     }
-    Ok(prefixes)
+    Ok(out)
 }

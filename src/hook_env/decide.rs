@@ -43,6 +43,10 @@ pub(crate) struct Current {
     /// activating (see `resolve::current`): its PATH entry is not ours to
     /// remove, and leaving drops the bookkeeping only.
     pub env_unverified: bool,
+    /// `AUTOVENV_ENV` is outside `AUTOVENV_ROOT` and autovenv made it for
+    /// that project (its mark says so) or this shell recorded activating
+    /// it (see `resolve::current`): an env kept outside the project.
+    pub env_outside_ok: bool,
     /// The hook is new to this shell: its first prompt (a nested shell,
     /// `exec $SHELL`, a tmux pane) or the rc sourced again. PATH was then
     /// inherited or rebuilt by the rc, which may have put its own entries
@@ -54,7 +58,7 @@ impl Current {
     pub(crate) fn from_env(env: EnvLookup) -> Current {
         let vars = MANAGED.iter().filter_map(|&k| env(k).map(|v| (k, v))).collect();
         let conda_env = env(CONDA_PREFIX).and(env(CONDA_DEFAULT_ENV));
-        Current { vars, conda_env, env_unverified: false, fresh: false }
+        Current { vars, conda_env, env_unverified: false, env_outside_ok: false, fresh: false }
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<&OsStr> {
@@ -152,7 +156,7 @@ pub(crate) fn decide(cur: &Current, target: &Target) -> Plan {
         is_active(cur, root, env) && !(cur.fresh && path_position(cur.get(PATH), &bin_dir(env)) != Some(0))
     });
     if !in_place {
-        leave(&mut next, cur.env_unverified);
+        leave(&mut next, cur.env_unverified, cur.env_outside_ok);
         if let Some((root, env, prompt)) = wanted {
             enter(&mut next, root, env, prompt);
         }
@@ -193,7 +197,7 @@ fn is_active(cur: &Current, root: &Path, env: &Path) -> bool {
 
 type Vars = BTreeMap<&'static str, OsString>;
 
-fn leave(v: &mut Vars, unverified: bool) {
+fn leave(v: &mut Vars, unverified: bool, outside_ok: bool) {
     let Some(env) = v.get(AUTOVENV_ENV).map(PathBuf::from) else {
         // Bookkeeping without an env is tampered or half-written: drop it.
         v.remove(AUTOVENV_ROOT);
@@ -205,12 +209,11 @@ fn leave(v: &mut Vars, unverified: bool) {
     // a root. Bookkeeping that says otherwise was tampered with (or written
     // by something else): removing `<AUTOVENV_ENV>/bin` from PATH could then
     // take a system folder with it (AUTOVENV_ENV=/usr strips /usr/bin).
-    // Drop such bookkeeping and leave PATH alone.
-    let ours = v
-        .get(AUTOVENV_ROOT)
-        .map(Path::new)
-        .is_some_and(|root| root.is_absolute() && root.parent().is_some() && env.parent() == Some(root))
-        && !unverified;
+    // Drop such bookkeeping and leave PATH alone. An env kept outside the
+    // project counts only when checked on disk (`outside_ok`).
+    let ours = v.get(AUTOVENV_ROOT).map(Path::new).is_some_and(|root| {
+        root.is_absolute() && root.parent().is_some() && (env.parent() == Some(root) || outside_ok)
+    }) && !unverified;
     if !ours {
         v.remove(AUTOVENV_ROOT);
         v.remove(AUTOVENV_ENV);
@@ -518,6 +521,17 @@ mod tests {
         cur.env_unverified = false;
         let after = apply(&cur, &decide(&cur, &Target::None));
         assert_eq!(path_of(&after), P0, "a verified env's entry goes");
+    }
+
+    #[test]
+    fn an_env_outside_its_root_is_left_only_when_checked() {
+        let path = format!("/c/envs/p-1/bin:{P0}");
+        let mut cur = Current::default().with(PATH, &path).with(AUTOVENV_ROOT, "/p").with(AUTOVENV_ENV, "/c/envs/p-1");
+        let after = apply(&cur, &decide(&cur, &Target::None));
+        assert_eq!(after.get(PATH), Some(OsStr::new(&path)), "not checked on disk: PATH left alone");
+        cur.env_outside_ok = true;
+        let after = apply(&cur, &decide(&cur, &Target::None));
+        assert_eq!(path_of(&after), P0, "checked: its entry goes");
     }
 
     #[test]

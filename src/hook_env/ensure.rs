@@ -73,7 +73,7 @@ pub(crate) fn env(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
     if fresh && env_state == EnvState::Ready && version_mismatch(t).is_none() {
         // A command (not a prompt) checks the env out of git even when
         // nothing else is to do: git's work is too slow for a prompt.
-        if t.settings.gitignore && matches!(when, SyncWhen::RetryFailed | SyncWhen::Force) {
+        if t.settings.gitignore && !t.env_outside && matches!(when, SyncWhen::RetryFailed | SyncWhen::Force) {
             keep_out_of_git(ctx, t, false);
         }
         return Report::ok(state);
@@ -129,7 +129,8 @@ pub(crate) fn env(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
             return report;
         }
     };
-    if t.settings.gitignore {
+    // An env outside the project needs no rule in it.
+    if t.settings.gitignore && !t.env_outside {
         keep_out_of_git(ctx, t, made.is_some());
     }
     let uv = ctx.find_program("uv");
@@ -345,6 +346,7 @@ fn create_with(
         "python3 on PATH" => String::new(),
         s => format!(", {s}"),
     };
+    let key = t.project.key();
     let make = venv::Make {
         root: &t.project.root,
         env: &t.env,
@@ -352,6 +354,7 @@ fn create_with(
         version: Some(interpreter.version.as_str()).filter(|v| !v.is_empty()),
         maker,
         uv_config,
+        project_key: &key,
     };
     let mut announce = |version: &str, pip: &Pip| {
         msg::info(&format!("creating {name}/ with Python {version} ({}{}){why}", maker.name(), pip.describe()));

@@ -171,6 +171,10 @@ fn target_for(
             return Target::None;
         }
     };
+    // An env outside the project: deleting it moves only its folder's mtime.
+    if let Some(parent) = t.env.parent().filter(|_| t.env_outside) {
+        watch.add(parent);
+    }
     let target = Target::Active { root: root.clone(), env: t.env.clone(), prompt: t.prompt() };
     // Someone else's venv is active: leave it alone, make nothing.
     if cur.foreign_env().is_some() {

@@ -17,7 +17,6 @@ use crate::context::Context;
 use crate::env_vars;
 use crate::error::{Error, Result};
 use crate::hook_env::decide::Current;
-use crate::hook_env::discover;
 use crate::trust::{self, Trust};
 
 pub(crate) struct Project {
@@ -35,6 +34,8 @@ pub(crate) struct Trusted {
     pub project: Project,
     pub settings: Settings,
     pub env: PathBuf,
+    /// The env is outside the project (`env_dir` elsewhere, or the cache).
+    pub env_outside: bool,
 }
 
 impl Project {
@@ -56,9 +57,16 @@ impl Project {
 /// would otherwise take `/usr/local/bin` off PATH.
 pub(crate) fn current(ctx: &Context, recorded: Option<&Path>) -> Current {
     let mut cur = Current::from_env(ctx.lookup());
-    if let Some(env) = cur.get(env_vars::AUTOVENV_ENV).map(Path::new) {
+    if let Some(env) = cur.get(env_vars::AUTOVENV_ENV).map(PathBuf::from) {
+        let env = env.as_path();
         let venv = std::fs::symlink_metadata(env.join("pyvenv.cfg")).is_ok_and(|m| m.file_type().is_file());
         cur.env_unverified = !venv && recorded != Some(env);
+        if let Some(root) = cur.get(env_vars::AUTOVENV_ROOT).map(Path::new) {
+            if env.parent() != Some(root) {
+                cur.env_outside_ok = recorded == Some(env)
+                    || crate::env_location::made_for(env, &trust::key(root), crate::venv::OWNER_MARK);
+            }
+        }
     }
     cur
 }
@@ -68,7 +76,14 @@ pub(crate) fn project(ctx: &Context, root: &Path) -> Result<Project> {
     let canonical = trust::canonical(root)?;
     let global = ctx.global_config()?;
     let shown = crate::fsutil::tilde(root, ctx.home());
-    let trust = trust::check(ctx.dirs.trust_dir().as_deref(), &canonical, &ctx.trust_prefixes(&global), &shown)?;
+    let worktrees = global.trust_worktrees.unwrap_or(false);
+    let trust = trust::check_with_worktrees(
+        ctx.dirs.trust_dir().as_deref(),
+        &canonical,
+        &ctx.trust_prefixes(&global),
+        worktrees,
+        &shown,
+    )?;
     Ok(Project { root: canonical.clone(), canonical, shown: root.to_path_buf(), trust, global })
 }
 
@@ -79,8 +94,13 @@ pub(crate) fn trusted(ctx: &Context, project: Project) -> Result<Trusted> {
     }
     let local = config::load_project(&project.root)?;
     let settings = config::resolve(&project.global, &local);
-    let configured = settings.env_dir_configured.then_some(settings.env_dir.as_str());
-    let env = discover::env_dir(&project.root, configured);
+    let key = project.key();
+    let location =
+        crate::env_location::locate(&project.root, &key, &settings, ctx.home(), ctx.cache_home().as_deref())?;
+    if location.outside {
+        crate::env_location::check_outside(&location.env, &key)?;
+    }
+    let env = location.env;
     // PATH entries are separated by ':', so a bin folder with a ':' in its
     // path cannot be put on PATH: it would be split in two, and no prompt
     // could find the entry to take it out again.
@@ -91,7 +111,7 @@ pub(crate) fn trusted(ctx: &Context, project: Project) -> Result<Trusted> {
         ))
         .with_hint("rename the folder (or the folder above it) that has the ':'"));
     }
-    Ok(Trusted { project, settings, env })
+    Ok(Trusted { project, settings, env, env_outside: location.outside })
 }
 
 pub(crate) fn not_allowed(ctx: &Context, root: &Path) -> Error {

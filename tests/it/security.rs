@@ -1047,3 +1047,142 @@ fn deny_reaches_a_shell_of_another_session() {
     assert_eq!(sh.var("VIRTUAL_ENV"), None, "denied: deactivated at the next prompt");
     sh.exit();
 }
+
+// ------------------------------------------- worktrees and envs outside the project
+
+/// With `trust.worktrees` on, only a worktree the repository itself lists
+/// is trusted. A `.git` file naming an allowed repository's folders from
+/// an unrelated folder (a tarball, a clone, another user's folder) gains
+/// nothing: naming its real worktree's entry, naming the common folder, a
+/// fake entry outside `worktrees/` that names it back, or a copy of a real
+/// worktree. Each stays untrusted: nothing is made, one line says so.
+#[test]
+fn a_forged_worktree_gains_no_trust() {
+    if should_skip(&[Need::Git, Need::Uv]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    let main = sb.project("app").git().create();
+    let git = |dir: &Path, args: &[&str]| {
+        let mut cmd = sb.command("git");
+        cmd.args(args).current_dir(dir);
+        sb.run_ok(&mut cmd);
+    };
+    git(main.root(), &["add", "-A"]);
+    git(main.root(), &["commit", "-qm", "initial"]);
+    allow(&sb, main.root());
+    let wt = sb.work().join("wt");
+    git(main.root(), &["worktree", "add", "-q", "-b", "feature", wt.to_str().unwrap()]);
+    fs::create_dir_all(sb.xdg_config().join("autovenv")).unwrap();
+    fs::write(sb.xdg_config().join("autovenv/config.toml"), "[trust]\nworktrees = true\n").unwrap();
+    let (st, _) = json(&sb, &wt, &[]);
+    assert!(active_env(&st).is_some(), "the real worktree is trusted: {st}");
+
+    let admin = main.path(".git/worktrees/wt");
+    let fake = sb.root().join("fake-entry");
+    fs::create_dir(&fake).unwrap();
+    fs::write(fake.join("commondir"), format!("{}\n", main.path(".git").display())).unwrap();
+    let copy = sb.work().join("wt-copy");
+    let cp = Command::new("cp").arg("-a").arg(&wt).arg(&copy).status().unwrap();
+    assert!(cp.success());
+    let _ = fs::remove_dir_all(copy.join("env"));
+    let forged = sb.work().join("evil");
+    let cases: Vec<(&str, PathBuf, Option<String>)> = vec![
+        ("the real worktree's entry", forged.clone(), Some(format!("gitdir: {}\n", admin.display()))),
+        ("the common folder", forged.clone(), Some(format!("gitdir: {}\n", main.path(".git").display()))),
+        ("a fake entry naming it back", forged.clone(), Some(format!("gitdir: {}\n", fake.display()))),
+        ("a copy of a real worktree", copy.clone(), None),
+    ];
+    fs::create_dir(&forged).unwrap();
+    fs::write(forged.join("requirements.txt"), "").unwrap();
+    fs::write(fake.join("gitdir"), format!("{}\n", forged.join(".git").display())).unwrap();
+    for (what, dir, dot_git) in cases {
+        if let Some(d) = dot_git {
+            fs::write(dir.join(".git"), d).unwrap();
+        }
+        let (st, err) = json(&sb, &dir, &[]);
+        assert_eq!(active_env(&st), None, "{what}: not trusted:\n{err}");
+        assert!(err.contains("is not allowed"), "{what}: one line says so:\n{err}");
+        assert!(!dir.join("env").exists(), "{what}: nothing made");
+        let status = sb.autovenv().args(["status", "--json"]).current_dir(&dir).output().unwrap();
+        let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+        assert_eq!(status["allowed"], false, "{what}: {status}");
+    }
+}
+
+/// A real worktree whose folder (or whose entry in the repository) belongs
+/// to another user lends no trust: they can change what is in it.
+#[test]
+fn a_worktree_of_another_user_gains_no_trust() {
+    if should_skip(&[Need::Git, Need::Uv]) || !can_chown() {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    let main = sb.project("app").git().create();
+    let git = |dir: &Path, args: &[&str]| {
+        let mut cmd = sb.command("git");
+        cmd.args(args).current_dir(dir);
+        sb.run_ok(&mut cmd);
+    };
+    git(main.root(), &["add", "-A"]);
+    git(main.root(), &["commit", "-qm", "initial"]);
+    allow(&sb, main.root());
+    fs::create_dir_all(sb.xdg_config().join("autovenv")).unwrap();
+    fs::write(sb.xdg_config().join("autovenv/config.toml"), "[trust]\nworktrees = true\n").unwrap();
+    for (i, whose) in ["the worktree", "its entry in the repository"].into_iter().enumerate() {
+        let wt = sb.work().join(format!("wt{i}"));
+        git(main.root(), &["worktree", "add", "-q", "-b", &format!("b{i}"), wt.to_str().unwrap()]);
+        let (st, _) = json(&sb, &wt, &[]);
+        assert!(active_env(&st).is_some(), "ours: trusted: {st}");
+        fs::remove_dir_all(wt.join("env")).unwrap();
+        let theirs = if i == 0 { wt.clone() } else { main.path(&format!(".git/worktrees/wt{i}")) };
+        chown_tree(&theirs, OTHER_UID);
+        let (st, err) = json(&sb, &wt, &[]);
+        assert_eq!(active_env(&st), None, "{whose} of another user: not trusted:\n{err}");
+        assert!(!wt.join("env").exists(), "{whose}: nothing made");
+    }
+}
+
+/// An env outside the project is used only when autovenv made it for this
+/// project, in folders nobody else can write: a project's config naming
+/// another project's env, a venv it did not make, or a folder others can
+/// write to gets one error, and that env is neither activated nor touched.
+#[test]
+fn an_env_outside_the_project_is_this_projects_own() {
+    if should_skip(&[Need::Uv]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    let a = sb.project("a").file(".autovenv.toml", "env_dir = \"~/envs/shared\"\n").create();
+    allow(&sb, a.root());
+    let env = sb.home().join("envs/shared");
+    assert!(env.join("pyvenv.cfg").is_file());
+    let state = fs::read(env.join(".autovenv-state")).ok();
+    let b = sb.project("b").file(".autovenv.toml", "env_dir = \"~/envs/shared\"\n").create();
+    let out = allow_may_fail(&sb, b.root());
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("was not made by autovenv for this project"), "{}", stderr(&out));
+    let (v, err) = json(&sb, b.root(), &[]);
+    assert_eq!(active_env(&v), None, "another project's env is not activated:\n{err}");
+    assert_eq!(fs::read(env.join(".autovenv-state")).ok(), state, "and not synced into");
+
+    // A venv autovenv did not make, named by path.
+    let hand = sb.home().join("envs/by-hand");
+    sb.make_venv(&hand);
+    let c = sb.project("c").file(".autovenv.toml", &format!("env_dir = {:?}\n", hand.display().to_string())).create();
+    let out = allow_may_fail(&sb, c.root());
+    assert!(stderr(&out).contains("was not made by autovenv for this project"), "{}", stderr(&out));
+    assert!(!hand.join(".autovenv").exists());
+
+    // A folder others can write to.
+    let shared = sb.root().join("shared");
+    fs::create_dir(&shared).unwrap();
+    fs::set_permissions(&shared, fs::Permissions::from_mode(0o777)).unwrap();
+    let d = sb
+        .project("d")
+        .file(".autovenv.toml", &format!("env_dir = {:?}\n", shared.join("env").display().to_string()))
+        .create();
+    let out = allow_may_fail(&sb, d.root());
+    assert!(stderr(&out).contains("is writable by other users"), "{}", stderr(&out));
+    assert!(!shared.join("env").exists(), "nothing made there");
+}
