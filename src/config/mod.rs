@@ -35,6 +35,9 @@ pub(crate) struct Layer {
     pub env_store: Option<EnvStore>,
     /// Global config only.
     pub trust_worktrees: Option<bool>,
+    pub sources: Option<Vec<String>>,
+    pub groups: Option<Vec<String>>,
+    pub extras: Option<Vec<String>>,
 }
 
 /// Fully resolved settings for one project (defaults applied).
@@ -55,6 +58,12 @@ pub(crate) struct Settings {
     /// project, which a project's `.python-version` overrides (a project's
     /// own `python` overrides `.python-version`).
     pub python_is_global: bool,
+    /// Dependency sources to consider, in order; `None`: all, in the
+    /// precedence table's order.
+    pub sources: Option<Vec<String>>,
+    /// Dependency groups; `None`: each source's default.
+    pub groups: Option<Vec<String>>,
+    pub extras: Vec<String>,
 }
 
 pub(crate) const PROJECT_FILE: &str = ".autovenv.toml";
@@ -134,6 +143,9 @@ pub(crate) fn resolve(global: &Layer, project: &Layer) -> Settings {
         prompt: pick(&project.prompt, &global.prompt),
         gitignore: pick(&project.gitignore, &global.gitignore).unwrap_or(true),
         env_store: pick(&project.env_store, &global.env_store).unwrap_or_default(),
+        sources: pick(&project.sources, &global.sources),
+        groups: pick(&project.groups, &global.groups),
+        extras: pick(&project.extras, &global.extras).unwrap_or_default(),
     }
 }
 
@@ -181,6 +193,9 @@ creator = "uv"
 prompt = "my app"
 gitignore = false
 env_store = "cache"
+sources = ["Pipfile.lock", "pyproject.toml"]
+groups = ["dev", "docs"]
+extras = ["socks"]
 "#;
 
     fn all_keys_layer() -> Layer {
@@ -195,6 +210,9 @@ env_store = "cache"
             trust_prefixes: None,
             env_store: Some(EnvStore::Cache),
             trust_worktrees: None,
+            sources: Some(vec!["Pipfile.lock".into(), "pyproject.toml".into()]),
+            groups: Some(vec!["dev".into(), "docs".into()]),
+            extras: Some(vec!["socks".into()]),
         }
     }
 
@@ -282,6 +300,9 @@ env_store = "cache"
                 env_dir_configured: true,
                 env_store: EnvStore::Project,
                 python_is_global: false,
+                sources: None,
+                groups: None,
+                extras: vec![],
             }
         );
         let d = resolve(&Layer::default(), &Layer::default());
@@ -298,6 +319,9 @@ env_store = "cache"
                 env_dir_configured: false,
                 env_store: EnvStore::Project,
                 python_is_global: false,
+                sources: None,
+                groups: None,
+                extras: vec![],
             }
         );
         // A project list replaces the global one, it does not extend it.
@@ -337,7 +361,9 @@ env_store = "cache"
         assert_eq!(msg, "unknown key 'envdir' in /p/.autovenv.toml line 1; did you mean 'env_dir'?");
         assert_eq!(
             hint.as_deref(),
-            Some("valid keys: env_dir, python, requirements, sync, creator, prompt, gitignore, env_store")
+            Some(
+                "valid keys: env_dir, python, requirements, sync, creator, prompt, gitignore, env_store, sources, groups, extras"
+            )
         );
         // Far from everything: no guess, still the list.
         let dir = project(&[(".autovenv.toml", "python = \"3.12\"\n\nreqs = []\n")]);
@@ -352,7 +378,9 @@ env_store = "cache"
         let dir = project(&[("config.toml", "trust_prefixes = []\n")]);
         let (msg, hint) = err(&dir, load_global(&dir.path().join("config.toml")));
         assert_eq!(msg, "unknown key 'trust_prefixes' in /p/config.toml line 1; did you mean 'trust.prefixes'?");
-        assert!(hint.unwrap().ends_with(", env_store, trust.prefixes, trust.worktrees"));
+        assert!(hint
+            .unwrap()
+            .ends_with(", gitignore, env_store, sources, groups, extras, trust.prefixes, trust.worktrees"));
         let dir = project(&[("config.toml", "[trust]\nprefix = []\n")]);
         let (msg, _) = err(&dir, load_global(&dir.path().join("config.toml")));
         assert_eq!(msg, "unknown key 'trust.prefix' in /p/config.toml line 2; did you mean 'trust.prefixes'?");
