@@ -29,3 +29,4 @@ mod security;
 mod shell_state;
 mod sync_at_prompt;
 mod upgrades;
+mod workflow;

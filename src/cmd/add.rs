@@ -1,0 +1,8 @@
+//! `autovenv add PKG…`.
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+
+pub(crate) fn run(_ctx: &Context, _packages: &[String], _pin: bool) -> Result<Vec<u8>> {
+    Err(Error::new("not yet"))
+}
