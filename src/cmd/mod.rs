@@ -13,6 +13,7 @@ pub(crate) mod export;
 pub(crate) mod freeze;
 pub(crate) mod hook;
 pub(crate) mod remove;
+pub(crate) mod reqedit;
 pub(crate) mod status;
 pub(crate) mod sync;
 pub(crate) mod watch;

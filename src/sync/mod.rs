@@ -154,7 +154,7 @@ fn plural(n: usize, what: &str) -> String {
 /// The distributions installed in `env`, name (normalized) to version, from
 /// the `*.dist-info` folders of its site-packages: what the installer did is
 /// the difference, whichever installer it was and whatever it printed.
-fn installed_dists(env: &Path) -> std::collections::BTreeMap<String, String> {
+pub(crate) fn installed_dists(env: &Path) -> std::collections::BTreeMap<String, String> {
     let mut out = std::collections::BTreeMap::new();
     let Ok(libs) = fs::read_dir(env.join("lib")) else { return out };
     for lib in libs.flatten() {
@@ -352,6 +352,20 @@ fn requirement_name(line: &str) -> Option<&str> {
     let rest = line[end..].trim_start();
     let path_like = rest.starts_with('/') || name.ends_with(".whl") || name.ends_with(".tar.gz") || name.contains('/');
     (first_ok && !path_like && !name.starts_with('.')).then_some(name)
+}
+
+/// Record the files under `top` as installed, without running the
+/// installer: for a command that just made the env and the files agree
+/// (`freeze` wrote the file from the env, `remove` uninstalled what it took
+/// out of it). The next prompt then finds its digest and installs nothing.
+pub(crate) fn record(root: &Path, env: &Path, top: &[String], mode: SyncMode) -> Result<()> {
+    let found = inputs(root, top)?;
+    let files = found.files();
+    let python_version = venv::version(env).unwrap_or_default();
+    let digest = digest(root, &python_version, mode, &files)?;
+    let stats = files.iter().map(|f| stat_of(root, f)).collect();
+    let urls = found.urls;
+    write_state(env, &State { digest, error: None, mode: mode.as_str().into(), files: stats, interrupted: false, urls })
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@
 //! the sandbox's `uv` is replaced by a script that logs its arguments.
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 
 use crate::common::*;
 
@@ -141,9 +143,175 @@ fn eval_activate(kind: Kind) -> String {
     }
 }
 
+// ------------------------------------------------ add, remove, freeze
+
+/// Replace the sandbox's `uv` link with a script that logs each call's
+/// arguments, then runs the real uv. A call made under a prompt's `export`
+/// (which the hook gives `AUTOVENV_STAMP`) starts with `prompt`, so the
+/// installs of a command typed at the prompt and of the hook that runs
+/// right after it are told apart.
+fn uv_logger(sb: &Sandbox) -> PathBuf {
+    let link = sb.bin().join("uv");
+    let real = fs::canonicalize(&link).unwrap();
+    let log = sb.root().join("uv-calls.log");
+    fs::remove_file(&link).unwrap();
+    let script = format!(
+        "#!/bin/sh\nby=command\n[ -n \"${{AUTOVENV_STAMP-}}\" ] && by=prompt\n\
+         printf '%s %s\\n' \"$by\" \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+        log.display(),
+        real.display()
+    );
+    fs::write(&link, script).unwrap();
+    fs::set_permissions(&link, fs::Permissions::from_mode(0o755)).unwrap();
+    log
+}
+
+/// Installer starts logged by `uv_logger`: under a prompt's hook, or by a command.
+fn installs(log: &Path, by: &str) -> usize {
+    let want = format!("{by} pip install");
+    fs::read_to_string(log).unwrap_or_default().lines().filter(|l| l.starts_with(&want)).count()
+}
+
+fn imports(sh: &mut Shell, module: &str) -> bool {
+    sh.run(&format!("python -c 'import {module}' && echo imported-ok")).contains("imported-ok")
+}
+
+/// The prompts after a command (the one right after it included), three
+/// more and a cd out and back: no installer started by a prompt since
+/// before the command (`base` prompt installs), and status says the env is
+/// in step with the files.
+fn quiet_prompts(sb: &Sandbox, sh: &mut Shell, p: &Project, log: &Path, base: usize, after: &str) {
+    for _ in 0..3 {
+        sh.run("true");
+    }
+    sh.cd(&sb.work());
+    sh.cd(p.root());
+    let calls = fs::read_to_string(log).unwrap_or_default();
+    assert_eq!(installs(log, "prompt"), base, "{after}: no installer at the prompts after it:\n{calls}");
+    let st = sb.run_ok(sb.autovenv().args(["status", "--json"]).current_dir(p.root()));
+    assert!(st.contains("\"sync\": \"ok\""), "{after}: status says synced:\n{st}");
+}
+
+/// `add` installs and writes the line (comments, options and includes
+/// kept), `add --pin` writes the version installed, `remove` takes the line
+/// out and uninstalls; none of them leaves an install for the next prompt.
+fn add_and_remove_round_trip(kind: Kind) {
+    let Some(sb) = sandbox_with(&[Need::Shell(kind), Need::Git], Uv::Yes, &["mypkg", "other"]) else { return };
+    sb.wheel("pinme", "2.5", &[]);
+    let p = sb
+        .project("app")
+        .require("# what the app needs")
+        .require("-r extra.txt")
+        .require("mypkg==1.0  # the core")
+        .file("extra.txt", "# nothing yet\n")
+        .git()
+        .create();
+    let log = uv_logger(&sb);
+    sb.run_ok(sb.autovenv().arg("allow").arg(p.root()));
+    let mut sh = Shell::start(kind, &sb, "", &sb.work());
+    sh.cd(p.root());
+    assert!(active(&mut sh, &p));
+    let before = p.read("requirements.txt").unwrap();
+
+    let n = installs(&log, "command");
+    assert!(n > 0, "the logger sees allow's install");
+    let base = installs(&log, "prompt");
+    let out = sh.run("autovenv add other");
+    assert_eq!(installs(&log, "command"), n + 1, "add installs once, itself");
+    assert!(out.contains("added other to requirements.txt"), "{out}");
+    assert_eq!(p.read("requirements.txt").unwrap(), format!("{before}other\n"), "one line added, the rest kept");
+    assert!(imports(&mut sh, "other"), "installed in the env");
+    quiet_prompts(&sb, &mut sh, &p, &log, base, "add");
+
+    let base = installs(&log, "prompt");
+    let out = sh.run("autovenv add --pin pinme");
+    assert!(out.contains("added pinme"), "{out}");
+    assert_eq!(p.read("requirements.txt").unwrap(), format!("{before}other\npinme==2.5\n"), "pinned as installed");
+    quiet_prompts(&sb, &mut sh, &p, &log, base, "add --pin");
+
+    let base = installs(&log, "prompt");
+    let out = sh.run("autovenv remove other");
+    assert!(out.contains("removed other from requirements.txt"), "{out}");
+    assert_eq!(p.read("requirements.txt").unwrap(), format!("{before}pinme==2.5\n"));
+    assert!(!imports(&mut sh, "other"), "uninstalled from the env");
+    quiet_prompts(&sb, &mut sh, &p, &log, base, "remove");
+
+    let base = installs(&log, "prompt");
+    let out = sh.run("autovenv remove nothere");
+    assert!(out.contains("error:") && out.contains("nothere is not listed"), "{out}");
+    let out = sh.run("autovenv add nosuchpkg");
+    assert!(out.contains("error:") && out.contains("as it was"), "a failed install says so:\n{out}");
+    assert_eq!(p.read("requirements.txt").unwrap(), format!("{before}pinme==2.5\n"), "the file is as it was");
+    quiet_prompts(&sb, &mut sh, &p, &log, base, "a failed add");
+}
+
+/// `pip install` by hand, then `autovenv freeze`: the file lists the env
+/// (without pip itself), its options kept, and the next prompts install
+/// nothing. A file with comments or includes is only overwritten with
+/// `--force`.
+fn freeze_round_trip(kind: Kind) {
+    let Some(sb) = sandbox_with(&[Need::Shell(kind), Need::Git], Uv::Yes, &["mypkg", "other"]) else { return };
+    let p = sb.project("app").require("mypkg==1.0").git().create();
+    let log = uv_logger(&sb);
+    sb.run_ok(sb.autovenv().arg("allow").arg(p.root()));
+    let mut sh = Shell::start(kind, &sb, "", &sb.work());
+    sh.cd(p.root());
+    sh.run("python -m pip install --quiet other");
+    assert!(imports(&mut sh, "other"));
+
+    let base = installs(&log, "prompt");
+    let out = sh.run("autovenv freeze");
+    assert!(out.contains("wrote 2 packages"), "{out}");
+    let header = format!("--no-index\n--find-links {}\n", sb.wheels().display());
+    assert_eq!(p.read("requirements.txt").unwrap(), format!("{header}mypkg==1.0\nother==1.0\n"));
+    quiet_prompts(&sb, &mut sh, &p, &log, base, "freeze");
+
+    let commented = format!("{header}# keep me\nmypkg==1.0\n");
+    fs::write(p.path("requirements.txt"), &commented).unwrap();
+    sh.run("true");
+    let base = installs(&log, "prompt");
+    let out = sh.run("autovenv freeze");
+    assert!(out.contains("error:") && out.contains("comments") && out.contains("--force"), "refused:\n{out}");
+    assert_eq!(p.read("requirements.txt").unwrap(), commented, "nothing written");
+    sh.run("autovenv freeze --force");
+    assert_eq!(p.read("requirements.txt").unwrap(), format!("{header}mypkg==1.0\nother==1.0\n"));
+    quiet_prompts(&sb, &mut sh, &p, &log, base, "freeze --force");
+
+    let out = sh.run("autovenv freeze lock.txt");
+    assert!(out.contains("wrote 2 packages") && out.contains("not from this file"), "{out}");
+    assert_eq!(p.read("lock.txt").unwrap(), "mypkg==1.0\nother==1.0\n");
+}
+
+/// Projects whose dependencies another tool keeps: the command to use, and
+/// nothing changed.
+#[test]
+fn add_names_the_tool_of_other_sources() {
+    let Some(sb) = sandbox_with(&[], Uv::Yes, &[]) else { return };
+    for (file, content, tool) in [
+        ("uv.lock", "version = 1\n", "uv add"),
+        ("poetry.lock", "", "poetry add"),
+        ("Pipfile", "[packages]\n", "pipenv install"),
+        ("pyproject.toml", "[project]\nname = \"x\"\ndependencies = []\n", "uv add"),
+    ] {
+        let p = sb.project(&format!("p-{}", file.replace('.', "-"))).no_requirements().file(file, content).create();
+        if file != "pyproject.toml" {
+            fs::write(p.path("pyproject.toml"), "[project]\nname = \"x\"\n").unwrap();
+        }
+        sb.run_ok(sb.autovenv().arg("allow").arg(p.root()));
+        let out = sb.autovenv().args(["add", "requests"]).current_dir(p.root()).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{file}: refused");
+        assert!(err.contains(&format!("`{tool} requests`")), "{file}: names the tool:\n{err}");
+        assert!(!p.path("requirements.txt").exists(), "{file}: no requirements.txt written");
+        assert_eq!(fs::read_to_string(p.path(file)).unwrap(), content, "{file}: untouched");
+    }
+}
+
 per_shell!(
     deactivate_pauses_until_leaving,
     hand_activated_deactivate_is_not_shadowed,
     own_deactivate_function_is_kept,
     one_shot_activate_without_hook,
+    add_and_remove_round_trip,
+    freeze_round_trip,
 );
