@@ -57,7 +57,10 @@ pub(crate) fn run(ctx: &Context, file: Option<&Path>, force: bool) -> Result<Vec
         text.push('\n');
     }
     reqedit::write(&path, &text)?;
-    let synced = t.settings.requirements.iter().any(|f| root.join(f) == path);
+    // Recorded only when the project now syncs from this very file: the
+    // env is then exactly what it lists.
+    let chosen = crate::sync::source::choose(root, &t.settings).map_err(|(e, _)| e)?;
+    let synced = chosen.name() == "requirements" && t.settings.requirements.iter().any(|f| root.join(f) == path);
     if synced {
         reqedit::record(ctx, &t)?;
     } else {
@@ -66,10 +69,7 @@ pub(crate) fn run(ctx: &Context, file: Option<&Path>, force: bool) -> Result<Vec
     let n = packages.len();
     msg::info(&format!("wrote {n} package{} to {shown}", if n == 1 { "" } else { "s" }));
     if !synced {
-        msg::info(&format!(
-            "note: the project syncs from {}, not from this file",
-            msg::escape(&t.settings.requirements.join(", "))
-        ));
+        msg::info(&format!("note: the project syncs from {}, not from this file", msg::escape(&chosen.label())));
     }
     Ok(Vec::new())
 }

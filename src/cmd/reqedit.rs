@@ -30,45 +30,58 @@ pub(crate) struct OtherTool {
     pub remove: &'static str,
 }
 
-/// The lock files (and Pipfile) belong to their tools whatever else the
-/// project has; pyproject.toml's dependencies only when no requirements
-/// file exists (a project may keep both, and syncs its requirements then).
-pub(crate) fn other_tool(root: &Path, has_requirements: bool) -> Option<OtherTool> {
-    let uv = OtherTool { file: "uv.lock", add: "uv add", remove: "uv remove" };
-    let poetry = OtherTool { file: "poetry.lock", add: "poetry add", remove: "poetry remove" };
-    if root.join("uv.lock").is_file() {
-        return Some(uv);
-    }
-    if root.join("poetry.lock").is_file() {
-        return Some(poetry);
-    }
-    for file in ["Pipfile.lock", "Pipfile"] {
-        if root.join(file).is_file() {
-            return Some(OtherTool { file, add: "pipenv install", remove: "pipenv uninstall" });
+const UV: OtherTool = OtherTool { file: "uv.lock", add: "uv add", remove: "uv remove" };
+const POETRY: OtherTool = OtherTool { file: "poetry.lock", add: "poetry add", remove: "poetry remove" };
+const PIPENV: OtherTool = OtherTool { file: "Pipfile", add: "pipenv install", remove: "pipenv uninstall" };
+
+/// The tool that keeps the dependencies of a source that is not a
+/// requirements file (`name` as `sync::source::ORDER` has it), or `None`
+/// for one edited by hand (setup.py).
+fn tool_of(root: &Path, name: &str) -> Option<OtherTool> {
+    match name {
+        "uv.lock" => Some(UV),
+        "poetry.lock" => Some(POETRY),
+        "Pipfile.lock" | "Pipfile" => Some(PIPENV),
+        "pyproject.toml" => {
+            let poetry = crate::fsutil::read_regular(&root.join("pyproject.toml"))
+                .ok()
+                .flatten()
+                .and_then(|b| toml::from_str::<toml::Table>(&String::from_utf8_lossy(&b)).ok())
+                .is_some_and(|d| {
+                    d.get("tool").and_then(toml::Value::as_table).is_some_and(|t| t.contains_key("poetry"))
+                });
+            Some(OtherTool { file: "pyproject.toml", ..if poetry { POETRY } else { UV } })
         }
+        _ => None,
     }
-    if has_requirements {
-        return None;
-    }
-    let text = crate::fsutil::read_regular(&root.join("pyproject.toml")).ok()??;
-    let doc: toml::Table = toml::from_str(&String::from_utf8_lossy(&text)).ok()?;
-    let table = |k: &str| doc.get(k).and_then(toml::Value::as_table);
-    if table("tool").is_some_and(|t| t.contains_key("poetry")) {
-        return Some(OtherTool { file: "pyproject.toml", ..poetry });
-    }
-    let deps =
-        table("project").is_some_and(|p| p.contains_key("dependencies") || p.contains_key("optional-dependencies"));
-    (deps || doc.contains_key("dependency-groups")).then_some(OtherTool { file: "pyproject.toml", ..uv })
 }
 
-/// The requirements file `verb` edits: the first configured one that
-/// exists, or the first configured one, made. `Err` when another tool
-/// keeps the project's dependencies (its command is the hint).
+/// The requirements file `add` or `remove` edits: the first configured one
+/// that exists, or (no source yet) the first configured one, made. `Err`
+/// when the project syncs from another source: its tool's command is the
+/// hint. Locks no source reads yet (uv.lock, poetry.lock beside a
+/// pyproject.toml) still belong to their tool.
 pub(crate) fn requirements_file(t: &Trusted, add: bool, packages: &[String]) -> Result<String> {
     let root = &t.project.root;
-    let top = &t.settings.requirements;
-    let existing = top.iter().find(|f| root.join(f).is_file());
-    if let Some(tool) = other_tool(root, existing.is_some()) {
+    let chosen = sync::source::choose(root, &t.settings).map_err(|(e, _)| e)?;
+    let name = chosen.name();
+    let locked = [("uv.lock", UV), ("poetry.lock", POETRY)].into_iter().find(|(f, _)| root.join(f).is_file());
+    let other = match name {
+        "requirements" => None,
+        "none" => locked.map(|(_, tool)| tool),
+        _ => match tool_of(root, name) {
+            Some(tool) => Some(locked.map_or(tool, |(_, l)| l)),
+            None => {
+                return Err(Error::new(format!(
+                    "{} takes its dependencies from {}; autovenv does not edit it",
+                    msg::escape(&t.project.shown.display().to_string()),
+                    msg::escape(&chosen.label())
+                ))
+                .with_hint("edit it by hand; the next prompt syncs the env"))
+            }
+        },
+    };
+    if let Some(tool) = other {
         let cmd = if add { tool.add } else { tool.remove };
         return Err(Error::new(format!(
             "{} keeps its dependencies in {}, which {} edits; autovenv leaves it alone",
@@ -78,7 +91,8 @@ pub(crate) fn requirements_file(t: &Trusted, add: bool, packages: &[String]) -> 
         ))
         .with_hint(format!("run `{cmd} {}`; the next prompt syncs the env", packages.join(" "))));
     }
-    existing.or(top.first()).cloned().ok_or_else(|| {
+    let top = &t.settings.requirements;
+    top.iter().find(|f| root.join(f).is_file()).or(top.first()).cloned().ok_or_else(|| {
         Error::new("this project lists no requirements file (`requirements = []`)")
             .with_hint("name one in .autovenv.toml, e.g. requirements = [\"requirements.txt\"]")
     })
@@ -120,7 +134,7 @@ pub(crate) fn record(ctx: &Context, t: &Trusted) -> Result<()> {
         Some(dir) => Some(lock::acquire(&dir, &t.project.key(), &t.project.display(ctx))?),
         None => None,
     };
-    sync::record(&t.project.root, &t.env, &t.settings.requirements, t.settings.sync)?;
+    sync::record(&t.project.root, &t.env, &t.settings)?;
     stamp::expire_all(&ctx.dirs);
     Ok(())
 }
