@@ -74,8 +74,8 @@ impl Current {
         self.vars.remove(AUTOVENV_PAUSED).is_some()
     }
 
-    /// Treat a foreign venv as absent (for `exec`, which names its project).
-    /// Its bin stays on PATH, behind the env's.
+    /// Treat a foreign venv, and a pause `deactivate` left, as absent (for
+    /// `exec`, which names its project). Its bin stays on PATH, behind the env's.
     pub(crate) fn forget_foreign(&mut self) {
         self.vars.remove(AUTOVENV_PAUSED);
         if self.get(VIRTUAL_ENV) != self.get(AUTOVENV_ENV) {

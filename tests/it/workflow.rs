@@ -62,6 +62,12 @@ fn deactivate_pauses_until_leaving(kind: Kind) {
     let st = status(&mut sh);
     assert!(st.contains("paused") && st.contains("autovenv activate"), "status says paused and how to resume:\n{st}");
 
+    // `exec` asks for the env: the pause is this shell's, not the command's.
+    let out = sh.run(
+        r#"autovenv exec -- python -c "import os,sys; print('in', sys.prefix, os.environ.get('AUTOVENV_PAUSED'))""#,
+    );
+    assert!(out.contains(&format!("in {} None", p.env_str())), "exec runs in the env, unpaused:\n{out}");
+
     let out = sh.run("autovenv activate");
     assert!(active(&mut sh, &p), "`autovenv activate` resumes:\n{out}");
     let out = sh.run("autovenv activate");
