@@ -29,6 +29,33 @@ pub(crate) enum Command {
     Export { format: Format },
     /// Trust the project containing DIR (default: here): create, sync and activate its env
     Allow { dir: Option<PathBuf> },
+    /// Resume autovenv here after `deactivate`; in a shell without the hook: eval "$(autovenv activate bash)"
+    Activate {
+        /// Print the code for this shell to eval (for a shell without the hook)
+        shell: Option<Shell>,
+    },
+    /// Install packages into the env and add them to the requirements file
+    Add {
+        /// Requirements as pip takes them: `requests`, `flask>=3`
+        #[arg(required = true)]
+        packages: Vec<String>,
+        /// Write `name==version` as installed
+        #[arg(long)]
+        pin: bool,
+    },
+    /// Uninstall packages from the env and remove them from the requirements file
+    Remove {
+        /// Package names
+        #[arg(required = true)]
+        packages: Vec<String>,
+    },
+    /// Write what the env holds to FILE (default: requirements.txt), as `pip freeze` would
+    Freeze {
+        file: Option<PathBuf>,
+        /// Overwrite a file whose comments or -r/-c includes would be lost
+        #[arg(long)]
+        force: bool,
+    },
     /// Revoke trust in the project containing DIR; the next prompt deactivates it
     Deny { dir: Option<PathBuf> },
     /// Show the project, its env, trust, sync state, and what the shell has active

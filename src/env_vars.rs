@@ -19,6 +19,9 @@ pub(crate) const AUTOVENV_SAVED_PYTHONHOME: &str = "AUTOVENV_SAVED_PYTHONHOME";
 pub(crate) const AUTOVENV_SAVED_UV: &str = "AUTOVENV_SAVED_UV_PROJECT_ENVIRONMENT";
 /// The untrusted root whose hint was already shown, so it shows once per entry.
 pub(crate) const AUTOVENV_HINTED: &str = "AUTOVENV_HINTED";
+/// The root whose env `deactivate` turned off in this shell (and the shells
+/// it starts): left alone until the shell leaves that project.
+pub(crate) const AUTOVENV_PAUSED: &str = "AUTOVENV_PAUSED";
 
 /// Read, never changed: the directory as the person typed it, and a conda
 /// env that is active (autovenv then leaves the shell alone).

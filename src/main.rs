@@ -58,6 +58,10 @@ fn main() -> ExitCode {
     let result = match command {
         Command::Hook { shell } => cmd::hook::run(&ctx, shell),
         Command::Export { format } => cmd::export::run(&ctx, format),
+        Command::Activate { shell } => cmd::activate::run(&ctx, shell),
+        Command::Add { packages, pin } => cmd::add::run(&ctx, &packages, pin),
+        Command::Remove { packages } => cmd::remove::run(&ctx, &packages),
+        Command::Freeze { file, force } => cmd::freeze::run(&ctx, file.as_deref(), force),
         Command::Allow { dir } => cmd::allow::run(&ctx, dir.as_deref()),
         Command::Deny { dir } => cmd::deny::run(&ctx, dir.as_deref()),
         Command::Sync { dir, force } => cmd::sync::run(&ctx, dir.as_deref(), force),

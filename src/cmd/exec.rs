@@ -51,6 +51,8 @@ fn prepare(ctx: &Context, dir: Option<&Path>, argv: &[OsString]) -> Result<Comma
         decide::decide(&cur, &Target::Active { root: t.project.root.clone(), env: t.env.clone(), prompt: t.prompt() });
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..]);
+    // A pause left by `deactivate` is this shell's; the command asked for the env.
+    cmd.env_remove(crate::env_vars::AUTOVENV_PAUSED);
     for change in plan.changes {
         match change {
             Change::SetEnv(k, v) => {

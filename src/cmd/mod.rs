@@ -2,13 +2,18 @@
 //! the helpers they share: which project a DIR argument names, and how an
 //! ensure report becomes the command's result.
 
+pub(crate) mod activate;
+pub(crate) mod add;
 pub(crate) mod allow;
 pub(crate) mod completions;
 pub(crate) mod deny;
 pub(crate) mod doctor;
 pub(crate) mod exec;
 pub(crate) mod export;
+pub(crate) mod freeze;
 pub(crate) mod hook;
+pub(crate) mod remove;
+pub(crate) mod reqedit;
 pub(crate) mod status;
 pub(crate) mod sync;
 pub(crate) mod watch;

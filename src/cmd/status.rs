@@ -39,6 +39,8 @@ pub(crate) struct Status {
     pub sync: Option<SyncStatus>,
     pub sync_error: Option<String>,
     pub active: bool,
+    /// `deactivate` paused autovenv in this project in this shell.
+    pub paused: bool,
     /// Why the env is not active in this shell, when it is not.
     pub reason: Option<String>,
     /// A problem with the env or the config, if any.
@@ -209,7 +211,11 @@ pub(crate) fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
     let cur = Current::from_env(ctx.lookup());
     s.active = cur.get(env_vars::AUTOVENV_ENV) == Some(t.env.as_os_str())
         && cur.get(env_vars::VIRTUAL_ENV) == Some(t.env.as_os_str());
-    if !s.active {
+    s.paused = cur.get(env_vars::AUTOVENV_PAUSED) == Some(t.project.root.as_os_str());
+    if s.paused && !s.active {
+        s.reason = Some("paused by `deactivate` in this shell until you leave the project".into());
+        s.hint.get_or_insert_with(|| "run `autovenv activate` to resume".into());
+    } else if !s.active {
         s.reason = Some(match cur.foreign_env() {
             Some(Foreign::Venv(v)) => format!("another venv is active ({}); autovenv leaves it alone", v.display()),
             Some(Foreign::Conda(n)) => format!("conda env {} is active; autovenv leaves it alone", n.to_string_lossy()),

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use crate::dirs::EnvLookup;
 use crate::env_vars::{
-    AUTOVENV_ENV, AUTOVENV_HINTED, AUTOVENV_ROOT, AUTOVENV_SAVED_PYTHONHOME, AUTOVENV_SAVED_UV, CONDA_DEFAULT_ENV,
-    CONDA_PREFIX, PATH, PYTHONHOME, UV_PROJECT_ENVIRONMENT, VIRTUAL_ENV, VIRTUAL_ENV_PROMPT,
+    AUTOVENV_ENV, AUTOVENV_HINTED, AUTOVENV_PAUSED, AUTOVENV_ROOT, AUTOVENV_SAVED_PYTHONHOME, AUTOVENV_SAVED_UV,
+    CONDA_DEFAULT_ENV, CONDA_PREFIX, PATH, PYTHONHOME, UV_PROJECT_ENVIRONMENT, VIRTUAL_ENV, VIRTUAL_ENV_PROMPT,
 };
 use crate::shell::Change;
 
@@ -26,6 +26,7 @@ const MANAGED: &[&str] = &[
     AUTOVENV_SAVED_PYTHONHOME,
     AUTOVENV_SAVED_UV,
     AUTOVENV_HINTED,
+    AUTOVENV_PAUSED,
     VIRTUAL_ENV,
     VIRTUAL_ENV_PROMPT,
     PYTHONHOME,
@@ -72,9 +73,15 @@ impl Current {
         self
     }
 
-    /// Treat a foreign venv as absent (for `exec`, which names its project).
-    /// Its bin stays on PATH, behind the env's.
+    /// End the pause `deactivate` set; whether there was one.
+    pub(crate) fn resume(&mut self) -> bool {
+        self.vars.remove(AUTOVENV_PAUSED).is_some()
+    }
+
+    /// Treat a foreign venv, and a pause `deactivate` left, as absent (for
+    /// `exec`, which names its project). Its bin stays on PATH, behind the env's.
     pub(crate) fn forget_foreign(&mut self) {
+        self.vars.remove(AUTOVENV_PAUSED);
         if self.get(VIRTUAL_ENV) != self.get(AUTOVENV_ENV) {
             self.vars.remove(VIRTUAL_ENV);
             self.vars.remove(VIRTUAL_ENV_PROMPT);
@@ -127,6 +134,25 @@ pub(crate) struct Plan {
     pub hint: Option<PathBuf>,
     /// A target env that was not activated because of this.
     pub blocked: Option<Foreign>,
+    /// What to do with the shell's `deactivate` function.
+    pub deactivate: Option<DeactivateFn>,
+}
+
+/// The `deactivate` that autovenv defines while its env is active (a
+/// venv's own `bin/activate` defines one; autovenv never sources that).
+/// Each shell's renderer defines it only where none exists and removes it
+/// only when it is autovenv's, so a venv activated by hand or a function of
+/// the person's own keeps theirs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DeactivateFn {
+    Define,
+    Drop,
+}
+
+/// `deactivate` pauses the project it was run in: the shell keeps
+/// `AUTOVENV_PAUSED` set to that root while it stays in the project.
+fn paused(cur: &Current, target: &Target) -> bool {
+    matches!(target, Target::Active { root, .. } if cur.get(AUTOVENV_PAUSED) == Some(root.as_os_str()))
 }
 
 pub(crate) fn bin_dir(env: &Path) -> PathBuf {
@@ -138,7 +164,9 @@ pub(crate) fn decide(cur: &Current, target: &Target) -> Plan {
     let mut plan = Plan::default();
 
     let foreign = cur.foreign_env();
+    let paused = paused(cur, target);
     let wanted = match target {
+        Target::Active { .. } if paused => None,
         Target::Active { root, env, prompt } => match foreign {
             Some(f) => {
                 plan.blocked = Some(f);
@@ -175,6 +203,17 @@ pub(crate) fn decide(cur: &Current, target: &Target) -> Plan {
         _ => {
             next.remove(AUTOVENV_HINTED);
         }
+    }
+    // Out of the paused project (or in another one): the pause is over.
+    if !paused {
+        next.remove(AUTOVENV_PAUSED);
+    }
+    let active_after = next.contains_key(AUTOVENV_ENV);
+    if active_after && (cur.fresh || cur.get(AUTOVENV_ENV) != next.get(AUTOVENV_ENV).map(OsString::as_os_str)) {
+        // A fresh hook: a new shell inherits the variables, not functions.
+        plan.deactivate = Some(DeactivateFn::Define);
+    } else if !active_after && cur.get(AUTOVENV_ENV).is_some() {
+        plan.deactivate = Some(DeactivateFn::Drop);
     }
 
     for &name in MANAGED {
@@ -338,6 +377,45 @@ mod tests {
     }
 
     #[test]
+    fn paused_project_stays_off_until_left() {
+        let before = Current::default().with(PATH, P0);
+        let inside = apply(&before, &decide(&before, &active("/p", "p")));
+        assert_eq!(decide(&before, &active("/p", "p")).deactivate, Some(DeactivateFn::Define));
+        // `deactivate` sets the pause to the active root and runs the hook.
+        let asked = inside.clone().with(AUTOVENV_PAUSED, "/p");
+        let plan = decide(&asked, &active("/p", "p"));
+        assert_eq!(plan.deactivate, Some(DeactivateFn::Drop));
+        let off = apply(&asked, &plan);
+        assert_eq!(off, before.clone().with(AUTOVENV_PAUSED, "/p"), "restored as leaving would, pause kept");
+        assert_eq!(decide(&off, &active("/p", "p")), Plan::default(), "later prompts inside change nothing");
+        // Another project (a nested one, or a cd elsewhere) ends the pause.
+        let in_q = apply(&off, &decide(&off, &active("/q", "q")));
+        assert_eq!(in_q.get(AUTOVENV_PAUSED), None);
+        assert_eq!(in_q.get(AUTOVENV_ROOT), Some(OsStr::new("/q")));
+        let out = apply(&off, &decide(&off, &Target::None));
+        assert_eq!(out, before, "leaving ends the pause");
+        let back = apply(&out, &decide(&out, &active("/p", "p")));
+        assert_eq!(back, inside, "entering again activates");
+    }
+
+    #[test]
+    fn deactivate_fn_follows_activation_only() {
+        let before = Current::default().with(PATH, P0);
+        let inside = apply(&before, &decide(&before, &active("/p", "p")));
+        assert_eq!(decide(&inside, &active("/p", "p")).deactivate, None, "nothing again at every run");
+        let mut fresh = inside.clone();
+        fresh.fresh = true;
+        assert_eq!(decide(&fresh, &active("/p", "p")).deactivate, Some(DeactivateFn::Define), "a new shell");
+        assert_eq!(decide(&inside, &active("/q", "q")).deactivate, Some(DeactivateFn::Define));
+        assert_eq!(decide(&inside, &Target::None).deactivate, Some(DeactivateFn::Drop));
+        assert_eq!(decide(&before, &Target::None).deactivate, None);
+        // A venv activated by hand inside: autovenv steps aside and its
+        // renderer keeps the venv's own `deactivate`.
+        let manual = inside.clone().with(VIRTUAL_ENV, "/elsewhere");
+        assert_eq!(decide(&manual, &active("/p", "p")).deactivate, Some(DeactivateFn::Drop));
+    }
+
+    #[test]
     fn nothing_to_do_emits_nothing() {
         let before = Current::default().with(PATH, P0);
         assert_eq!(decide(&before, &Target::None), Plan::default());
@@ -405,7 +483,10 @@ mod tests {
         // Already first: nothing to do.
         let mut first = inside.clone();
         first.fresh = true;
-        assert_eq!(decide(&first, &active("/p", "p")), Plan::default());
+        let plan = decide(&first, &active("/p", "p"));
+        assert_eq!(plan.changes, vec![]);
+        // …but a new shell inherits no functions: it needs `deactivate`.
+        assert_eq!(plan.deactivate, Some(DeactivateFn::Define));
         // Not fresh: the person's own order inside the project is kept.
         nested.fresh = false;
         assert_eq!(decide(&nested, &active("/p", "p")), Plan::default());

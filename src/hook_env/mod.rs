@@ -73,6 +73,9 @@ pub(crate) fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> V
     }
 
     let mut out = plan.changes;
+    if let Some(d) = plan.deactivate {
+        out.push(deactivate_fn(ctx, d));
+    }
     if let Some(s) = stamp.as_deref() {
         record_env(s, &cur, &out, notes.env.as_deref());
     }
@@ -90,6 +93,18 @@ pub(crate) fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> V
     out.push(Change::SetLocal(LOCAL_STAMP, stamp.map(PathBuf::into_os_string).unwrap_or_default()));
     watch.render_into(&mut out);
     out
+}
+
+/// The `deactivate` function's change; its body names this program for
+/// shells without the hook (`autovenv activate` as a one-shot).
+pub(crate) fn deactivate_fn(ctx: &Context, d: decide::DeactivateFn) -> Change {
+    match d {
+        decide::DeactivateFn::Define => {
+            let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("autovenv"));
+            Change::DefineDeactivate(crate::shell::hook::program(ctx, &exe).into_os_string())
+        }
+        decide::DeactivateFn::Drop => Change::DropDeactivate,
+    }
 }
 
 /// Keep the env this shell now has active in its stamp: leaving removes
@@ -176,8 +191,9 @@ fn target_for(
         watch.add(parent);
     }
     let target = Target::Active { root: root.clone(), env: t.env.clone(), prompt: t.prompt() };
-    // Someone else's venv is active: leave it alone, make nothing.
-    if cur.foreign_env().is_some() {
+    // Someone else's venv is active, or `deactivate` paused this project in
+    // this shell: leave it alone, make nothing.
+    if cur.foreign_env().is_some() || cur.get(env_vars::AUTOVENV_PAUSED) == Some(root.as_os_str()) {
         return target;
     }
     // Ctrl-C stopped this shell's creation of this env. Starting it again

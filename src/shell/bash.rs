@@ -85,11 +85,33 @@ pub(crate) fn render(changes: &[Change]) -> Vec<u8> {
                 list_into(&mut out, values);
                 out.push(b')');
             }
+            Change::DefineDeactivate(program) => {
+                let (head, tail) = DEFINE_DEACTIVATE.split_once("@AUTOVENV@").expect("placeholder");
+                out.extend_from_slice(head.as_bytes());
+                quote_into(&mut out, program.as_bytes());
+                out.extend_from_slice(tail.as_bytes());
+            }
+            Change::DropDeactivate => out.extend_from_slice(DROP_DEACTIVATE.as_bytes()),
         }
         out.push(b'\n');
     }
     out
 }
+
+/// `deactivate` (see `Change::DefineDeactivate`). The `function` keyword,
+/// because an alias named `deactivate` would be expanded in `deactivate() {`;
+/// `${1-}` and `${AUTOVENV_ROOT-}` for `set -u`.
+const DEFINE_DEACTIVATE: &str = "if ! declare -F deactivate >/dev/null; then function deactivate { \
+if [[ ${1-} != nondestructive ]]; then export AUTOVENV_PAUSED=\"${AUTOVENV_ROOT-}\"; \
+if declare -F __autovenv_hook >/dev/null; then __autovenv_pwd=''; __autovenv_hook; \
+else eval \"$(@AUTOVENV@ export bash)\"; fi; fi; }; fi";
+
+/// Only ours goes: bash shows a function's body only on stdout, hence the
+/// command substitution (it runs on a prompt that left a project, never on
+/// an idle one).
+const DROP_DEACTIVATE: &str =
+    "if declare -F deactivate >/dev/null && [[ $(declare -f deactivate) == *AUTOVENV_PAUSED* ]]; \
+then unset -f deactivate; fi";
 
 /// ` 'a' 'b' ` — each element quoted, so empty ones stay elements.
 pub(super) fn list_into(out: &mut Vec<u8>, values: &[std::ffi::OsString]) {

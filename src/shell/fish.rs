@@ -107,11 +107,39 @@ pub(crate) fn render(changes: &[Change]) -> Vec<u8> {
                     quote_into(&mut out, value.as_bytes());
                 }
             }
+            Change::DefineDeactivate(program) => {
+                let (head, tail) = DEFINE_DEACTIVATE.split_once("@AUTOVENV@").expect("placeholder");
+                out.extend_from_slice(head.as_bytes());
+                quote_into(&mut out, program.as_bytes());
+                out.extend_from_slice(tail.as_bytes());
+            }
+            Change::DropDeactivate => out.extend_from_slice(DROP_DEACTIVATE.as_bytes()),
         }
         out.push(b'\n');
     }
     out
 }
+
+/// `deactivate` (see `Change::DefineDeactivate`).
+const DEFINE_DEACTIVATE: &str = "if not functions -q deactivate
+function deactivate --description 'autovenv: deactivate until you leave this project'
+if test \"$argv[1]\" != nondestructive
+set -gx AUTOVENV_PAUSED \"$AUTOVENV_ROOT\"
+if functions -q __autovenv_hook
+set -g __autovenv_pwd ''
+__autovenv_hook
+else
+@AUTOVENV@ export fish | source
+end
+end
+end
+end";
+
+/// Only ours goes (its body names `AUTOVENV_PAUSED`).
+const DROP_DEACTIVATE: &str =
+    "if functions -q deactivate; and string match -q '*AUTOVENV_PAUSED*' -- (functions deactivate)
+functions -e deactivate
+end";
 
 /// Fish keeps a variable whose name ends in `PATH` as a list, splits it on `:`
 /// on import and joins it with `:` on export; we hand it the list it would have

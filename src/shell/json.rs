@@ -21,7 +21,9 @@ pub(crate) fn render(changes: &[Change]) -> String {
         let (name, value) = match change {
             Change::SetEnv(name, value) => (name, value_json(value.as_bytes())),
             Change::UnsetEnv(name) => (name, Value::Null),
-            Change::SetLocal(..) | Change::SetLocalList(..) => continue,
+            Change::SetLocal(..) | Change::SetLocalList(..) | Change::DefineDeactivate(_) | Change::DropDeactivate => {
+                continue
+            }
         };
         object.insert(name.to_string(), value);
     }

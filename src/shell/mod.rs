@@ -98,6 +98,16 @@ pub(crate) enum Change {
     SetLocal(&'static str, OsString),
     /// Shell array/list variable, not exported.
     SetLocalList(&'static str, Vec<OsString>),
+    /// Define the shell's `deactivate` function unless one exists. Run, it
+    /// sets `AUTOVENV_PAUSED` to `$AUTOVENV_ROOT` and runs the hook (or,
+    /// where no hook is loaded, `export` through this program's path), so
+    /// the env is left as leaving the project would leave it. It must do
+    /// nothing when called as `deactivate nondestructive`: that is how a
+    /// venv's `bin/activate` clears the way before it activates.
+    DefineDeactivate(OsString),
+    /// Remove `deactivate` if it is the one `DefineDeactivate` made (its body
+    /// names `AUTOVENV_PAUSED`); anyone else's stays.
+    DropDeactivate,
 }
 
 /// Render the changes as code for `shell`. Bytes, because values may not be UTF-8.
@@ -121,6 +131,7 @@ impl Change {
             | Change::UnsetEnv(name)
             | Change::SetLocal(name, _)
             | Change::SetLocalList(name, _) => name,
+            Change::DefineDeactivate(_) | Change::DropDeactivate => "deactivate",
         }
     }
 }
@@ -164,6 +175,19 @@ mod tests {
     #[should_panic(expected = "not a valid variable name")]
     fn bad_name_panics_before_rendering() {
         render(Shell::Bash, &[Change::UnsetEnv("X;touch pwned")]);
+    }
+
+    /// Every shell renders its `deactivate` code, program path quoted, as
+    /// code its parser takes (`testkit` skips a shell not installed).
+    #[test]
+    fn deactivate_fn_renders_for_every_shell() {
+        let changes = [Change::DefineDeactivate("/opt/it's here/autovenv".into()), Change::DropDeactivate];
+        for shell in Shell::ALL {
+            let code = String::from_utf8(render(shell, &changes)).unwrap();
+            assert!(code.contains("AUTOVENV_PAUSED") && code.contains("nondestructive"), "{shell:?}: {code}");
+            assert!(code.contains("here/autovenv") && code.contains(" export "), "{shell:?}: {code}");
+            testkit::check_syntax(shell, &changes);
+        }
     }
 
     #[test]

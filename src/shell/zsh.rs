@@ -73,11 +73,28 @@ pub(crate) fn render(changes: &[Change]) -> Vec<u8> {
                 bash::list_into(&mut out, values);
                 out.push(b')');
             }
+            Change::DefineDeactivate(program) => {
+                let (head, tail) = DEFINE_DEACTIVATE.split_once("@AUTOVENV@").expect("placeholder");
+                out.extend_from_slice(head.as_bytes());
+                bash::quote_into(&mut out, program.as_bytes());
+                out.extend_from_slice(tail.as_bytes());
+            }
+            Change::DropDeactivate => out.extend_from_slice(DROP_DEACTIVATE.as_bytes()),
         }
         out.push(b'\n');
     }
     out
 }
+
+/// `deactivate` (see `Change::DefineDeactivate`), with our own options
+/// whatever the person's, and `typeset -g` for `WARN_CREATE_GLOBAL`.
+const DEFINE_DEACTIVATE: &str = "if (( ! ${+functions[deactivate]} )); then function deactivate { \
+emulate -L zsh; if [[ ${1-} != nondestructive ]]; then typeset -gx AUTOVENV_PAUSED=\"${AUTOVENV_ROOT-}\"; \
+if (( ${+functions[__autovenv_hook]} )); then typeset -g __autovenv_pwd=''; __autovenv_hook; \
+else eval \"$(@AUTOVENV@ export zsh)\"; fi; fi; }; fi";
+
+/// Only ours goes (its body names `AUTOVENV_PAUSED`).
+const DROP_DEACTIVATE: &str = "if [[ ${functions[deactivate]-} == *AUTOVENV_PAUSED* ]]; then unfunction deactivate; fi";
 
 #[cfg(test)]
 mod tests {

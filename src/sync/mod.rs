@@ -34,7 +34,8 @@ pub(crate) use install::install_seed;
 pub(crate) use rule::*;
 pub(crate) use state::*;
 
-use install::{installed_dists, what_changed, Failure, Installer};
+pub(crate) use install::installed_dists;
+use install::{what_changed, Failure, Installer};
 
 /// One sync: what to install where, with what, and how hard to retry.
 pub(crate) struct Job<'a> {
@@ -179,6 +180,30 @@ pub(crate) fn sync(job: &Job) -> Result<()> {
             Err(Error::new(why).with_hint("fix the file, or run `autovenv sync` to retry"))
         }
     }
+}
+
+/// Record the project's dependencies as installed, without running the
+/// installer: for a command that just made the env and the files agree
+/// (`freeze` wrote the file from the env, `remove` uninstalled what it took
+/// out of it). The next prompt then finds its digest and installs nothing.
+pub(crate) fn record(root: &Path, env: &Path, settings: &Settings) -> Result<()> {
+    let python_version = crate::venv::version(env).unwrap_or_default();
+    let cur = current(root, settings, &python_version).map_err(|(e, _, _)| e)?;
+    let stats = |files: &[String]| files.iter().map(|f| stat_of(root, f)).collect::<Vec<_>>();
+    write_state(
+        env,
+        &State {
+            digest: cur.digest,
+            error: None,
+            mode: settings.sync.as_str().into(),
+            files: stats(&cur.inputs.files()),
+            interrupted: false,
+            urls: cur.inputs.urls.clone(),
+            source: cur.chosen.row.map(|r| r.name.to_string()).unwrap_or_default(),
+            settings: source::fingerprint(settings),
+            marks: stats(&cur.chosen.marks),
+        },
+    )
 }
 
 #[cfg(test)]

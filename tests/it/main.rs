@@ -30,4 +30,5 @@ mod shell_state;
 mod sources;
 mod sync_at_prompt;
 mod upgrades;
+mod workflow;
 mod workflow_outside;

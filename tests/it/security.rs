@@ -1266,3 +1266,41 @@ fn hostile_dependency_files_are_one_error() {
         assert_parses(Kind::Bash, &out.stdout, file);
     }
 }
+
+// ---------------------------------- add, remove, freeze, activate: trust first
+
+/// In a project that is not allowed, `add`, `remove`, `freeze` and
+/// `activate` each stop at the usual "not allowed" error: no trojan of the
+/// folder runs (its `env/bin/python`, a uv or pip there), no env is made,
+/// no file is written or changed, and `activate` prints no code.
+#[test]
+fn workflow_commands_refuse_an_unallowed_project() {
+    if should_skip(&[Need::Uv]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    let p = sb.project("evil").require("mypkg==1.0").create();
+    // Its config names a trojan as the interpreter, too.
+    plant_trojans(&sb, p.root());
+    let before = fs::read(p.path("requirements.txt")).unwrap();
+    for args in [
+        &["add", "mypkg"][..],
+        &["add", "--pin", "mypkg"],
+        &["remove", "mypkg"],
+        &["freeze"],
+        &["freeze", "--force", "out.txt"],
+        &["activate", "bash"],
+        &["activate"],
+    ] {
+        let out = sb.autovenv().args(args).current_dir(p.root()).env("PWD", p.root()).output().unwrap();
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{args:?} refused");
+        assert!(err.contains("is not allowed") && err.contains("autovenv allow"), "{args:?}: the usual error:\n{err}");
+        assert_eq!(err.lines().filter(|l| l.contains("error:")).count(), 1, "{args:?}: one error:\n{err}");
+        assert!(stdout(&out).is_empty(), "{args:?}: no code for a shell");
+        assert_eq!(marks(&sb), Vec::<String>::new(), "{args:?}: nothing of the folder ran");
+        assert_eq!(fs::read(p.path("requirements.txt")).unwrap(), before, "{args:?}: requirements.txt untouched");
+        assert!(!p.path("out.txt").exists(), "{args:?}: nothing written");
+        assert!(!p.path("env/.autovenv-state").exists(), "{args:?}: no state recorded");
+    }
+}

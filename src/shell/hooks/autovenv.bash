@@ -108,3 +108,22 @@ else
     *) PROMPT_COMMAND="__autovenv_hook${PROMPT_COMMAND:+;$PROMPT_COMMAND}" ;;
   esac
 fi
+
+# `deactivate` (defined by `export` while an env is active, only where no
+# `deactivate` exists) pauses autovenv in this project until the shell
+# leaves it; `autovenv activate` ends the pause. It has to change this
+# shell, which a program cannot do from outside it, so like `pyenv shell`
+# and `conda activate` it goes through a function; every other command
+# runs the program as it is. AUTOVENV_HOOK tells the program a hook is
+# loaded: it then only ends the pause, and the hook activates.
+function autovenv {
+  if [[ $# == 1 && $1 == activate ]]; then
+    local __autovenv_code
+    __autovenv_code=$(AUTOVENV_HOOK=loaded command autovenv activate bash) || return
+    eval "$__autovenv_code"
+    __autovenv_pwd=''
+    __autovenv_hook
+  else
+    command autovenv "$@"
+  fi
+}

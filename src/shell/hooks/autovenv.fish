@@ -59,3 +59,22 @@ if status is-interactive
         set -g __autovenv_pwd ''
     end
 end
+
+# `deactivate` (defined by `export` while an env is active, only where no
+# `deactivate` exists) pauses autovenv in this project until the shell
+# leaves it; `autovenv activate` ends the pause. It has to change this
+# shell, which a program cannot do from outside it, so like `conda
+# activate` it goes through a function; every other command runs the
+# program as it is. AUTOVENV_HOOK tells the program a hook is loaded: it
+# then only ends the pause, and the hook activates.
+function autovenv
+    if test (count $argv) -eq 1 -a "$argv[1]" = activate
+        set -l __autovenv_code (AUTOVENV_HOOK=loaded command autovenv activate fish)
+        or return
+        string join \n -- $__autovenv_code | source
+        set -g __autovenv_pwd ''
+        __autovenv_hook
+    else
+        command autovenv $argv
+    end
+end

@@ -76,3 +76,22 @@ chpwd_functions=("${(@)chpwd_functions[@]:#__autovenv_hook}")
 if (( ! ${chpwd_functions[(I)__autovenv_chpwd]} )); then
   chpwd_functions=(__autovenv_chpwd "${chpwd_functions[@]}")
 fi
+
+# `deactivate` (defined by `export` while an env is active, only where no
+# `deactivate` exists) pauses autovenv in this project until the shell
+# leaves it; `autovenv activate` ends the pause. It has to change this
+# shell, which a program cannot do from outside it, so like `pyenv shell`
+# and `conda activate` it goes through a function; every other command
+# runs the program as it is. AUTOVENV_HOOK tells the program a hook is
+# loaded: it then only ends the pause, and the hook activates.
+function autovenv {
+  if [[ $# == 1 && $1 == activate ]]; then
+    local __autovenv_code
+    __autovenv_code=$(AUTOVENV_HOOK=loaded command autovenv activate zsh) || return
+    eval "$__autovenv_code"
+    typeset -g __autovenv_pwd=''
+    __autovenv_hook
+  else
+    command autovenv "$@"
+  fi
+}
