@@ -26,6 +26,8 @@ pub(crate) struct Status {
     /// How it is trusted: "record", "prefix <path>", or null.
     pub trusted_by: Option<TrustedBy>,
     pub python: Option<String>,
+    /// Where the dependencies come from, and why that source.
+    pub source: Option<SourceStatus>,
     /// The requirements files that exist (includes too); empty when none.
     pub requirements: Vec<String>,
     /// URL includes: the installer reads them, autovenv cannot watch them.
@@ -44,6 +46,21 @@ pub(crate) struct Status {
     pub creation_error: Option<String>,
     /// What to do about `problem`, `creation_error`, `sync_error` or `reason`.
     pub hint: Option<String>,
+}
+
+/// The dependency source in use.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SourceStatus {
+    /// Its name in the precedence table ("requirements", "Pipfile.lock",
+    /// …), or "none".
+    pub name: String,
+    /// The files it reads that exist.
+    pub files: Vec<String>,
+    /// Why this one: "found at the root", "wins over pyproject.toml", …
+    pub why: String,
+    /// "requirements.txt (found at the root)": the human form.
+    #[serde(skip)]
+    pub describe: String,
 }
 
 /// Why a project is trusted; shown and serialised as its Display.
@@ -142,27 +159,35 @@ pub(crate) fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
         }
     };
     s.env = Some(t.env.clone());
-    s.requirements = match sync::inputs(&root, &t.settings.requirements) {
-        Ok(i) => {
-            s.unwatched = i.urls.clone();
-            i.files()
+    s.python = venv::version(&t.env);
+    let current = sync::current(&root, &t.settings, s.python.as_deref().unwrap_or(""));
+    let exists = |files: Vec<String>| files.into_iter().filter(|f| root.join(f).is_file()).collect::<Vec<_>>();
+    match &current {
+        Ok(c) => {
+            s.unwatched = c.inputs.urls.clone();
+            s.source = Some(SourceStatus {
+                name: c.chosen.name().into(),
+                files: exists(c.inputs.files()),
+                why: c.chosen.why.clone(),
+                describe: c.chosen.describe(),
+            });
+            if c.chosen.name() == "requirements" {
+                s.requirements = exists(c.inputs.files());
+            }
         }
-        Err(e) => {
-            s.problem = Some(e.message);
-            s.hint = e.hint;
-            t.settings.requirements.clone()
+        Err((e, files, _)) => {
+            s.problem = Some(e.message.clone());
+            s.hint.clone_from(&e.hint);
+            s.requirements = exists(files.clone());
         }
-    };
-    // A top-level file that does not exist is watched (it may appear) but
-    // is not a requirements file the project has.
-    s.requirements.retain(|f| root.join(f).is_file());
+    }
     let state = venv::inspect(&t.env);
     s.exists = state != EnvState::Missing;
-    s.python = venv::version(&t.env);
     if let Some(p) = env_problem(&state) {
         s.problem = Some(p);
     }
-    s.sync = s.exists.then(|| sync_state(&t, &s.python, &mut s.sync_error));
+    let digest = current.as_ref().ok().map(|c| c.digest.as_str());
+    s.sync = s.exists.then(|| sync_state(&t, digest, &mut s.sync_error));
     if s.sync_error.is_some() && s.sync == Some(SyncStatus::Failed) && s.hint.is_none() {
         s.hint = Some("fix the file, or run `autovenv sync` to retry".into());
     }
@@ -199,7 +224,8 @@ fn env_problem(state: &EnvState) -> Option<String> {
     }
 }
 
-fn sync_state(t: &resolve::Trusted, python: &Option<String>, error: &mut Option<String>) -> SyncStatus {
+/// `digest`: what the files hold now (`None`: they cannot be read).
+fn sync_state(t: &resolve::Trusted, digest: Option<&str>, error: &mut Option<String>) -> SyncStatus {
     use crate::config::SyncMode;
     if t.settings.sync == SyncMode::Off {
         return SyncStatus::Off;
@@ -211,11 +237,10 @@ fn sync_state(t: &resolve::Trusted, python: &Option<String>, error: &mut Option<
         *error = Some("the last install was interrupted".into());
         return SyncStatus::Stale;
     }
+    // What a prompt would decide, without the install.
     let root = &t.project.root;
-    let fresh = sync::stats_unchanged(root, &state, &t.settings.requirements, t.settings.sync)
-        || sync::watched_files(root, &t.settings.requirements)
-            .and_then(|f| sync::digest(root, python.as_deref().unwrap_or(""), t.settings.sync, &f))
-            .is_ok_and(|d| d == state.digest);
+    let fresh = sync::up_to_date(root, &t.settings, Some(&state), sync::When::Changed)
+        || digest.is_some_and(|d| sync::same_digest(Some(&state), d, sync::When::Changed));
     // The last error is shown either way, but "failed" only while the files
     // are the ones that failed: once edited, the next prompt retries, so
     // the state is "stale", not "failed", as soon as a fix is saved.
@@ -264,10 +289,17 @@ pub(crate) fn render_human(ctx: &Context, s: &Status) -> Vec<u8> {
         let what =
             if s.exists { format!("Python {}", s.python.as_deref().unwrap_or("?")) } else { "not created yet".into() };
         rows.push(("env", format!("{} ({})", msg::path(env, home), esc(&what))));
-        rows.push((
-            "requirements",
-            if s.requirements.is_empty() { "none".into() } else { esc(&s.requirements.join(", ")) },
-        ));
+        if let Some(src) = &s.source {
+            rows.push(("source", esc(&src.describe)));
+        }
+        if s.source.as_ref().is_none_or(|src| src.name == "requirements" || src.name == "none") {
+            rows.push((
+                "requirements",
+                if s.requirements.is_empty() { "none".into() } else { esc(&s.requirements.join(", ")) },
+            ));
+        } else if let Some(src) = &s.source {
+            rows.push(("files", esc(&src.files.join(", "))));
+        }
         if !s.unwatched.is_empty() {
             let urls = esc(&s.unwatched.join(", "));
             rows.push(("not watched", format!("{urls} (a URL; run `autovenv sync` after it changes)")));

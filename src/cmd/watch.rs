@@ -91,14 +91,11 @@ fn wanted_dirs(root: &Path, paths: &BTreeSet<PathBuf>) -> BTreeSet<PathBuf> {
     dirs
 }
 
-/// The requirements files and their includes, missing ones too.
+/// The files the dependency source reads and those that could change
+/// which source wins, missing ones too.
 fn watched_paths(p: &Watched) -> BTreeSet<PathBuf> {
     let root = &p.trusted.project.root;
-    sync::watched_files(root, &p.trusted.settings.requirements)
-        .unwrap_or_else(|_| p.trusted.settings.requirements.clone())
-        .iter()
-        .map(|f| root.join(f))
-        .collect()
+    sync::watched_files_of(root, &p.trusted.settings).iter().map(|f| root.join(f)).collect()
 }
 
 /// Watch what is wanted now. Returns whether a watched file that exists sits

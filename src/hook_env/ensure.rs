@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::child::{InRoot, UvConfig};
-use crate::config::{Creator, Settings, SyncMode};
+use crate::config::{Creator, Settings};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::failure;
@@ -40,35 +40,16 @@ impl Report {
     }
 }
 
-/// How hard to try the install when the requirements did not change.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum SyncWhen {
-    /// A prompt: only when the digest moved; a recorded failure is not retried.
-    Changed,
-    /// Entering the project (`cd` in): also retry an interrupted install.
-    Entering,
-    /// `autovenv sync`: also retry when the last install of these files failed.
-    RetryFailed,
-    /// `autovenv sync --force`: always.
-    Force,
-}
+/// How hard to try the install when nothing changed: the one rule in
+/// `sync::rule`.
+pub(crate) use crate::sync::When as SyncWhen;
 
 /// Create, repair and sync as needed. The common case (env ready, no
 /// requirements file moved) returns after a few stats, without the lock.
 pub(crate) fn env(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
     // Read once: this is the per-prompt path.
     let state = sync::read_state(&t.env);
-    let stats_fresh = t.settings.sync == SyncMode::Off
-        || state
-            .as_ref()
-            .is_some_and(|s| sync::stats_unchanged(&t.project.root, s, &t.settings.requirements, t.settings.sync));
-    let fresh = stats_fresh
-        && match when {
-            SyncWhen::Changed => true,
-            SyncWhen::Entering => state.as_ref().is_none_or(|s| !s.interrupted),
-            SyncWhen::RetryFailed => state.as_ref().is_none_or(|s| s.error.is_none() && !s.interrupted),
-            SyncWhen::Force => false,
-        };
+    let fresh = sync::up_to_date(&t.project.root, &t.settings, state.as_ref(), when);
     let env_state = venv::inspect(&t.env);
     if fresh && env_state == EnvState::Ready && version_mismatch(t).is_none() {
         // A command (not a prompt) checks the env out of git even when
@@ -142,14 +123,11 @@ pub(crate) fn env(ctx: &Context, t: &Trusted, when: SyncWhen) -> Report {
         root: &t.project.root,
         env: &t.env,
         python_version: &version,
-        top: &t.settings.requirements,
-        mode: t.settings.sync,
+        settings: &t.settings,
         uv: uv.as_deref(),
         uv_config: &uv_config,
         seed,
-        force: when == SyncWhen::Force,
-        retry_failed: when == SyncWhen::RetryFailed,
-        retry_interrupted: when != SyncWhen::Changed,
+        when,
     };
     // Marks an install in progress. If it survives (autovenv or the
     // installer was killed), the package set may be half-replaced: uv then

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-use super::{fs, reqfile, ErrorKind};
+use std::fs;
+use std::io::ErrorKind;
+
+use super::reqfile;
 
 /// How deep `-r`/`-c` includes may nest, and how many files the
 /// requirements may pull in: far beyond real projects, and a bound on what
@@ -43,10 +46,6 @@ impl Inputs {
 /// `root`. A missing top-level file is fine (nothing to install yet); a
 /// missing include, a cycle, a file that is not a regular file, or too
 /// many or too deep includes is an error naming it.
-pub(crate) fn watched_files(root: &Path, top: &[String]) -> Result<Vec<String>> {
-    inputs(root, top).map(|i| i.files())
-}
-
 pub(crate) fn inputs(root: &Path, top: &[String]) -> Result<Inputs> {
     let mut out = Inputs::default();
     for t in top {

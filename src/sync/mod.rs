@@ -1,127 +1,165 @@
-//! Requirements sync: install exactly when the requirements changed.
+//! Dependency sync: install exactly when what the project declares changed.
 //!
 //! The state file inside the env records a sha256 over the interpreter
-//! version, the install mode and every watched file (path and content), plus
-//! each file's size and mtime. The per-prompt check only compares those stats;
-//! hashing happens only when a stat moved, and the installer only when the
-//! digest moved. Deleting the env deletes the state with it.
+//! version, the install mode, what the source says decides its install
+//! (groups, extras) and every file the source reads (path and content),
+//! plus each file's size and mtime. The per-prompt check (`rule`) only
+//! compares those stats; hashing happens only when a stat moved, and the
+//! installer only when the digest moved. Deleting the env deletes the state
+//! with it.
 //!
-//! `inputs` walks the files a sync reads (with `reqfile` parsing each),
-//! `state` keeps what was installed from them; this file decides and runs
-//! the installer.
+//! `source` picks where the dependencies come from (one file per format,
+//! one precedence table) and installs from it; `inputs` and `reqfile` walk
+//! and parse requirements files; `state` keeps what was installed; `rule`
+//! is the one answer to "does this need an install?"; `install` runs the
+//! installer. This file puts them together.
 
-use std::collections::BTreeSet;
-use std::fs;
-use std::io::ErrorKind;
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
-use crate::child::{self, UvConfig};
-use crate::config::SyncMode;
+use crate::child::UvConfig;
+use crate::config::{Settings, SyncMode};
 use crate::error::{Error, Result};
 use crate::msg;
-use crate::venv;
 
 mod inputs;
+mod install;
 mod reqfile;
+mod rule;
+pub(crate) mod source;
 mod state;
 
 pub(crate) use inputs::*;
+pub(crate) use install::install_seed;
+pub(crate) use rule::*;
 pub(crate) use state::*;
+
+use install::{installed_dists, what_changed, Failure, Installer};
 
 /// One sync: what to install where, with what, and how hard to retry.
 pub(crate) struct Job<'a> {
     pub root: &'a Path,
     pub env: &'a Path,
     pub python_version: &'a str,
-    pub top: &'a [String],
-    pub mode: SyncMode,
+    pub settings: &'a Settings,
     pub uv: Option<&'a Path>,
     /// The uv configuration the installer reads (see child.rs).
     pub uv_config: &'a UvConfig,
-    /// A new env's pip wheel, installed together with the requirements.
+    /// A new env's pip wheel, installed together with the dependencies.
     pub seed: Option<&'a Path>,
-    /// Run the installer even when the digest matches (`autovenv sync --force`).
-    pub force: bool,
-    /// Run it again when the digest matches a failed install (`autovenv sync`).
-    pub retry_failed: bool,
-    /// Run it again when the last one was interrupted (entering the project).
-    pub retry_interrupted: bool,
+    pub when: When,
+}
+
+/// What a project's dependencies are right now: the source, the files it
+/// reads and the digest over them. What `sync` installs from and what
+/// `status` compares with the state.
+pub(crate) struct Current {
+    pub chosen: source::Chosen,
+    pub inputs: Inputs,
+    pub digest: String,
+}
+
+/// Choose the source and read it: an error (with the files to watch so
+/// that a fix is noticed) for bad input.
+pub(crate) fn current(
+    root: &Path,
+    settings: &Settings,
+    python_version: &str,
+) -> std::result::Result<Current, (Error, Vec<String>, Vec<String>)> {
+    let chosen = source::choose(root, settings).map_err(|(e, marks)| (e, Vec::new(), marks))?;
+    let inputs = match &chosen.source {
+        Some(s) => s.inputs(root).map_err(|e| (e, s.inputs_lenient(root), chosen.marks.clone()))?,
+        None => Inputs::default(),
+    };
+    let extra = chosen.source.as_ref().map(|s| s.digest_extra()).unwrap_or_default();
+    let digest = digest(root, python_version, settings.sync, &extra, &inputs.files())
+        .map_err(|e| (e, inputs.files(), chosen.marks.clone()))?;
+    Ok(Current { chosen, inputs, digest })
+}
+
+/// The files a sync of this project reads and the ones that could change
+/// which source wins, missing ones too: what `autovenv watch` watches.
+pub(crate) fn watched_files_of(root: &Path, settings: &Settings) -> Vec<String> {
+    let (mut files, marks) = match current(root, settings, "") {
+        Ok(c) => (c.inputs.files(), c.chosen.marks),
+        Err((_, files, marks)) => (files, marks),
+    };
+    files.extend(marks);
+    let mut seen = std::collections::BTreeSet::new();
+    files.retain(|f| seen.insert(f.clone()));
+    files
 }
 
 /// Sync if needed. Call with the project lock held.
-pub(crate) fn sync(req: &Job) -> Result<()> {
-    if req.mode == SyncMode::Off {
+pub(crate) fn sync(job: &Job) -> Result<()> {
+    let settings = job.settings;
+    if settings.sync == SyncMode::Off {
         return Ok(());
     }
-    let old = read_state(req.env);
-    // Whether the recorded outcome stands for an unchanged digest.
-    let keep = |s: &State| {
-        let retry = req.force || (req.retry_failed && s.error.is_some()) || (req.retry_interrupted && s.interrupted);
-        !retry
-    };
-    if let Some(s) = &old {
-        if keep(s) && stats_unchanged(req.root, s, req.top, req.mode) {
-            // Unchanged: a failure stays recorded, not retried until the
-            // files change; an interrupted install waits for the next entry.
-            return Ok(());
-        }
+    let old = read_state(job.env);
+    if rule::up_to_date(job.root, settings, old.as_ref(), job.when) {
+        return Ok(());
     }
-    let inputs = match inputs(req.root, req.top) {
-        Ok(i) => i,
-        Err(e) => {
+    let fingerprint = source::fingerprint(settings);
+    let mode: String = settings.sync.as_str().into();
+    let stats = |files: &[String]| files.iter().map(|f| stat_of(job.root, f)).collect::<Vec<_>>();
+    let cur = match current(job.root, settings, job.python_version) {
+        Ok(c) => c,
+        Err((e, files, marks)) => {
             // Bad input (a missing include, a cycle, a file that is not
             // text): record it with the stats of every file involved, a
             // missing include too, so the following prompts stay quiet and
             // fixing or creating any of them is noticed without a cd. The
             // empty digest matches no content: the fix always installs.
-            let stats = watched_files_lenient(req.root, req.top).iter().map(|f| stat_of(req.root, f)).collect();
-            let mode = req.mode.as_str().into();
             let error = Some(e.message.clone());
-            let bad = State { digest: String::new(), error, mode, files: stats, ..State::default() };
-            write_state(req.env, &bad)?;
+            let bad = State {
+                digest: String::new(),
+                error,
+                mode,
+                files: stats(&files),
+                settings: fingerprint,
+                marks: stats(&marks),
+                ..State::default()
+            };
+            write_state(job.env, &bad)?;
             return Err(e);
         }
     };
-    let files = inputs.files();
-    let digest = digest(req.root, req.python_version, req.mode, &files)?;
-    let stats: Vec<Stat> = files.iter().map(|f| stat_of(req.root, f)).collect();
+    let files = cur.inputs.files();
     let mut state = State {
-        digest: digest.clone(),
+        digest: cur.digest.clone(),
         error: None,
-        mode: req.mode.as_str().into(),
-        files: stats,
+        mode,
+        files: stats(&files),
         interrupted: false,
-        urls: inputs.urls.clone(),
+        urls: cur.inputs.urls.clone(),
+        source: cur.chosen.row.map(|r| r.name.to_string()).unwrap_or_default(),
+        settings: fingerprint,
+        marks: stats(&cur.chosen.marks),
     };
-    if let Some(s) = old.as_ref().filter(|s| s.digest == digest && keep(s)) {
+    if rule::same_digest(old.as_ref(), &cur.digest, job.when) {
         // Touched but not changed (or changed back to what is installed):
         // remember the new stats, install nothing.
-        state.error = s.error.clone();
-        write_state(req.env, &state)?;
+        state.error = old.and_then(|s| s.error);
+        write_state(job.env, &state)?;
         return Ok(());
     }
-    let present: Vec<&String> = inputs.reqs.iter().filter(|f| req.root.join(f).is_file()).collect();
-    let top_present: Vec<&String> = req.top.iter().filter(|f| req.root.join(f).is_file()).collect();
-    // An empty file (or one of only options and comments) has nothing to
-    // install; running the installer would only print a warning. (What a
-    // URL include holds is unknown here: the installer is asked.)
-    if top_present.is_empty() || (count_requirements(req.root, &present) == 0 && inputs.urls.is_empty()) {
-        write_state(req.env, &state)?;
+    let Some(source) = &cur.chosen.source else {
+        write_state(job.env, &state)?;
         return Ok(());
-    }
+    };
+    let Some(summary) = source.summary(job.root, &cur.inputs) else {
+        write_state(job.env, &state)?;
+        return Ok(());
+    };
     let started = Instant::now();
-    let before = installed_dists(req.env);
-    match install(req, &top_present) {
+    let before = installed_dists(job.env);
+    match source.install(&Installer { job }, &cur.inputs) {
         Ok(()) => {
-            write_state(req.env, &state)?;
-            let names: Vec<&str> = top_present.iter().map(|s| s.as_str()).collect();
+            write_state(job.env, &state)?;
             msg::info(&format!(
-                "synced {} ({}): {} in {:.1}s",
-                names.join(", "),
-                plural(count_requirements(req.root, &present), "requirement"),
-                what_changed(&before, &installed_dists(req.env)),
+                "synced {summary}: {} in {:.1}s",
+                what_changed(&before, &installed_dists(job.env)),
                 started.elapsed().as_secs_f64()
             ));
             Ok(())
@@ -131,251 +169,32 @@ pub(crate) fn sync(req: &Job) -> Result<()> {
             // with the new stats and the mark: see `State::interrupted`.
             let old = old.unwrap_or_default();
             let kept = State { digest: old.digest, error: old.error, interrupted: true, ..state };
-            write_state(req.env, &kept)?;
+            write_state(job.env, &kept)?;
             Err(Error::new("install interrupted; it will be retried the next time you enter the project")
                 .with_hint("or run `autovenv sync` to retry now"))
         }
         Err(Failure::Failed(why)) => {
             state.error = Some(why.clone());
-            write_state(req.env, &state)?;
+            write_state(job.env, &state)?;
             Err(Error::new(why).with_hint("fix the file, or run `autovenv sync` to retry"))
         }
     }
 }
 
-fn plural(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
-}
-
-/// The distributions installed in `env`, name (normalized) to version, from
-/// the `*.dist-info` folders of its site-packages: what the installer did is
-/// the difference, whichever installer it was and whatever it printed.
-fn installed_dists(env: &Path) -> std::collections::BTreeMap<String, String> {
-    let mut out = std::collections::BTreeMap::new();
-    let Ok(libs) = fs::read_dir(env.join("lib")) else { return out };
-    for lib in libs.flatten() {
-        let Ok(entries) = fs::read_dir(lib.path().join("site-packages")) else { continue };
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let Some(stem) = name.strip_suffix(".dist-info") else { continue };
-            if let Some((n, v)) = stem.split_once('-') {
-                out.insert(n.to_ascii_lowercase().replace(['-', '.'], "_"), v.to_string());
-            }
-        }
-    }
-    out
-}
-
-/// "3 installed, 1 changed, 2 removed", or "nothing to change".
-fn what_changed(
-    before: &std::collections::BTreeMap<String, String>,
-    after: &std::collections::BTreeMap<String, String>,
-) -> String {
-    let added = after.keys().filter(|k| !before.contains_key(*k)).count();
-    let removed = before.keys().filter(|k| !after.contains_key(*k)).count();
-    let changed = after.iter().filter(|(k, v)| before.get(*k).is_some_and(|b| b != *v)).count();
-    let parts: Vec<String> = [(added, "installed"), (changed, "changed"), (removed, "removed")]
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, what)| format!("{} {what}", plural(*n, "package")))
-        .collect();
-    if parts.is_empty() {
-        "nothing to change".into()
-    } else {
-        parts.join(", ")
-    }
-}
-
-/// Requirement lines (editable ones included), not options or comments:
-/// the number a person wrote.
-fn count_requirements(root: &Path, files: &[&String]) -> usize {
-    files
-        .iter()
-        .filter_map(|f| read_requirements(&root.join(f)).ok())
-        .map(|t| {
-            reqfile::items(&t, &env_var)
-                .iter()
-                .filter(|(_, i)| matches!(i, reqfile::Item::Requirement(_) | reqfile::Item::Editable(_)))
-                .count()
-        })
-        .sum()
-}
-
-enum Failure {
-    Interrupted,
-    Failed(String),
-}
-
-/// Run the installer with its output on our stderr, so long installs show
-/// their own progress. Always `<env>/bin/python -m pip` or uv with
-/// `--python`, never the env's `bin/pip` launcher script.
-fn install(req: &Job, top: &[&String]) -> std::result::Result<(), Failure> {
-    let mut cmd = installer(req);
-    let name = if req.uv.is_some() { "uv pip install" } else { "pip install" };
-    if req.mode == SyncMode::Exact && req.uv.is_some() {
-        cmd.arg("--exact");
-    }
-    if let Some(w) = req.seed {
-        cmd.arg(w);
-    }
-    for f in top {
-        cmd.arg("-r").arg(f);
-    }
-    let status = child::run_to_end(&mut cmd).map_err(|e| Failure::Failed(format!("cannot run {name}: {e}")))?;
-    if status.success() {
-        if req.mode == SyncMode::Exact && req.uv.is_none() {
-            return remove_unlisted(req, top);
-        }
-        return Ok(());
-    }
-    use std::os::unix::process::ExitStatusExt;
-    if status.signal() == Some(libc::SIGINT) || crate::signals::was_interrupted() {
-        return Err(Failure::Interrupted);
-    }
-    let files: Vec<&str> = top.iter().map(|s| s.as_str()).collect();
-    Err(Failure::Failed(format!("installing {} failed ({name} {})", files.join(", "), child::exit_text(status))))
-}
-
-/// `uv pip install --python <env>` or `<env>/bin/python -I -m pip install`,
-/// in the project root.
-fn installer(req: &Job) -> Command {
-    let python = venv::python(req.env);
-    match req.uv {
-        Some(uv) => {
-            let mut c = child::uv(uv, req.root, req.uv_config, &["pip", "install"]);
-            c.arg("--python").arg(&python);
-            c
-        }
-        None => child::python(
-            &python,
-            req.root,
-            &["-m", "pip", "install", "--disable-pip-version-check"].map(std::ffi::OsStr::new),
-        ),
-    }
-}
-
-/// A new env's pip on its own, when no install of requirements took it.
-pub(crate) fn install_seed(req: &Job) -> Result<()> {
-    let Some(w) = req.seed else { return Ok(()) };
-    let status =
-        child::run_to_end(installer(req).arg("--quiet").arg(w)).map_err(|e| Error::io("cannot install pip", e))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(Error::new(format!("installing pip into {} failed ({})", req.env.display(), child::exit_text(status)))
-            .with_hint("run `autovenv sync` to retry"))
-    }
-}
-
-/// `exact` with pip: uninstall what is neither listed nor needed by what is
-/// listed. (Not `pip-sync`-style "only what the file says": a hand-written
-/// file does not list dependencies, and removing them would break the env.)
-fn remove_unlisted(req: &Job, top: &[&String]) -> std::result::Result<(), Failure> {
-    let failed = |why: String| Failure::Failed(format!("exact sync: {why}"));
-    let names = listed_names(req.root, top).map_err(|e| failed(e.message))?;
-    let Some(names) = names else {
-        msg::warn("exact sync skipped: a requirement without a name (a path, URL or -e line) cannot be matched");
-        return Ok(());
-    };
-    let python = venv::python(req.env);
-    let out = child::python(&python, req.root, &["-c", include_str!("unlisted.py")].map(std::ffi::OsStr::new))
-        .args(&names)
-        .stderr(child::stderr_stdio())
-        .output()
-        .map_err(|e| failed(format!("cannot run {}: {e}", python.display())))?;
-    if !out.status.success() {
-        return Err(failed(format!("listing installed packages failed ({})", child::exit_text(out.status))));
-    }
-    let extra: Vec<String> = String::from_utf8_lossy(&out.stdout).split_whitespace().map(String::from).collect();
-    if extra.is_empty() {
-        return Ok(());
-    }
-    msg::info(&format!("exact sync: removing {}", extra.join(", ")));
-    let uninstall = ["-m", "pip", "uninstall", "--yes", "--quiet", "--disable-pip-version-check"];
-    let status = child::python(&python, req.root, &uninstall.map(std::ffi::OsStr::new))
-        .args(&extra)
-        .stdin(std::process::Stdio::null())
-        .stdout(child::stderr_stdio())
-        .status()
-        .map_err(|e| failed(format!("cannot run pip uninstall: {e}")))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(failed(format!("pip uninstall {}", child::exit_text(status))))
-    }
-}
-
-/// The package names the files list, following `-r` (not `-c`: a
-/// constraint pins, it does not ask for a package). `None` when a line
-/// installs something without a name to match.
-fn listed_names(root: &Path, top: &[&String]) -> Result<Option<Vec<String>>> {
-    let mut names = Vec::new();
-    let mut todo: Vec<String> = top.iter().map(|s| (*s).clone()).collect();
-    let mut seen = BTreeSet::new();
-    while let Some(rel) = todo.pop() {
-        if !seen.insert(rel.clone()) {
-            continue;
-        }
-        let text = read_requirements(&root.join(&rel))?;
-        let base = Path::new(&rel).parent().unwrap_or(Path::new("")).to_path_buf();
-        for (_, item) in reqfile::items(&text, &env_var) {
-            match item {
-                reqfile::Item::Include { target, constraint: false } => match include_target(&base, &target) {
-                    Target::Local(child) => todo.push(child),
-                    // What a URL lists is unknown here: nothing can be matched.
-                    Target::Url(_) => return Ok(None),
-                },
-                reqfile::Item::Include { constraint: true, .. } | reqfile::Item::Options => {}
-                reqfile::Item::Editable(_) => return Ok(None),
-                reqfile::Item::Requirement(line) => match requirement_name(&line) {
-                    Some(n) => names.push(n.to_string()),
-                    None => return Ok(None),
-                },
-            }
-        }
-    }
-    Ok(Some(names))
-}
-
-/// `name`, `name[extra]>=1`, `name @ https://…`; not a bare path or URL.
-fn requirement_name(line: &str) -> Option<&str> {
-    if line.contains("://") && !line.contains(" @ ") && !line.contains("@ ") {
-        return None;
-    }
-    let end = line.find(|c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c))).unwrap_or(line.len());
-    let name = &line[..end];
-    let first_ok = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
-    let rest = line[end..].trim_start();
-    let path_like = rest.starts_with('/') || name.ends_with(".whl") || name.ends_with(".tar.gz") || name.contains('/');
-    (first_ok && !path_like && !name.starts_with('.')).then_some(name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn what_the_installer_did() {
-        let m = |v: &[(&str, &str)]| v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
-        let before = m(&[("a", "1"), ("b", "1"), ("c", "1")]);
-        let after = m(&[("a", "1"), ("b", "2"), ("d", "1"), ("e", "1")]);
-        assert_eq!(what_changed(&before, &after), "2 packages installed, 1 package changed, 1 package removed");
-        assert_eq!(what_changed(&before, &before), "nothing to change");
-        let t = tempfile::tempdir().unwrap();
-        let sp = t.path().join("lib/python3.11/site-packages");
-        fs::create_dir_all(sp.join("My.Pkg-1.0.dist-info")).unwrap();
-        fs::create_dir_all(sp.join("mypkg")).unwrap();
-        assert_eq!(installed_dists(t.path()), m(&[("my_pkg", "1.0")]));
-    }
+    use std::fs;
+    use std::process::Command;
 
     fn write(root: &Path, rel: &str, text: &str) {
         let p = root.join(rel);
         fs::create_dir_all(p.parent().unwrap()).unwrap();
         fs::write(p, text).unwrap();
+    }
+
+    fn watched_files(root: &Path, top: &[String]) -> Result<Vec<String>> {
+        inputs(root, top).map(|i| i.files())
     }
 
     #[test]
@@ -438,40 +257,16 @@ mod tests {
     }
 
     #[test]
-    fn requirement_names() {
-        assert_eq!(requirement_name("Flask[async]>=2 ; python_version>'3'"), Some("Flask"));
-        assert_eq!(requirement_name("six==1.16"), Some("six"));
-        assert_eq!(requirement_name("pkg @ https://x/pkg.whl"), Some("pkg"));
-        assert_eq!(requirement_name("https://x/pkg.whl"), None);
-        assert_eq!(requirement_name("./local/pkg"), None);
-        assert_eq!(requirement_name("pkg-1.0-py3-none-any.whl"), None);
-    }
-
-    #[test]
-    fn listed_names_follow_requirements_not_constraints() {
-        let t = tempfile::tempdir().unwrap();
-        write(t.path(), "requirements.txt", "-r more.txt\n-c pins.txt\n--find-links /w\nsix\n");
-        write(t.path(), "more.txt", "flask>=2\n");
-        write(t.path(), "pins.txt", "click==8\n");
-        let top = "requirements.txt".to_string();
-        let mut got = listed_names(t.path(), &[&top]).unwrap().unwrap();
-        got.sort();
-        assert_eq!(got, ["flask", "six"]);
-        write(t.path(), "more.txt", "-e .\n");
-        assert_eq!(listed_names(t.path(), &[&top]).unwrap(), None);
-    }
-
-    #[test]
     fn digest_covers_version_mode_and_content() {
         let t = tempfile::tempdir().unwrap();
         write(t.path(), "requirements.txt", "six\n");
         let f = vec!["requirements.txt".to_string()];
-        let d = digest(t.path(), "3.11.7", SyncMode::Install, &f).unwrap();
-        assert_eq!(d, digest(t.path(), "3.11.7", SyncMode::Install, &f).unwrap());
-        assert_ne!(d, digest(t.path(), "3.12.0", SyncMode::Install, &f).unwrap());
-        assert_ne!(d, digest(t.path(), "3.11.7", SyncMode::Exact, &f).unwrap());
+        let d = digest(t.path(), "3.11.7", SyncMode::Install, "", &f).unwrap();
+        assert_eq!(d, digest(t.path(), "3.11.7", SyncMode::Install, "", &f).unwrap());
+        assert_ne!(d, digest(t.path(), "3.12.0", SyncMode::Install, "", &f).unwrap());
+        assert_ne!(d, digest(t.path(), "3.11.7", SyncMode::Exact, "", &f).unwrap());
         write(t.path(), "requirements.txt", "six\nflask\n");
-        assert_ne!(d, digest(t.path(), "3.11.7", SyncMode::Install, &f).unwrap());
+        assert_ne!(d, digest(t.path(), "3.11.7", SyncMode::Install, "", &f).unwrap());
     }
 
     #[test]
@@ -483,12 +278,11 @@ mod tests {
         let mtime = fs::metadata(r.join("a.txt")).unwrap().modified().unwrap();
         fs::File::options().write(true).open(r.join("b.txt")).unwrap().set_modified(mtime).unwrap();
         std::os::unix::fs::symlink("a.txt", r.join("requirements.txt")).unwrap();
-        let top = vec!["requirements.txt".to_string()];
         let state = State { mode: "install".into(), files: vec![stat_of(r, "requirements.txt")], ..State::default() };
-        assert!(stats_unchanged(r, &state, &top, SyncMode::Install));
+        assert!(stats_unchanged(r, &state, "", SyncMode::Install));
         fs::remove_file(r.join("requirements.txt")).unwrap();
         std::os::unix::fs::symlink("b.txt", r.join("requirements.txt")).unwrap();
-        assert!(!stats_unchanged(r, &state, &top, SyncMode::Install));
+        assert!(!stats_unchanged(r, &state, "", SyncMode::Install));
     }
 
     #[test]
@@ -523,9 +317,9 @@ mod tests {
         assert_eq!(got.meta, meta);
         // The digest moves with setup.py, though no requirements file did.
         let files = got.files();
-        let d = digest(r, "3", SyncMode::Install, &files).unwrap();
+        let d = digest(r, "3", SyncMode::Install, "", &files).unwrap();
         write(r, "libs/x/setup.py", "install_requires=['six<2']");
-        assert_ne!(d, digest(r, "3", SyncMode::Install, &files).unwrap());
+        assert_ne!(d, digest(r, "3", SyncMode::Install, "", &files).unwrap());
     }
 
     #[test]
@@ -554,18 +348,22 @@ mod tests {
     fn stats_detect_edits_and_new_files() {
         let t = tempfile::tempdir().unwrap();
         let r = t.path();
-        let top = vec!["requirements.txt".to_string()];
         let state = State {
             digest: "x".into(),
             error: None,
             mode: "install".into(),
             files: vec![stat_of(r, "requirements.txt")],
+            settings: "a".into(),
+            marks: vec![stat_of(r, "Pipfile.lock")],
             ..State::default()
         };
-        assert!(stats_unchanged(r, &state, &top, SyncMode::Install));
-        assert!(!stats_unchanged(r, &state, &top, SyncMode::Exact));
+        assert!(stats_unchanged(r, &state, "a", SyncMode::Install));
+        assert!(!stats_unchanged(r, &state, "a", SyncMode::Exact));
+        assert!(!stats_unchanged(r, &state, "b", SyncMode::Install), "other settings");
+        write(r, "Pipfile.lock", "{}");
+        assert!(!stats_unchanged(r, &state, "a", SyncMode::Install), "a mark appeared");
+        let state = State { marks: vec![stat_of(r, "Pipfile.lock")], ..state };
         write(r, "requirements.txt", "six\n");
-        assert!(!stats_unchanged(r, &state, &top, SyncMode::Install));
-        assert!(!stats_unchanged(r, &state, &["other.txt".into()], SyncMode::Install));
+        assert!(!stats_unchanged(r, &state, "a", SyncMode::Install));
     }
 }

@@ -36,6 +36,25 @@ pub(crate) struct State {
     /// can watch them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub urls: Vec<String>,
+    /// The source installed from (`source::Row::name`); empty before sources.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    /// The settings that chose the source and what it installs
+    /// (`source::fingerprint`): a config edit is a change.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub settings: String,
+    /// Files that would make another source win if they appeared or
+    /// changed (a `Pipfile.lock` next to `requirements.txt`): stat'ed like
+    /// `files`, not in the digest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<Stat>,
+}
+
+impl State {
+    /// Every file the prompt stats (and the hook watches).
+    pub(crate) fn watched(&self) -> impl Iterator<Item = &Stat> {
+        self.files.iter().chain(&self.marks)
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,19 +105,33 @@ pub(super) fn stat_of(root: &Path, rel: &str) -> Stat {
     }
 }
 
-/// The cheap check: stats only, no reading, no hashing.
-pub(crate) fn stats_unchanged(root: &Path, state: &State, top: &[String], mode: SyncMode) -> bool {
-    state.mode == mode.as_str()
-        && top.iter().all(|t| state.files.iter().any(|s| &s.path == t))
-        && state.files.iter().all(|s| stat_of(root, &s.path) == *s)
+/// The cheap check: stats only, no reading, no hashing. `settings` is
+/// `source::fingerprint` of the settings in force.
+pub(crate) fn stats_unchanged(root: &Path, state: &State, settings: &str, mode: SyncMode) -> bool {
+    state.mode == mode.as_str() && state.settings == settings && state.watched().all(|s| stat_of(root, &s.path) == *s)
 }
 
-pub(crate) fn digest(root: &Path, python_version: &str, mode: SyncMode, files: &[String]) -> Result<String> {
+/// sha256 over the Python version, the mode, what else the source says
+/// decides its install (`extra`: groups, extras; empty for none) and every
+/// file, path and content.
+pub(crate) fn digest(
+    root: &Path,
+    python_version: &str,
+    mode: SyncMode,
+    extra: &str,
+    files: &[String],
+) -> Result<String> {
     let mut h = Sha256::new();
     h.update(b"autovenv-sync-1\0");
     h.update(python_version.as_bytes());
     h.update(b"\0");
     h.update(mode.as_str().as_bytes());
+    // Left out when empty, so that a requirements project's digest is the
+    // one it had before there were sources (no reinstall on upgrade).
+    if !extra.is_empty() {
+        h.update(b"\0extra\0");
+        h.update(extra.as_bytes());
+    }
     for f in files {
         h.update(b"\0");
         h.update(f.as_bytes());
