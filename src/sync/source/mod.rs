@@ -32,7 +32,9 @@ use crate::error::{Error, Result};
 use super::install::{Failure, Installer};
 use super::Inputs;
 
+mod poetry_lock;
 mod requirements;
+mod uv_lock;
 
 /// One format a project can declare its dependencies in.
 pub(crate) trait Source {
@@ -73,8 +75,11 @@ pub(crate) struct Row {
 }
 
 /// Which source wins when several are present: the first that `detect`s.
-pub(crate) const ORDER: [Row; 1] =
-    [Row { name: "requirements", marks: requirements::marks, detect: requirements::detect }];
+pub(crate) const ORDER: [Row; 3] = [
+    Row { name: "uv.lock", marks: uv_lock::marks, detect: uv_lock::detect },
+    Row { name: "poetry.lock", marks: poetry_lock::marks, detect: poetry_lock::detect },
+    Row { name: "requirements", marks: requirements::marks, detect: requirements::detect },
+];
 
 /// The source in use and why.
 pub(crate) struct Chosen {
