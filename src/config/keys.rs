@@ -93,6 +93,35 @@ pub(super) const KEYS: &[Key] = &[
             Ok(())
         },
     },
+    // Where dependencies come from (sync::source).
+    Key {
+        name: "sources",
+        values: "the dependency sources to consider, in order: `\"uv.lock\"`, `\"poetry.lock\"`, `\"requirements\"`, `\"Pipfile.lock\"`, `\"pyproject.toml\"`, `\"setup.py\"`",
+        default: "all, in the order of the table above",
+        parse: |ctx, key, v, layer| {
+            let names: Vec<&str> = crate::sync::source::ORDER.iter().map(|r| r.name).collect();
+            layer.sources = Some(parse::names(ctx, key, "sources", v, Some(&names))?);
+            Ok(())
+        },
+    },
+    Key {
+        name: "groups",
+        values: "dependency groups to install: PEP 735 `[dependency-groups]` of pyproject.toml (and of uv.lock, poetry's groups of poetry.lock), `\"develop\"` (or another category) of Pipfile.lock",
+        default: "pyproject.toml's `dev` group if it has one; uv's and poetry's own defaults; none of Pipfile.lock",
+        parse: |ctx, key, v, layer| {
+            layer.groups = Some(parse::names(ctx, key, "groups", v, None)?);
+            Ok(())
+        },
+    },
+    Key {
+        name: "extras",
+        values: "extras (`[project.optional-dependencies]`) of pyproject.toml (uv.lock, poetry.lock) to install",
+        default: "`[]`",
+        parse: |ctx, key, v, layer| {
+            layer.extras = Some(parse::names(ctx, key, "extras", v, None)?);
+            Ok(())
+        },
+    },
 ];
 
 /// The table `trust.prefixes` lives in.
@@ -239,8 +268,9 @@ mod tests {
         // A default that is a description is checked by hand; a new key
         // must not slip into this list unnoticed.
         let described: Vec<&str> = KEYS.iter().filter(|k| !k.default.starts_with('`')).map(|k| k.name).collect();
-        assert_eq!(described, ["python", "prompt"]);
+        assert_eq!(described, ["python", "prompt", "sources", "groups"]);
         assert_eq!((defaults.python, defaults.prompt), (None, None));
+        assert_eq!((defaults.sources, defaults.groups), (None, None));
     }
 
     #[test]

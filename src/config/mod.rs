@@ -32,6 +32,9 @@ pub(crate) struct Layer {
     pub prompt: Option<String>,
     pub gitignore: Option<bool>,
     pub trust_prefixes: Option<Vec<String>>,
+    pub sources: Option<Vec<String>>,
+    pub groups: Option<Vec<String>>,
+    pub extras: Option<Vec<String>>,
 }
 
 /// Fully resolved settings for one project (defaults applied).
@@ -51,6 +54,12 @@ pub(crate) struct Settings {
     /// project, which a project's `.python-version` overrides (a project's
     /// own `python` overrides `.python-version`).
     pub python_is_global: bool,
+    /// Dependency sources to consider, in order; `None`: all, in the
+    /// precedence table's order.
+    pub sources: Option<Vec<String>>,
+    /// Dependency groups; `None`: each source's default.
+    pub groups: Option<Vec<String>>,
+    pub extras: Vec<String>,
 }
 
 pub(crate) const PROJECT_FILE: &str = ".autovenv.toml";
@@ -129,6 +138,9 @@ pub(crate) fn resolve(global: &Layer, project: &Layer) -> Settings {
         creator: pick(&project.creator, &global.creator).unwrap_or_default(),
         prompt: pick(&project.prompt, &global.prompt),
         gitignore: pick(&project.gitignore, &global.gitignore).unwrap_or(true),
+        sources: pick(&project.sources, &global.sources),
+        groups: pick(&project.groups, &global.groups),
+        extras: pick(&project.extras, &global.extras).unwrap_or_default(),
     }
 }
 
@@ -175,6 +187,9 @@ sync = "exact"
 creator = "uv"
 prompt = "my app"
 gitignore = false
+sources = ["Pipfile.lock", "pyproject.toml"]
+groups = ["dev", "docs"]
+extras = ["socks"]
 "#;
 
     fn all_keys_layer() -> Layer {
@@ -187,6 +202,9 @@ gitignore = false
             prompt: Some("my app".into()),
             gitignore: Some(false),
             trust_prefixes: None,
+            sources: Some(vec!["Pipfile.lock".into(), "pyproject.toml".into()]),
+            groups: Some(vec!["dev".into(), "docs".into()]),
+            extras: Some(vec!["socks".into()]),
         }
     }
 
@@ -273,6 +291,9 @@ gitignore = false
                 gitignore: false,
                 env_dir_configured: true,
                 python_is_global: false,
+                sources: None,
+                groups: None,
+                extras: vec![],
             }
         );
         let d = resolve(&Layer::default(), &Layer::default());
@@ -288,6 +309,9 @@ gitignore = false
                 gitignore: true,
                 env_dir_configured: false,
                 python_is_global: false,
+                sources: None,
+                groups: None,
+                extras: vec![],
             }
         );
         // A project list replaces the global one, it does not extend it.
@@ -327,7 +351,9 @@ gitignore = false
         assert_eq!(msg, "unknown key 'envdir' in /p/.autovenv.toml line 1; did you mean 'env_dir'?");
         assert_eq!(
             hint.as_deref(),
-            Some("valid keys: env_dir, python, requirements, sync, creator, prompt, gitignore")
+            Some(
+                "valid keys: env_dir, python, requirements, sync, creator, prompt, gitignore, sources, groups, extras"
+            )
         );
         // Far from everything: no guess, still the list.
         let dir = project(&[(".autovenv.toml", "python = \"3.12\"\n\nreqs = []\n")]);
@@ -342,7 +368,7 @@ gitignore = false
         let dir = project(&[("config.toml", "trust_prefixes = []\n")]);
         let (msg, hint) = err(&dir, load_global(&dir.path().join("config.toml")));
         assert_eq!(msg, "unknown key 'trust_prefixes' in /p/config.toml line 1; did you mean 'trust.prefixes'?");
-        assert!(hint.unwrap().ends_with(", gitignore, trust.prefixes"));
+        assert!(hint.unwrap().ends_with(", gitignore, sources, groups, extras, trust.prefixes"));
         let dir = project(&[("config.toml", "[trust]\nprefix = []\n")]);
         let (msg, _) = err(&dir, load_global(&dir.path().join("config.toml")));
         assert_eq!(msg, "unknown key 'trust.prefix' in /p/config.toml line 2; did you mean 'trust.prefixes'?");

@@ -205,6 +205,47 @@ pub(super) fn requirements(ctx: &Ctx<'_>, key: &TomlKey<'_>, v: &DeValue<'_>) ->
     Ok(out)
 }
 
+/// A list of names (`sources`, `groups`, `extras`): non-empty strings,
+/// each one of `allowed` when given (with a did-you-mean).
+pub(super) fn names(
+    ctx: &Ctx<'_>,
+    key: &TomlKey<'_>,
+    name: &str,
+    v: &DeValue<'_>,
+    allowed: Option<&[&str]>,
+) -> Result<Vec<String>> {
+    let must = "must be a list of names";
+    let DeValue::Array(items) = v else {
+        let err = ctx.wrong_type(key, name, must, v);
+        return Err(match v {
+            DeValue::String(s) => err.with_hint(format!("write it as a list: {name} = [{:?}]", s.as_ref())),
+            _ => err,
+        });
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let span = item.span();
+        match item.get_ref() {
+            DeValue::String(s) if s.trim().is_empty() => {
+                return Err(ctx.invalid(span, name, must, "an empty string in the list"))
+            }
+            DeValue::String(s) => {
+                if let Some(valid) = allowed.filter(|v| !v.contains(&s.as_ref())) {
+                    let list = valid.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
+                    let mut got = format!("{:?}", s.as_ref());
+                    if let Some(best) = did_you_mean(s, valid) {
+                        got.push_str(&format!("; did you mean \"{best}\"?"));
+                    }
+                    return Err(ctx.invalid(span, name, &format!("must list names among {list}"), &got));
+                }
+                out.push(s.to_string());
+            }
+            other => return Err(ctx.invalid(span, name, must, &format!("{} in the list", describe(other)))),
+        }
+    }
+    Ok(out)
+}
+
 /// `[trust] prefixes = [...]` (or `trust.prefixes = [...]`). Prefixes must be
 /// absolute or start with `~/`: a relative prefix would trust different
 /// folders depending on where the shell happens to be.

@@ -549,3 +549,22 @@ fn poetry_lock_without_poetry_is_one_error() {
         assert!(out.trim().is_empty(), "reported once: {out:?}");
     }
 }
+
+/// The `groups` and `extras` keys choose what `uv sync` installs: exactly
+/// the groups listed (not uv's default `dev`), and the extras listed.
+#[test]
+fn uv_lock_groups_and_extras() {
+    let Some(sb) = setup(&[]) else { return };
+    let log = uv_wrapper(&sb);
+    let pyproject = "[project]\nname = \"app\"\nversion = \"0.1.0\"\nrequires-python = \">=3.8\"\n\
+                     dependencies = [\"mypkg==1.0\"]\n\n[project.optional-dependencies]\nfast = [\"third\"]\n\n\
+                     [dependency-groups]\ndev = [\"other\"]\ndocs = [\"mypkg\"]\n";
+    let p = sb.project("app").no_requirements().file("pyproject.toml", pyproject).create();
+    uv_lock(&sb, p.root());
+    fs::write(p.path(".autovenv.toml"), "groups = [\"docs\"]\nextras = [\"fast\"]\n").unwrap();
+    sb.run_ok(sb.autovenv().arg("allow").arg(p.root()));
+    assert_eq!(version(&p, "third").as_deref(), Some("1.0"), "the extra");
+    assert_eq!(version(&p, "other"), None, "not the default dev group");
+    let syncs = calls(&log, "sync");
+    assert!(syncs[0].contains("--no-default-groups --group docs --extra fast"), "{syncs:?}");
+}

@@ -32,8 +32,11 @@ use crate::error::{Error, Result};
 use super::install::{Failure, Installer};
 use super::Inputs;
 
+mod pipfile;
 mod poetry_lock;
+mod pyproject;
 mod requirements;
+mod setup;
 mod uv_lock;
 
 /// One format a project can declare its dependencies in.
@@ -75,10 +78,16 @@ pub(crate) struct Row {
 }
 
 /// Which source wins when several are present: the first that `detect`s.
-pub(crate) const ORDER: [Row; 3] = [
+/// Lock files first: they say exactly what to install. Then the files a
+/// person wrote for the installer, then the project's own metadata, which
+/// only names ranges (or, for `setup.py`, only the project).
+pub(crate) const ORDER: [Row; 6] = [
     Row { name: "uv.lock", marks: uv_lock::marks, detect: uv_lock::detect },
     Row { name: "poetry.lock", marks: poetry_lock::marks, detect: poetry_lock::detect },
+    Row { name: "Pipfile.lock", marks: pipfile::marks, detect: pipfile::detect },
     Row { name: "requirements", marks: requirements::marks, detect: requirements::detect },
+    Row { name: "pyproject.toml", marks: pyproject::marks, detect: pyproject::detect },
+    Row { name: "setup.py", marks: setup::marks, detect: setup::detect },
 ];
 
 /// The source in use and why.
@@ -113,8 +122,12 @@ impl Chosen {
 
 /// The rows in force: `sources = [...]` from the config, else all of
 /// `ORDER`.
-fn rows(_settings: &Settings) -> Vec<&'static Row> {
-    ORDER.iter().collect()
+fn rows(settings: &Settings) -> Vec<&'static Row> {
+    match &settings.sources {
+        // Names the config checked against `ORDER`.
+        Some(names) => names.iter().filter_map(|n| ORDER.iter().find(|r| r.name == n)).collect(),
+        None => ORDER.iter().collect(),
+    }
 }
 
 /// Pick the source for the project at `root`. Reads (capped, regular files
@@ -128,11 +141,14 @@ pub(crate) fn choose(root: &Path, settings: &Settings) -> std::result::Result<Ch
             Ok(Some(source)) => {
                 let beaten: Vec<String> =
                     rows[i + 1..].iter().flat_map(|r| (r.marks)(settings)).filter(|f| root.join(f).is_file()).collect();
-                let why = if beaten.is_empty() {
+                let mut why = if beaten.is_empty() {
                     "found at the root".to_string()
                 } else {
                     format!("wins over {}", beaten.join(", "))
                 };
+                if settings.sources.is_some() {
+                    why.push_str(", as `sources` orders them");
+                }
                 return Ok(Chosen { source: Some(source), row: Some(row), why, marks });
             }
             Ok(None) => marks.extend((row.marks)(settings)),
@@ -148,5 +164,26 @@ pub(crate) fn choose(root: &Path, settings: &Settings) -> std::result::Result<Ch
 /// The settings that choose the source and what it installs, as one
 /// string the state records: compared at every prompt, so cheap.
 pub(crate) fn fingerprint(settings: &Settings) -> String {
-    format!("{:?}", settings.requirements)
+    format!("{:?} {:?} {:?} {:?}", settings.requirements, settings.sources, settings.groups, settings.extras)
+}
+
+/// There, whatever it is (a folder or a FIFO too: reading it then says
+/// what is wrong); a dangling symlink is not.
+pub(super) fn exists(path: &Path) -> bool {
+    !matches!(std::fs::metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+}
+
+/// PEP 503: `Foo.Bar_baz` → `foo-bar-baz` (package, extra and group names).
+pub(super) fn normalize_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.trim().chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !out.ends_with('-') {
+                out.push('-');
+            }
+        } else {
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
 }

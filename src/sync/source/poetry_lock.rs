@@ -22,9 +22,10 @@ const LOCK: &str = "poetry.lock";
 const FILES: [&str; 3] = [LOCK, config::PYPROJECT, "poetry.toml"];
 
 pub(super) struct PoetryLock {
-    /// Dependency groups and extras asked for on top of the tool's own
-    /// defaults (the `groups` / `extras` keys, once the config has them).
-    groups: Vec<String>,
+    /// The `groups` key: exactly these dependency groups; `None`: the
+    /// tool's own default groups.
+    groups: Option<Vec<String>>,
+    /// The `extras` key.
     extras: Vec<String>,
 }
 
@@ -34,11 +35,11 @@ pub(super) fn marks(_: &Settings) -> Vec<String> {
 
 /// Present in any form: a lock that is a FIFO or too large is this
 /// source's error to report, not a reason to fall back to another one.
-pub(super) fn detect(root: &Path, _settings: &Settings) -> Result<Option<Box<dyn Source>>> {
+pub(super) fn detect(root: &Path, s: &Settings) -> Result<Option<Box<dyn Source>>> {
     if std::fs::symlink_metadata(root.join(LOCK)).is_err() {
         return Ok(None);
     }
-    Ok(Some(Box::new(PoetryLock { groups: Vec::new(), extras: Vec::new() })))
+    Ok(Some(Box::new(PoetryLock { groups: s.groups.clone(), extras: s.extras.clone() })))
 }
 
 impl Source for PoetryLock {
@@ -81,8 +82,10 @@ impl Source for PoetryLock {
         };
         let sub = if ix.mode() == SyncMode::Exact { "sync" } else { "install" };
         let mut cmd = child::poetry(&poetry, job.root, job.env, &[sub, "--no-interaction"]);
-        for g in &self.groups {
-            cmd.arg("--with").arg(g);
+        // `main` is the project's own dependencies, always installed.
+        if let Some(groups) = &self.groups {
+            let only: Vec<&str> = std::iter::once("main").chain(groups.iter().map(String::as_str)).collect();
+            cmd.arg("--only").arg(only.join(","));
         }
         for e in &self.extras {
             cmd.arg("--extras").arg(e);

@@ -27,9 +27,10 @@ const LOCK: &str = "uv.lock";
 const FILES: [&str; 3] = [LOCK, config::PYPROJECT, "uv.toml"];
 
 pub(super) struct UvLock {
-    /// Dependency groups and extras asked for on top of the tool's own
-    /// defaults (the `groups` / `extras` keys, once the config has them).
-    groups: Vec<String>,
+    /// The `groups` key: exactly these dependency groups; `None`: the
+    /// tool's own default groups.
+    groups: Option<Vec<String>>,
+    /// The `extras` key.
     extras: Vec<String>,
 }
 
@@ -39,11 +40,11 @@ pub(super) fn marks(_: &Settings) -> Vec<String> {
 
 /// Present in any form: a lock that is a FIFO or too large is this
 /// source's error to report, not a reason to fall back to another one.
-pub(super) fn detect(root: &Path, _settings: &Settings) -> Result<Option<Box<dyn Source>>> {
+pub(super) fn detect(root: &Path, s: &Settings) -> Result<Option<Box<dyn Source>>> {
     if std::fs::symlink_metadata(root.join(LOCK)).is_err() {
         return Ok(None);
     }
-    Ok(Some(Box::new(UvLock { groups: Vec::new(), extras: Vec::new() })))
+    Ok(Some(Box::new(UvLock { groups: s.groups.clone(), extras: s.extras.clone() })))
 }
 
 impl Source for UvLock {
@@ -96,8 +97,11 @@ impl Source for UvLock {
         if ix.mode() != SyncMode::Exact {
             cmd.arg("--inexact");
         }
-        for g in &self.groups {
-            cmd.arg("--group").arg(g);
+        if let Some(groups) = &self.groups {
+            cmd.arg("--no-default-groups");
+            for g in groups {
+                cmd.arg("--group").arg(g);
+            }
         }
         for e in &self.extras {
             cmd.arg("--extra").arg(e);
