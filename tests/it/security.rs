@@ -1265,4 +1265,16 @@ fn a_uv_workspace_above_the_project_is_refused() {
     let site = p.env_dir().join("lib");
     let listing = Command::new("find").arg(&site).output().unwrap();
     assert!(!String::from_utf8_lossy(&listing.stdout).contains("evilpkg"), "nothing of the outer workspace");
+
+    // The way out the hint gives: the project a workspace root of its own.
+    let mut text = fs::read_to_string(p.path("pyproject.toml")).unwrap();
+    text.push_str("\n[tool.uv.workspace]\n");
+    fs::write(p.path("pyproject.toml"), text).unwrap();
+    sb.run_ok(&mut lock);
+    let (out, _) = lock_run(&sb, p.root(), &["sync"]);
+    let err = stderr(&out);
+    assert!(!err.contains("error:"), "{err}");
+    let listing = String::from_utf8_lossy(&Command::new("find").arg(&site).output().unwrap().stdout).into_owned();
+    assert!(listing.contains("mypkg") && !listing.contains("evilpkg"), "{listing}");
+    assert!(!outer.join("uv.lock").exists());
 }

@@ -155,7 +155,11 @@ fn lock_is_stale(uv: &Path, root: &Path, config: &child::UvConfig) -> bool {
 /// The first `pyproject.toml` above `root` that declares a uv workspace:
 /// uv walks up from the project and, found one that claims it, syncs that
 /// workspace's lock and builds its members: code from outside the project.
+/// A project that is a workspace root itself is where uv stops.
 fn workspace_above(root: &Path) -> Option<PathBuf> {
+    if declares_workspace(&root.join(config::PYPROJECT)) {
+        return None;
+    }
     root.ancestors().skip(1).map(|d| d.join(config::PYPROJECT)).find(|p| declares_workspace(p))
 }
 
@@ -163,4 +167,43 @@ fn declares_workspace(pyproject: &Path) -> bool {
     let Ok(Some(text)) = config::read_toml_text(pyproject) else { return false };
     let Ok(doc) = text.parse::<toml::Table>() else { return false };
     doc.get("tool").and_then(|t| t.get("uv")).and_then(|u| u.get("workspace")).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    const LOCKED: &str = "version = 1\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\nsource = { virtual = \".\" }\n\n\
+                          [[package]]\nname = \"six\"\nversion = \"1.16.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n";
+
+    #[test]
+    fn inputs_need_a_readable_lock_and_its_pyproject() {
+        let t = tempfile::tempdir().unwrap();
+        let src = UvLock { groups: None, extras: Vec::new() };
+        fs::write(t.path().join(LOCK), LOCKED).unwrap();
+        let e = src.inputs(t.path()).unwrap_err();
+        assert!(e.message.ends_with("uv.lock has no pyproject.toml beside it"), "{}", e.message);
+        fs::write(t.path().join("pyproject.toml"), "[project]\nname = \"app\"\n").unwrap();
+        assert_eq!(src.inputs(t.path()).unwrap().files(), ["uv.lock", "pyproject.toml", "uv.toml"]);
+        assert_eq!(src.summary(t.path(), &Inputs::default()).unwrap(), "uv.lock (1 locked package)");
+        fs::write(t.path().join(LOCK), "version = 1\n[[package]\n").unwrap();
+        let e = src.inputs(t.path()).unwrap_err();
+        assert!(e.message.contains("uv.lock line 2: invalid TOML"), "{}", e.message);
+        assert!(e.hint.unwrap().contains("uv lock"));
+    }
+
+    #[test]
+    fn a_workspace_above_is_found() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("outer/app");
+        fs::create_dir_all(&root).unwrap();
+        fs::write(t.path().join("pyproject.toml"), "[project]\nname = \"x\"\n").unwrap();
+        assert_eq!(workspace_above(&root), None);
+        fs::write(t.path().join("outer/pyproject.toml"), "[tool.uv.workspace]\nmembers = [\"*\"]\n").unwrap();
+        assert_eq!(workspace_above(&root), Some(t.path().join("outer/pyproject.toml")));
+        // A project that is a workspace root itself is where uv stops.
+        fs::write(root.join("pyproject.toml"), "[tool.uv.workspace]\n").unwrap();
+        assert_eq!(workspace_above(&root), None);
+    }
 }
