@@ -120,3 +120,26 @@ fn lock_is_stale(poetry: &Path, root: &Path, env: &Path) -> bool {
         Err(_) => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    #[test]
+    fn inputs_need_a_readable_lock_and_its_pyproject() {
+        let t = tempfile::tempdir().unwrap();
+        let src = PoetryLock { groups: None, extras: Vec::new() };
+        let lock = "[[package]]\nname = \"six\"\nversion = \"1.16.0\"\n\n[metadata]\nlock-version = \"2.1\"\n";
+        fs::write(t.path().join(LOCK), lock).unwrap();
+        let e = src.inputs(t.path()).unwrap_err();
+        assert!(e.message.ends_with("poetry.lock has no pyproject.toml beside it"), "{}", e.message);
+        fs::write(t.path().join("pyproject.toml"), "[project]\nname = \"app\"\n").unwrap();
+        assert_eq!(src.inputs(t.path()).unwrap().files(), ["poetry.lock", "pyproject.toml", "poetry.toml"]);
+        assert_eq!(src.summary(t.path(), &Inputs::default()).unwrap(), "poetry.lock (1 locked package)");
+        fs::write(t.path().join(LOCK), "[metadata\n").unwrap();
+        let e = src.inputs(t.path()).unwrap_err();
+        assert!(e.message.contains("poetry.lock line 1: invalid TOML"), "{}", e.message);
+        assert!(e.hint.unwrap().contains("poetry lock"));
+    }
+}
