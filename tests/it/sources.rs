@@ -121,6 +121,17 @@ fn pyproject_entry_edit_branch_idle_and_error() {
     let out = sh.run("true");
     assert!(out.contains("synced pyproject.toml"), "{out}");
     assert_eq!(calls(&log, "pip install").len(), n + 1);
+
+    // A requirements.txt appearing wins over pyproject.toml from the next
+    // prompt on (the hook watches the root, not each missing file).
+    edit(
+        &p.path("requirements.txt"),
+        "third==1.0
+",
+    );
+    let out = sh.run("true");
+    assert!(out.contains("synced requirements.txt (1 requirement)"), "{out}");
+    idle(&mut sh, &log);
 }
 
 /// An in-tree build backend (no setuptools needed offline) that records
