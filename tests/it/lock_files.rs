@@ -233,6 +233,18 @@ fn uv_lock_first_entry_then_edit(kind: Kind) {
     assert_eq!(said.len(), 1, "one summary line: {said:?}");
     assert!(active(&mut sh, &p));
     idle_prompts(&mut sh, &log);
+
+    // uv.toml (the project's uv config) is read by the digest; while it is
+    // missing the hook watches it only through the root folder, and its
+    // appearing is seen at the next prompt.
+    let names = sh.var_names("__autovenv_watch");
+    let watched: Vec<String> = names.iter().filter_map(|n| sh.var_str(n)).collect();
+    let watched = watched.join("\n");
+    assert!(!watched.contains("uv.toml") && watched.contains("uv.lock"), "{watched}");
+    edit(&p.path("uv.toml"), "# project settings\n");
+    sh.run("true");
+    assert_eq!(calls(&log, "sync").len(), 3, "a new uv.toml syncs again");
+    idle_prompts(&mut sh, &log);
 }
 
 per_shell!(uv_lock_first_entry_then_edit);
