@@ -47,6 +47,17 @@ make_busy() { # dir n
 make_busy "$work/busy4" 0
 make_busy "$work/busy6" 2
 make_busy "$work/busy10" 6
+# A uv.lock project (uv on PATH): watched are the root, uv.lock,
+# pyproject.toml, uv.toml and .python-version.
+uvlock=$work/uvlock
+if command -v uv >/dev/null; then
+  mkdir -p "$uvlock"
+  printf '[project]\nname = "uvlock"\nversion = "0.1.0"\nrequires-python = ">=3.8"\ndependencies = []\n' >"$uvlock/pyproject.toml"
+  (cd "$uvlock" && uv lock --quiet --offline && "$py" -m venv --without-pip env && "$bin" allow >/dev/null 2>&1)
+else
+  echo "uv: not installed; the uv.lock project is measured as an empty folder"
+  mkdir -p "$uvlock"
+fi
 # The hook's stamp is dated a few ms back (src/stamp.rs), so right after
 # the projects were made their folders still count as changed and the hook
 # runs the binary; wait that out, or the idle figures measure the wrong path.
@@ -97,17 +108,17 @@ shells=()
 for sh in bash zsh fish; do
   if command -v "$sh" >/dev/null; then shells+=("$sh"); else echo "$sh: not installed"; fi
 done
-projects=("$shallow" "$work/busy4" "$work/busy6" "$work/busy10")
+projects=("$shallow" "$work/busy4" "$work/busy6" "$work/busy10" "$uvlock")
 for ((r = 0; r < rounds; r++)); do
   for sh in "${shells[@]}"; do
-    for p in 0 1 2 3; do
+    for p in 0 1 2 3 4; do
       { idle_run "$sh" "${projects[$p]}"; echo; } >>"$work/idle.$sh.$p"
     done
   done
 done
 echo "## idle prompt (hook function, no process): microseconds per prompt, median of $rounds runs"
 for sh in "${shells[@]}"; do
-  python3 - "$n" "$sh" "$work/idle.$sh".{0,1,2,3} <<'PY'
+  python3 - "$n" "$sh" "$work/idle.$sh".{0,1,2,3,4} <<'PY'
 import statistics, sys
 n, sh, files = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
 unit = {"micros": 1, "millis": 1e3, "secs": 1e6}
@@ -118,7 +129,7 @@ def per_prompt(line):
     s, e, s0, e0 = map(float, f)
     return ((e - s) - (e0 - s0)) * 1e6 / n
 med = [statistics.median(per_prompt(l) for l in open(f) if l.strip()) for f in files]
-print(f"{sh}: {med[0]:.1f} us (2 watched paths), {med[1]:.1f} us (4), {med[2]:.1f} us (6), {med[3]:.1f} us (10)")
+print(f"{sh}: {med[0]:.1f} us (2 watched paths), {med[1]:.1f} us (4), {med[2]:.1f} us (6), {med[3]:.1f} us (10), {med[4]:.1f} us (uv.lock project)")
 PY
 done
 

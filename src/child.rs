@@ -72,6 +72,23 @@ pub(crate) fn uv(uv: &Path, root: &Path, config: &UvConfig, sub: &[&str]) -> Com
     c
 }
 
+/// poetry started in `root` on the env `env`: poetry installs into the
+/// active venv (`VIRTUAL_ENV`) unless a `poetry env use` record or conda's
+/// base env points it elsewhere, so neither is seen (no envs file under
+/// its virtualenvs path, no conda variables), and it may never make an env
+/// of its own. The user's and the project's other poetry settings apply.
+pub(crate) fn poetry(poetry: &Path, root: &Path, env: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(poetry);
+    c.args(args)
+        .current_dir(root)
+        .env("VIRTUAL_ENV", env)
+        .env("POETRY_VIRTUALENVS_CREATE", "false")
+        .env("POETRY_VIRTUALENVS_PATH", env.join(".autovenv-no-poetry-envs"))
+        .env_remove("CONDA_PREFIX")
+        .env_remove("CONDA_DEFAULT_ENV");
+    c
+}
+
 /// A Python started in `root` with `-I`: neither the working directory nor
 /// the script's folder is on its module path, and `PYTHON*` variables and
 /// the user's site-packages are ignored. pip still reads `PIP_*`, the

@@ -105,7 +105,7 @@ pub(super) const KEYS: &[Key] = &[
     // Where dependencies come from (sync::source).
     Key {
         name: "sources",
-        values: "the dependency sources to consider, in order: `\"requirements\"`, `\"Pipfile.lock\"`, `\"pyproject.toml\"`, `\"setup.py\"`",
+        values: "the dependency sources to consider, in order: `\"uv.lock\"`, `\"poetry.lock\"`, `\"requirements\"`, `\"Pipfile.lock\"`, `\"pyproject.toml\"`, `\"setup.py\"`",
         default: "all, in the order of the table above",
         parse: |ctx, key, v, layer| {
             let names: Vec<&str> = crate::sync::source::ORDER.iter().map(|r| r.name).collect();
@@ -115,8 +115,8 @@ pub(super) const KEYS: &[Key] = &[
     },
     Key {
         name: "groups",
-        values: "dependency groups to install: PEP 735 `[dependency-groups]` of pyproject.toml, `\"develop\"` (or another category) of Pipfile.lock",
-        default: "pyproject.toml's `dev` group if it has one; none of Pipfile.lock",
+        values: "dependency groups to install: PEP 735 `[dependency-groups]` of pyproject.toml (and of uv.lock, poetry's groups of poetry.lock), `\"develop\"` (or another category) of Pipfile.lock",
+        default: "pyproject.toml's `dev` group if it has one; uv's and poetry's own defaults; none of Pipfile.lock",
         parse: |ctx, key, v, layer| {
             layer.groups = Some(parse::names(ctx, key, "groups", v, None)?);
             Ok(())
@@ -124,7 +124,7 @@ pub(super) const KEYS: &[Key] = &[
     },
     Key {
         name: "extras",
-        values: "extras (`[project.optional-dependencies]`) of pyproject.toml to install",
+        values: "extras (`[project.optional-dependencies]`) of pyproject.toml (uv.lock, poetry.lock) to install",
         default: "`[]`",
         parse: |ctx, key, v, layer| {
             layer.extras = Some(parse::names(ctx, key, "extras", v, None)?);

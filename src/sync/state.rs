@@ -56,13 +56,14 @@ impl State {
         self.files.iter().chain(&self.marks)
     }
 
-    /// The files the hook watches: `files`, and the marks that exist or
-    /// sit below the root. A missing mark at the root needs no watching of
-    /// its own: the hook watches the root folder, whose mtime moves when
-    /// the file appears. Every watched path costs every idle prompt.
+    /// The files the hook watches: the files and marks that exist or sit
+    /// below the root. A missing one at the root (a `uv.toml` not written
+    /// yet) needs no watching of its own: the hook watches the root folder,
+    /// whose mtime moves when the file appears. Every watched path costs
+    /// every idle prompt.
     pub(crate) fn hook_watch(&self) -> impl Iterator<Item = &Stat> {
         let shown = |m: &&Stat| m.mtime_ns.is_some() || m.path.contains('/');
-        self.files.iter().chain(self.marks.iter().filter(shown))
+        self.files.iter().chain(&self.marks).filter(shown)
     }
 }
 

@@ -1304,3 +1304,154 @@ fn workflow_commands_refuse_an_unallowed_project() {
         assert!(!p.path("env/.autovenv-state").exists(), "{args:?}: no state recorded");
     }
 }
+
+// ============================================ uv.lock and poetry.lock sources
+
+/// `autovenv ARGS` in `dir`, killed after 60 s (a FIFO read would block
+/// forever): the output, and whether it finished in time.
+fn lock_run(sb: &Sandbox, dir: &Path, args: &[&str]) -> (Output, bool) {
+    let mut cmd = sb.command("timeout");
+    cmd.arg("60").arg(autovenv_bin()).args(args).current_dir(dir).env("PWD", dir);
+    let out = cmd.output().unwrap();
+    let in_time = out.status.code() != Some(124);
+    (out, in_time)
+}
+
+/// A uv project whose build backend (the project itself is a package, so
+/// `uv sync` builds it) leaves a mark when it is imported. Locked before
+/// the backend is written, so locking ran none of it.
+fn uv_project_with_backend(sb: &Sandbox, name: &str, mark: &Path) -> Project {
+    let pyproject = format!(
+        "[project]\nname = \"{name}\"\nversion = \"0.1.0\"\nrequires-python = \">=3.8\"\ndependencies = [\"mypkg\"]\n\n\
+         [build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n"
+    );
+    let p = sb.project(name).no_requirements().file("pyproject.toml", &pyproject).create();
+    let mut lock = sb.command(tools().uv.clone().unwrap());
+    lock.args(["lock", "--quiet"]).current_dir(p.root());
+    sb.run_ok(&mut lock);
+    fs::write(p.path("backend.py"), format!("open({:?}, 'w').write('ran')\n", mark.display().to_string())).unwrap();
+    p
+}
+
+/// An unallowed uv.lock / poetry.lock project runs nothing: not its build
+/// backend, not uv sync, not poetry, at the prompt, in `status` or in
+/// `exec`; after `allow` the backend runs (so the mark would show it).
+#[test]
+fn unallowed_lock_projects_run_nothing() {
+    let kind = Kind::Bash;
+    if should_skip(&[Need::Shell(kind), Need::Uv]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    sb.wheel("mypkg", "1.0", &[]);
+    let mark = sb.root().join("backend-ran");
+    let p = uv_project_with_backend(&sb, "hostile", &mark);
+    // A poetry.lock too, and a `poetry` on PATH that leaves a mark.
+    fs::write(p.path("poetry.lock"), "[metadata]\nlock-version = \"2.1\"\n").unwrap();
+    let poetry_mark = sb.root().join("poetry-ran");
+    write_exec(&sb.bin().join("poetry"), &format!("#!/bin/sh\n: > '{}'\n", poetry_mark.display()));
+    let mut sh = Shell::start(kind, &sb, "", &sb.work());
+    let out = sh.cd(p.root());
+    assert!(out.contains("is not allowed"), "{out}");
+    for _ in 0..3 {
+        sh.run("true");
+    }
+    let _ = lock_run(&sb, p.root(), &["status"]);
+    let _ = lock_run(&sb, p.root(), &["status", "--json"]);
+    let _ = lock_run(&sb, p.root(), &["exec", "--", "true"]);
+    let _ = lock_run(&sb, p.root(), &["sync"]);
+    assert!(!mark.exists() && !poetry_mark.exists(), "nothing ran before allow");
+    assert!(!p.env_dir().exists(), "no env before allow");
+    assert!(sh.var("VIRTUAL_ENV").is_none());
+    sh.run("autovenv allow");
+    assert!(mark.exists(), "after allow, uv sync builds the project (the mark shows the backend can run)");
+}
+
+/// A uv.lock or poetry.lock that is a FIFO, a device or larger than the
+/// read cap: one error naming it, no hang, the env still active; `export`
+/// still exits 0 with valid code.
+#[test]
+fn hostile_lock_files_are_one_error() {
+    if should_skip(&[Need::Uv]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    sb.wheel("mypkg", "1.0", &[]);
+    for lock in ["uv.lock", "poetry.lock"] {
+        for how in ["fifo", "device", "oversized"] {
+            let name = format!("{}-{how}", &lock[..lock.len() - 5]);
+            let p = sb
+                .project(&name)
+                .no_requirements()
+                .file("pyproject.toml", "[project]\nname = \"x\"\nversion = \"0.1.0\"\ndependencies = []\n")
+                .create();
+            let f = p.path(lock);
+            match how {
+                "fifo" => assert!(Command::new("mkfifo").arg(&f).status().unwrap().success()),
+                "device" => symlink("/dev/zero", &f).unwrap(),
+                _ => fs::write(&f, vec![b'#'; 5 << 20]).unwrap(),
+            }
+            let (out, in_time) = lock_run(&sb, p.root(), &["allow"]);
+            let err = stderr(&out);
+            assert!(in_time, "{lock} ({how}): allow finishes:\n{err}");
+            let want = if how == "oversized" { "is larger than" } else { "is not a regular file" };
+            assert!(err.contains(&format!("{lock} {want}")), "{lock} ({how}):\n{err}");
+            assert_eq!(err.matches("error:").count(), 1, "{lock} ({how}): one error:\n{err}");
+            let (out, in_time) = lock_run(&sb, p.root(), &["export", "bash"]);
+            assert!(in_time && out.status.success(), "{lock} ({how}): export exits 0");
+            assert_parses(Kind::Bash, &out.stdout, "export");
+        }
+    }
+}
+
+/// A `pyproject.toml` above the project that declares a uv workspace would
+/// make `uv sync` install that workspace's lock (and build its members):
+/// refused with one error naming it; nothing of it is installed or run.
+#[test]
+fn a_uv_workspace_above_the_project_is_refused() {
+    if should_skip(&[Need::Uv]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    sb.wheel("mypkg", "1.0", &[]);
+    sb.wheel("evilpkg", "1.0", &[]);
+    let p = sb
+        .project("outer/app")
+        .no_requirements()
+        .file(
+            "pyproject.toml",
+            "[project]\nname = \"app\"\nversion = \"0.1.0\"\nrequires-python = \">=3.8\"\ndependencies = [\"mypkg\"]\n",
+        )
+        .create();
+    let mut lock = sb.command(tools().uv.clone().unwrap());
+    lock.args(["lock", "--quiet"]).current_dir(p.root());
+    sb.run_ok(&mut lock);
+    let outer = sb.work().join("outer");
+    fs::write(
+        outer.join("pyproject.toml"),
+        "[project]\nname = \"outer\"\nversion = \"0.1.0\"\ndependencies = [\"evilpkg\"]\n\n\
+         [tool.uv.workspace]\nmembers = [\"*\"]\n",
+    )
+    .unwrap();
+    let (out, in_time) = lock_run(&sb, p.root(), &["allow"]);
+    let err = stderr(&out);
+    assert!(in_time, "{err}");
+    assert_eq!(err.matches("error:").count(), 1, "{err}");
+    assert!(err.contains("workspace") && err.contains(&outer.join("pyproject.toml").display().to_string()), "{err}");
+    assert!(!outer.join("uv.lock").exists(), "uv did not lock the outer workspace");
+    let site = p.env_dir().join("lib");
+    let listing = Command::new("find").arg(&site).output().unwrap();
+    assert!(!String::from_utf8_lossy(&listing.stdout).contains("evilpkg"), "nothing of the outer workspace");
+
+    // The way out the hint gives: the project a workspace root of its own.
+    let mut text = fs::read_to_string(p.path("pyproject.toml")).unwrap();
+    text.push_str("\n[tool.uv.workspace]\n");
+    fs::write(p.path("pyproject.toml"), text).unwrap();
+    sb.run_ok(&mut lock);
+    let (out, _) = lock_run(&sb, p.root(), &["sync"]);
+    let err = stderr(&out);
+    assert!(!err.contains("error:"), "{err}");
+    let listing = String::from_utf8_lossy(&Command::new("find").arg(&site).output().unwrap().stdout).into_owned();
+    assert!(listing.contains("mypkg") && !listing.contains("evilpkg"), "{listing}");
+    assert!(!outer.join("uv.lock").exists());
+}

@@ -33,9 +33,11 @@ use super::install::{Failure, Installer};
 use super::Inputs;
 
 mod pipfile;
+mod poetry_lock;
 mod pyproject;
 mod requirements;
 mod setup;
+mod uv_lock;
 
 /// One format a project can declare its dependencies in.
 pub(crate) trait Source {
@@ -79,7 +81,9 @@ pub(crate) struct Row {
 /// Lock files first: they say exactly what to install. Then the files a
 /// person wrote for the installer, then the project's own metadata, which
 /// only names ranges (or, for `setup.py`, only the project).
-pub(crate) const ORDER: [Row; 4] = [
+pub(crate) const ORDER: [Row; 6] = [
+    Row { name: "uv.lock", marks: uv_lock::marks, detect: uv_lock::detect },
+    Row { name: "poetry.lock", marks: poetry_lock::marks, detect: poetry_lock::detect },
     Row { name: "Pipfile.lock", marks: pipfile::marks, detect: pipfile::detect },
     Row { name: "requirements", marks: requirements::marks, detect: requirements::detect },
     Row { name: "pyproject.toml", marks: pyproject::marks, detect: pyproject::detect },

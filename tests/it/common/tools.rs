@@ -21,6 +21,9 @@ pub(crate) struct Tools {
     /// The interpreter's `ensurepip/_bundled` wheels (pip, setuptools).
     pub bundled_wheels: Vec<PathBuf>,
     pub uv: Option<PathBuf>,
+    /// An interpreter that runs poetry as `python -m poetry` (`AVTEST_POETRY_PYTHON`,
+    /// else the test Python, else the one behind `poetry` on PATH).
+    pub poetry_python: Option<PathBuf>,
     pub git: Option<PathBuf>,
     pub bash: Option<PathBuf>,
     pub zsh: Option<PathBuf>,
@@ -90,6 +93,7 @@ fn find_tools() -> Tools {
         python_prefix: lines[2].to_string(),
         bundled_wheels,
         uv: find_uv(&python),
+        poetry_python: find_poetry_python(&python),
         git: which("git").map(|p| fs::canonicalize(p).unwrap()),
         bash: which("bash"),
         zsh: which("zsh"),
@@ -121,12 +125,29 @@ fn find_uv(python: &Path) -> Option<PathBuf> {
     Some(uv)
 }
 
+/// An interpreter in which `import poetry` works: the tests run poetry as
+/// `<python> -m poetry`, never through a shim script.
+fn find_poetry_python(python: &Path) -> Option<PathBuf> {
+    let has_poetry = |py: &Path| output_of(Command::new(py).args(["-c", "import poetry.console"])).is_some();
+    if let Some(p) = std::env::var_os("AVTEST_POETRY_PYTHON") {
+        return Some(PathBuf::from(p));
+    }
+    if has_poetry(python) {
+        return Some(python.to_path_buf());
+    }
+    // A `poetry` script elsewhere (pipx): the interpreter its `#!` names.
+    let script = fs::read_to_string(which("poetry")?).ok()?;
+    let py = PathBuf::from(script.lines().next()?.strip_prefix("#!")?.split_whitespace().next()?);
+    (py.is_absolute() && has_poetry(&py)).then_some(py)
+}
+
 /// Something a test needs from the machine.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Need {
     Shell(Kind),
     Uv,
     Git,
+    Poetry,
 }
 
 impl Need {
@@ -136,6 +157,7 @@ impl Need {
             Need::Shell(k) => k.path().is_some(),
             Need::Uv => t.uv.is_some(),
             Need::Git => t.git.is_some(),
+            Need::Poetry => t.poetry_python.is_some(),
         }
     }
     fn name(self) -> &'static str {
@@ -143,6 +165,7 @@ impl Need {
             Need::Shell(k) => k.name(),
             Need::Uv => "uv",
             Need::Git => "git",
+            Need::Poetry => "poetry",
         }
     }
 }

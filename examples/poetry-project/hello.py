@@ -1,0 +1,3 @@
+import sys
+
+print("running in", sys.prefix)

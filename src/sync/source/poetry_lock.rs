@@ -1,0 +1,145 @@
+//! `poetry.lock` (with the project's `pyproject.toml`): what `poetry
+//! install` would install, into autovenv's env, with the poetry on PATH
+//! (`poetry sync` in exact mode). poetry never makes an env of its own
+//! here, and never rewrites the lock: one out of date with
+//! `pyproject.toml` is one error saying to run `poetry lock`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::child;
+use crate::config::{self, Settings, SyncMode};
+use crate::error::{Error, Result};
+
+use super::super::install::{self, Failure, Installer};
+use super::super::Inputs;
+use super::Source;
+
+const LOCK: &str = "poetry.lock";
+
+/// What `poetry install` reads from the project: the lock, the project's
+/// metadata and groups, and its local poetry config (installer settings).
+const FILES: [&str; 3] = [LOCK, config::PYPROJECT, "poetry.toml"];
+
+pub(super) struct PoetryLock {
+    /// The `groups` key: exactly these dependency groups; `None`: the
+    /// tool's own default groups.
+    groups: Option<Vec<String>>,
+    /// The `extras` key.
+    extras: Vec<String>,
+}
+
+pub(super) fn marks(_: &Settings) -> Vec<String> {
+    vec![LOCK.into()]
+}
+
+/// Present in any form: a lock that is a FIFO or too large is this
+/// source's error to report, not a reason to fall back to another one.
+pub(super) fn detect(root: &Path, s: &Settings) -> Result<Option<Box<dyn Source>>> {
+    if std::fs::symlink_metadata(root.join(LOCK)).is_err() {
+        return Ok(None);
+    }
+    Ok(Some(Box::new(PoetryLock { groups: s.groups.clone(), extras: s.extras.clone() })))
+}
+
+impl Source for PoetryLock {
+    fn label(&self) -> String {
+        LOCK.into()
+    }
+
+    fn inputs(&self, root: &Path) -> Result<Inputs> {
+        read_lock(root)?;
+        if config::read_toml_text(&root.join(config::PYPROJECT))?.is_none() {
+            return Err(Error::new(format!("{} has no pyproject.toml beside it", root.join(LOCK).display()))
+                .with_hint(
+                    "poetry installs a lock with its project's pyproject.toml: restore it, or remove poetry.lock",
+                ));
+        }
+        config::read_toml_text(&root.join("poetry.toml"))?;
+        Ok(Inputs { reqs: FILES.map(String::from).to_vec(), ..Inputs::default() })
+    }
+
+    fn inputs_lenient(&self, _root: &Path) -> Vec<String> {
+        FILES.map(String::from).to_vec()
+    }
+
+    fn digest_extra(&self) -> String {
+        format!("groups={:?} extras={:?}", self.groups, self.extras)
+    }
+
+    fn summary(&self, root: &Path, _inputs: &Inputs) -> Option<String> {
+        let n = read_lock(root).ok().and_then(|t| t.get("package").and_then(|p| p.as_array()).map(Vec::len));
+        Some(format!("{LOCK} ({})", install::plural(n.unwrap_or(0), "locked package")))
+    }
+
+    fn install(&self, ix: &Installer, _inputs: &Inputs) -> std::result::Result<(), Failure> {
+        let job = ix.job;
+        // The system's poetry, not one the env's own `bin/` holds.
+        let Some(poetry) = crate::context::Context::from_process().find_program("poetry") else {
+            return Err(Failure::Failed(format!(
+                "{LOCK} is installed with poetry, which is not on PATH; install poetry (`pipx install poetry`)"
+            )));
+        };
+        let sub = if ix.mode() == SyncMode::Exact { "sync" } else { "install" };
+        let mut cmd = child::poetry(&poetry, job.root, job.env, &[sub, "--no-interaction"]);
+        // `main` is the project's own dependencies, always installed.
+        if let Some(groups) = &self.groups {
+            let only: Vec<&str> = std::iter::once("main").chain(groups.iter().map(String::as_str)).collect();
+            cmd.arg("--only").arg(only.join(","));
+        }
+        for e in &self.extras {
+            cmd.arg("--extras").arg(e);
+        }
+        match install::run(&mut cmd, &format!("poetry {sub}"), LOCK) {
+            Err(Failure::Failed(_)) if lock_is_stale(&poetry, job.root, job.env) => {
+                Err(Failure::Failed(format!("{LOCK} is out of date with pyproject.toml; run `poetry lock`")))
+            }
+            other => other,
+        }
+    }
+}
+
+/// The lock, parsed: a lock that is not TOML is one error naming its
+/// line, before poetry is started at all.
+fn read_lock(root: &Path) -> Result<toml::Table> {
+    let path = root.join(LOCK);
+    let text = config::read_toml_text(&path)?
+        .ok_or_else(|| Error::new(format!("cannot read {}: no such file", path.display())))?;
+    let broken = |e: Error| e.with_hint("run `poetry lock` to write it again");
+    config::parse_toml(&path, &text).map_err(broken)?;
+    text.parse::<toml::Table>().map_err(|e| broken(Error::new(format!("{}: {}", path.display(), e.message()))))
+}
+
+/// After a failed install: does the lock no longer stand for
+/// `pyproject.toml`? (poetry has said why above; this picks the one line
+/// to record.) Only the failure path pays for it.
+fn lock_is_stale(poetry: &Path, root: &Path, env: &Path) -> bool {
+    let cmd = child::poetry(poetry, root, env, &["check", "--lock", "--no-interaction"]);
+    match child::captured(cmd, Duration::from_secs(60)) {
+        Ok(out) => !out.success && String::from_utf8_lossy(&[out.stdout, out.stderr].concat()).contains(LOCK),
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    #[test]
+    fn inputs_need_a_readable_lock_and_its_pyproject() {
+        let t = tempfile::tempdir().unwrap();
+        let src = PoetryLock { groups: None, extras: Vec::new() };
+        let lock = "[[package]]\nname = \"six\"\nversion = \"1.16.0\"\n\n[metadata]\nlock-version = \"2.1\"\n";
+        fs::write(t.path().join(LOCK), lock).unwrap();
+        let e = src.inputs(t.path()).unwrap_err();
+        assert!(e.message.ends_with("poetry.lock has no pyproject.toml beside it"), "{}", e.message);
+        fs::write(t.path().join("pyproject.toml"), "[project]\nname = \"app\"\n").unwrap();
+        assert_eq!(src.inputs(t.path()).unwrap().files(), ["poetry.lock", "pyproject.toml", "poetry.toml"]);
+        assert_eq!(src.summary(t.path(), &Inputs::default()).unwrap(), "poetry.lock (1 locked package)");
+        fs::write(t.path().join(LOCK), "[metadata\n").unwrap();
+        let e = src.inputs(t.path()).unwrap_err();
+        assert!(e.message.contains("poetry.lock line 1: invalid TOML"), "{}", e.message);
+        assert!(e.hint.unwrap().contains("poetry lock"));
+    }
+}

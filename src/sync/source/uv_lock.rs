@@ -1,0 +1,209 @@
+//! `uv.lock` (with the project's `pyproject.toml`): what `uv sync` would
+//! install, into autovenv's env (`UV_PROJECT_ENVIRONMENT`), and never a
+//! rewrite of the lock (`--locked`): a lock out of date with
+//! `pyproject.toml` is one error saying to run `uv lock`.
+//!
+//! uv's own settings decide the rest, as they do for `uv sync`: its default
+//! groups, its indexes, the project itself installed editable when it is a
+//! package (its build backend runs: the project is allowed by then).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::child;
+use crate::config::{self, Settings, SyncMode};
+use crate::error::{Error, Result};
+use crate::venv;
+
+use super::super::install::{self, Failure, Installer};
+use super::super::Inputs;
+use super::Source;
+
+const LOCK: &str = "uv.lock";
+
+/// What `uv sync` reads from the project: the lock, the project's
+/// metadata (dependencies, groups, `[tool.uv]`), and the project's uv
+/// config file (indexes, build settings), which may appear later.
+const FILES: [&str; 3] = [LOCK, config::PYPROJECT, "uv.toml"];
+
+pub(super) struct UvLock {
+    /// The `groups` key: exactly these dependency groups; `None`: the
+    /// tool's own default groups.
+    groups: Option<Vec<String>>,
+    /// The `extras` key.
+    extras: Vec<String>,
+}
+
+pub(super) fn marks(_: &Settings) -> Vec<String> {
+    vec![LOCK.into()]
+}
+
+/// Present in any form: a lock that is a FIFO or too large is this
+/// source's error to report, not a reason to fall back to another one.
+pub(super) fn detect(root: &Path, s: &Settings) -> Result<Option<Box<dyn Source>>> {
+    if std::fs::symlink_metadata(root.join(LOCK)).is_err() {
+        return Ok(None);
+    }
+    Ok(Some(Box::new(UvLock { groups: s.groups.clone(), extras: s.extras.clone() })))
+}
+
+impl Source for UvLock {
+    fn label(&self) -> String {
+        LOCK.into()
+    }
+
+    fn inputs(&self, root: &Path) -> Result<Inputs> {
+        read_lock(root)?;
+        let pyproject = root.join(config::PYPROJECT);
+        if config::read_toml_text(&pyproject)?.is_none() {
+            return Err(Error::new(format!("{} has no pyproject.toml beside it", root.join(LOCK).display()))
+                .with_hint("uv syncs a lock with its project's pyproject.toml: restore it, or remove uv.lock"));
+        }
+        // Regular and readable, like every file the prompt watches.
+        config::read_toml_text(&root.join("uv.toml"))?;
+        Ok(Inputs { reqs: FILES.map(String::from).to_vec(), ..Inputs::default() })
+    }
+
+    fn inputs_lenient(&self, _root: &Path) -> Vec<String> {
+        FILES.map(String::from).to_vec()
+    }
+
+    fn digest_extra(&self) -> String {
+        format!("groups={:?} extras={:?}", self.groups, self.extras)
+    }
+
+    fn summary(&self, root: &Path, _inputs: &Inputs) -> Option<String> {
+        let n = read_lock(root).map_or(0, |t| locked_packages(&t));
+        Some(format!("{LOCK} ({})", install::plural(n, "locked package")))
+    }
+
+    fn install(&self, ix: &Installer, _inputs: &Inputs) -> std::result::Result<(), Failure> {
+        let job = ix.job;
+        let Some(uv) = job.uv else {
+            return Err(Failure::Failed(format!(
+                "{LOCK} is installed with uv, which is not on PATH; install uv (`pipx install uv`, or see https://docs.astral.sh/uv/)"
+            )));
+        };
+        if let Some(ws) = workspace_above(job.root) {
+            return Err(Failure::Failed(format!(
+                "{} above the project declares a uv workspace, so uv would sync that workspace's lock instead of {}; \
+                 make the project a workspace of its own (an empty [tool.uv.workspace] in its pyproject.toml) or move it out",
+                ws.display(),
+                job.root.join(LOCK).display()
+            )));
+        }
+        let mut cmd = child::uv(uv, job.root, job.uv_config, &["sync", "--locked"]);
+        cmd.arg("--python").arg(venv::python(job.env));
+        if ix.mode() != SyncMode::Exact {
+            cmd.arg("--inexact");
+        }
+        if let Some(groups) = &self.groups {
+            cmd.arg("--no-default-groups");
+            for g in groups {
+                cmd.arg("--group").arg(g);
+            }
+        }
+        for e in &self.extras {
+            cmd.arg("--extra").arg(e);
+        }
+        // This env, whatever the shell has active.
+        cmd.env("UV_PROJECT_ENVIRONMENT", job.env).env("VIRTUAL_ENV", job.env);
+        match install::run(&mut cmd, "uv sync", LOCK) {
+            Err(Failure::Failed(_)) if lock_is_stale(uv, job.root, job.uv_config) => {
+                Err(Failure::Failed(format!("{LOCK} is out of date with pyproject.toml; run `uv lock`")))
+            }
+            other => other,
+        }
+    }
+}
+
+/// The lock, parsed: a lock that is not TOML is one error naming its
+/// line, before uv is started at all.
+fn read_lock(root: &Path) -> Result<toml::Table> {
+    let path = root.join(LOCK);
+    let text = config::read_toml_text(&path)?
+        .ok_or_else(|| Error::new(format!("cannot read {}: no such file", path.display())))?;
+    let broken = |e: Error| e.with_hint("run `uv lock` to write it again");
+    config::parse_toml(&path, &text).map_err(broken)?;
+    text.parse::<toml::Table>().map_err(|e| broken(Error::new(format!("{}: {}", path.display(), e.message()))))
+}
+
+/// The locked distributions, not counting the project itself (and its
+/// workspace members: sources `virtual` or `editable`).
+fn locked_packages(lock: &toml::Table) -> usize {
+    let Some(toml::Value::Array(pkgs)) = lock.get("package") else { return 0 };
+    pkgs.iter()
+        .filter(|p| {
+            let src = p.get("source").and_then(toml::Value::as_table);
+            !src.is_some_and(|s| s.contains_key("virtual") || s.contains_key("editable"))
+        })
+        .count()
+}
+
+/// After a failed `uv sync --locked`: does the lock no longer stand for
+/// `pyproject.toml`? (uv has said why above; this picks the one line to
+/// record.) Offline and captured: only the failure path pays for it.
+fn lock_is_stale(uv: &Path, root: &Path, config: &child::UvConfig) -> bool {
+    let mut cmd = child::uv(uv, root, config, &["lock", "--check", "--offline", "--quiet"]);
+    cmd.env_remove("VIRTUAL_ENV");
+    match child::captured(cmd, Duration::from_secs(60)) {
+        Ok(out) => !out.success,
+        Err(_) => false,
+    }
+}
+
+/// The first `pyproject.toml` above `root` that declares a uv workspace:
+/// uv walks up from the project and, found one that claims it, syncs that
+/// workspace's lock and builds its members: code from outside the project.
+/// A project that is a workspace root itself is where uv stops.
+fn workspace_above(root: &Path) -> Option<PathBuf> {
+    if declares_workspace(&root.join(config::PYPROJECT)) {
+        return None;
+    }
+    root.ancestors().skip(1).map(|d| d.join(config::PYPROJECT)).find(|p| declares_workspace(p))
+}
+
+fn declares_workspace(pyproject: &Path) -> bool {
+    let Ok(Some(text)) = config::read_toml_text(pyproject) else { return false };
+    let Ok(doc) = text.parse::<toml::Table>() else { return false };
+    doc.get("tool").and_then(|t| t.get("uv")).and_then(|u| u.get("workspace")).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    const LOCKED: &str = "version = 1\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\nsource = { virtual = \".\" }\n\n\
+                          [[package]]\nname = \"six\"\nversion = \"1.16.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n";
+
+    #[test]
+    fn inputs_need_a_readable_lock_and_its_pyproject() {
+        let t = tempfile::tempdir().unwrap();
+        let src = UvLock { groups: None, extras: Vec::new() };
+        fs::write(t.path().join(LOCK), LOCKED).unwrap();
+        let e = src.inputs(t.path()).unwrap_err();
+        assert!(e.message.ends_with("uv.lock has no pyproject.toml beside it"), "{}", e.message);
+        fs::write(t.path().join("pyproject.toml"), "[project]\nname = \"app\"\n").unwrap();
+        assert_eq!(src.inputs(t.path()).unwrap().files(), ["uv.lock", "pyproject.toml", "uv.toml"]);
+        assert_eq!(src.summary(t.path(), &Inputs::default()).unwrap(), "uv.lock (1 locked package)");
+        fs::write(t.path().join(LOCK), "version = 1\n[[package]\n").unwrap();
+        let e = src.inputs(t.path()).unwrap_err();
+        assert!(e.message.contains("uv.lock line 2: invalid TOML"), "{}", e.message);
+        assert!(e.hint.unwrap().contains("uv lock"));
+    }
+
+    #[test]
+    fn a_workspace_above_is_found() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("outer/app");
+        fs::create_dir_all(&root).unwrap();
+        fs::write(t.path().join("pyproject.toml"), "[project]\nname = \"x\"\n").unwrap();
+        assert_eq!(workspace_above(&root), None);
+        fs::write(t.path().join("outer/pyproject.toml"), "[tool.uv.workspace]\nmembers = [\"*\"]\n").unwrap();
+        assert_eq!(workspace_above(&root), Some(t.path().join("outer/pyproject.toml")));
+        // A project that is a workspace root itself is where uv stops.
+        fs::write(root.join("pyproject.toml"), "[tool.uv.workspace]\n").unwrap();
+        assert_eq!(workspace_above(&root), None);
+    }
+}
