@@ -120,6 +120,13 @@ mod tests {
     use super::super::{render, Change, Shell};
     use proptest::prelude::*;
 
+    /// nushell expands a leading `~` in each entry of its PATH list when it
+    /// hands PATH to a program (its list keeps the `~`); the round trip goes
+    /// through PATH, so such entries are left out of it.
+    fn in_path(values: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+        values.into_iter().filter(|v| !v.split(|&b| b == b':').any(|e| e.starts_with(b"~"))).collect()
+    }
+
     #[test]
     fn renders_one_object_per_change() {
         let changes = [
@@ -148,8 +155,7 @@ mod tests {
 
     #[test]
     fn hostile_values_round_trip() {
-        let values: Vec<Vec<u8>> =
-            testkit::hostile_values().into_iter().filter(|v| std::str::from_utf8(v).is_ok()).collect();
+        let values = in_path(testkit::holdable(Shell::Nu, testkit::hostile_values()));
         testkit::check_syntax(Shell::Nu, &testkit::changes_for(&values));
         testkit::check_roundtrip(Shell::Nu, &Variant::PLAIN, &values);
     }
@@ -158,8 +164,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(32))]
         #[test]
         fn arbitrary_text_round_trips(values in testkit::arbitrary_values(16)) {
-            let values: Vec<Vec<u8>> = values.into_iter().filter(|v| std::str::from_utf8(v).is_ok()).collect();
-            testkit::check_roundtrip(Shell::Nu, &Variant::PLAIN, &values);
+            testkit::check_roundtrip(Shell::Nu, &Variant::PLAIN, &in_path(testkit::holdable(Shell::Nu, values)));
         }
     }
 }

@@ -113,7 +113,7 @@ pub(crate) fn render(changes: &[Change]) -> Vec<u8> {
                 quote_into(&mut out, value.as_bytes());
             }
             Change::UnsetEnv(name) => {
-                out.extend_from_slice(format!("_autovenv_XSH.env.pop('{name}', None)").as_bytes())
+                out.extend_from_slice(format!("_autovenv_XSH.env.pop('{name}', None)").as_bytes());
             }
             Change::SetLocal(name, value) => {
                 out.extend_from_slice(format!("{name} = ").as_bytes());
