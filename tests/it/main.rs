@@ -20,6 +20,7 @@ mod env_creation;
 mod faults;
 mod harness;
 mod hook_scripts;
+mod list_shells;
 mod messages;
 mod next_prompt;
 mod project_files;
