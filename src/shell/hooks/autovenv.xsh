@@ -75,13 +75,19 @@ def __autovenv_hook(**_):
     # Ctrl-C goes to autovenv, which stops its installer and still prints
     # what to set; here it must not interrupt the wait for that output. A
     # handler, not SIG_IGN, so that the child does not inherit it.
-    old = _autovenv_signal.signal(_autovenv_signal.SIGINT, lambda *_: None)
+    # Only the main thread may set a handler; xonsh runs some commands
+    # (a `cd` among them) in another thread.
+    try:
+        old = _autovenv_signal.signal(_autovenv_signal.SIGINT, lambda *_: None)
+    except ValueError:
+        old = None
     try:
         out = _autovenv_subprocess.run(
             [@AUTOVENV@, "export", "xonsh"], env=child_env, stdout=_autovenv_subprocess.PIPE, check=False
         ).stdout
     finally:
-        _autovenv_signal.signal(_autovenv_signal.SIGINT, old)
+        if old is not None:
+            _autovenv_signal.signal(_autovenv_signal.SIGINT, old)
     exec(out.decode("ascii"), globals())
     __autovenv_path = __autovenv_path_list(env.get("PATH"))
 
