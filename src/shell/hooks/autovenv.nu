@@ -71,14 +71,12 @@ def --env __autovenv_hook [] {
     if $env.PWD == $k.__autovenv_pwd and ($env.VIRTUAL_ENV? | default '') == $k.__autovenv_venv and $env.PATH == $k.__autovenv_path and (__autovenv_idle $k) {
         return
     }
-    # Running a program sets $env.LAST_EXIT_CODE, and a hook's changes to
-    # $env reach the shell: keep the person's.
-    let status = $env.LAST_EXIT_CODE? | default 0
+    # nushell gives $env.LAST_EXIT_CODE back after a hook, so the run of
+    # the binary leaves the person's as it was.
     with-env {AUTOVENV_STAMP: $k.__autovenv_stamp AUTOVENV_HOOK: '@HOOK_VERSION@'} {
         ^@AUTOVENV@ export nu
     } | __autovenv_apply
     $env.__autovenv = ($env.__autovenv | upsert __autovenv_path $env.PATH)
-    $env.LAST_EXIT_CODE = $status
 }
 
 # At each prompt, and when PWD changes. Registered once: a hook of ours
