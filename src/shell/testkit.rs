@@ -143,7 +143,10 @@ fn driver_script(shell: Shell, variant: &Variant, code: &Path, hook: &Path, prob
         );
         for probe in probes {
             s += &match probe {
-                Probe::Scalar(n) => format!("__p(__g['{n}'] if '{n}' in __g else __xonsh__.env['{n}'])\n"),
+                Probe::Scalar(n) => format!(
+                    "__v = __g['{n}'] if '{n}' in __g else __xonsh__.env['{n}']\n\
+                     __p(__g['__autovenv_path_list'](__v) if hasattr(__v, '_l') else __v)\n"
+                ),
                 Probe::List(n) => {
                     format!("__p(__g['{n}'] if '{n}' in __g else __g['__autovenv_path_list'](__xonsh__.env['{n}']))\n")
                 }
