@@ -11,6 +11,9 @@
 //!   a path, or a bash variable, so NUL bytes are dropped (as bash does when
 //!   it reads a NUL from `$(…)`). The OS never hands us such values.
 //! - Fish only: empty entries of `PATH`/`CDPATH` come back as `.` (see `fish`).
+//! - What a shell cannot hold at all (nushell: bytes that are not UTF-8;
+//!   xonsh: `$NAME` and `=~`, which it expands in `PATH`) its
+//!   [`Syntax::can_hold`] refuses, and `hook_env` activates nothing then.
 //! - Names must be ASCII identifiers; anything else panics rather than emit
 //!   code built from it, leaving stdout empty.
 
