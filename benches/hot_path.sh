@@ -179,3 +179,75 @@ if command -v direnv >/dev/null; then
   d=$work/direnv && mkdir -p "$d" && echo 'export FOO=1' >"$d/.envrc" && (cd "$d" && direnv allow . && eval "$(direnv export bash 2>/dev/null)" &&
     hyperfine -N --warmup 50 --runs 500 "direnv export zsh" "$work/hello" 2>/dev/null | grep -E 'Time|±')
 fi
+
+# nushell and xonsh: their hooks decide an idle prompt in the shell itself
+# (nushell with `ls`, xonsh in Python), so no process starts; mise's
+# integration for each runs `mise hook-env` at every prompt. Each figure is
+# the hook function called in a loop, minus the empty loop, in the shallow
+# project; process starts are counted under strace as above (threads, which
+# nushell's `ls` starts, are not processes).
+nu_bin=$(command -v nu || true)
+xonsh_bin=""
+if command -v xonsh >/dev/null; then
+  xonsh_bin=$(xonsh --no-rc -c 'import os, sys; print(os.path.join(os.path.dirname(sys.executable), "xonsh"))')
+fi
+mise_bin=$(command -v mise || true)
+"$bin" hook nu >"$work/autovenv.nu" 2>/dev/null
+[ -n "$mise_bin" ] && "$mise_bin" activate nu >"$work/mise.nu" 2>/dev/null
+list_hook() { # shell tool n -> microseconds per prompt (nu, xonsh)
+  if [ "$1" = nu ]; then
+    local call=__autovenv_hook
+    [ "$2" = mise ] && call=mise_hook
+    "$nu_bin" --no-config-file -c "
+      source $work/$2.nu
+      cd $shallow
+      $call
+      sleep 100ms
+      let t = (timeit { for i in 1..$3 { $call } })
+      let t0 = (timeit { for i in 1..$3 { } })
+      print ((\$t - \$t0) / $3 | into int | \$in / 1000)" 2>/dev/null
+  else
+    local load="execx(\$('$bin' hook xonsh))" name=__autovenv_hook
+    [ "$2" = mise ] && load="execx(\$('$mise_bin' activate xonsh))" name=mise_hook
+    (cd "$shallow" && "$xonsh_bin" --no-rc -c "$load
+import time
+h = [f for f in events.on_pre_prompt if f.__name__ == '$name'][0]
+h(); time.sleep(0.1)
+t = time.perf_counter()
+for i in range($3): h()
+t = time.perf_counter() - t
+t0 = time.perf_counter()
+for i in range($3): pass
+print(round((t - (time.perf_counter() - t0)) * 1e6 / $3, 1))" 2>/dev/null)
+  fi
+}
+list_starts() { # shell tool n -> process starts (not threads) in n prompts
+  local code
+  if [ "$1" = nu ]; then
+    local call=__autovenv_hook
+    [ "$2" = mise ] && call=mise_hook
+    code="source $work/$2.nu; cd $shallow; $call; for i in 0..<$3 { $call }"
+    strace -f -qq -e trace=execve,fork,vfork,clone,clone3 -o "$work/trace.list" "$nu_bin" --no-config-file -c "$code" >/dev/null 2>&1
+  else
+    local load="execx(\$('$bin' hook xonsh))" name=__autovenv_hook
+    [ "$2" = mise ] && load="execx(\$('$mise_bin' activate xonsh))" name=mise_hook
+    code="$load
+h = [f for f in events.on_pre_prompt if f.__name__ == '$name'][0]
+h()
+for i in range($3): h()"
+    (cd "$shallow" && strace -f -qq -e trace=execve,fork,vfork,clone,clone3 -o "$work/trace.list" "$xonsh_bin" --no-rc -c "$code" >/dev/null 2>&1)
+  fi
+  grep -v -e resumed -e CLONE_THREAD "$work/trace.list" | grep -c -E 'execve|fork|clone'
+}
+echo "## nushell and xonsh: idle prompt, microseconds (hook function in a loop) and process starts per 100 prompts"
+for sh in nu xonsh; do
+  shbin=$([ $sh = nu ] && echo "$nu_bin" || echo "$xonsh_bin")
+  if [ -z "$shbin" ]; then echo "$sh: not installed"; continue; fi
+  for tool in autovenv mise; do
+    if [ $tool = mise ] && [ -z "$mise_bin" ]; then echo "$sh, mise: mise not installed"; continue; fi
+    n=$([ $tool = mise ] && echo 20 || echo 1000)
+    us=$(list_hook "$sh" "$tool" "$n")
+    starts=$(($(list_starts "$sh" "$tool" 100) - $(list_starts "$sh" "$tool" 0)))
+    echo "$sh, $tool: $us us per idle prompt, $starts process starts in 100 idle prompts"
+  done
+done

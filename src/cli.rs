@@ -90,7 +90,36 @@ pub(crate) enum Command {
         json: bool,
     },
     /// Print shell completions for autovenv itself
-    Completions { shell: clap_complete::Shell },
+    Completions { shell: Completer },
+}
+
+/// A shell `completions` writes for: the ones `clap_complete` knows, and
+/// nushell (`nu`) through `clap_complete_nushell`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Completer {
+    Clap(clap_complete::Shell),
+    Nu,
+}
+
+impl ValueEnum for Completer {
+    fn value_variants<'a>() -> &'a [Self] {
+        use clap_complete::Shell as S;
+        &[
+            Completer::Clap(S::Bash),
+            Completer::Clap(S::Elvish),
+            Completer::Clap(S::Fish),
+            Completer::Nu,
+            Completer::Clap(S::PowerShell),
+            Completer::Clap(S::Zsh),
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        match self {
+            Completer::Clap(s) => s.to_possible_value(),
+            Completer::Nu => Some(PossibleValue::new("nu")),
+        }
+    }
 }
 
 /// What `export` writes: code for a shell, or JSON.

@@ -2,10 +2,15 @@
 
 use clap::CommandFactory;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, Completer};
 
-pub(crate) fn run(shell: clap_complete::Shell) -> Vec<u8> {
+pub(crate) fn run(shell: Completer) -> Vec<u8> {
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "autovenv", &mut out);
+    match shell {
+        Completer::Clap(s) => clap_complete::generate(s, &mut Cli::command(), "autovenv", &mut out),
+        Completer::Nu => {
+            clap_complete::generate(clap_complete_nushell::Nushell, &mut Cli::command(), "autovenv", &mut out);
+        }
+    }
     out
 }

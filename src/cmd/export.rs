@@ -18,7 +18,7 @@ pub(crate) fn run(ctx: &Context, format: Format) -> Result<Vec<u8>> {
         Some(s) => shell::hook::before_export(ctx, s),
         None => (ctx.var(env_vars::STAMP_ENV), None),
     };
-    let mut changes = hook_env::changes(ctx, stamp.as_deref());
+    let mut changes = hook_env::changes(ctx, stamp.as_deref(), shell);
     shell::hook::after_export(ctx, run, &mut changes);
     Ok(match shell {
         Some(s) => shell::render(s, &changes),

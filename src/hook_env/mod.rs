@@ -22,12 +22,13 @@ use crate::config;
 use crate::context::Context;
 use crate::env_vars::{self, LOCAL_PWD, LOCAL_STAMP, LOCAL_VENV, LOCAL_WATCH_REST, LOCAL_WATCH_SLOTS};
 use crate::msg;
-use crate::shell::Change;
+use crate::shell::{Change, Shell};
 use crate::stamp;
 
 /// Compute the changes for the shell, acting on the project as needed.
-/// `given_stamp` is the stamp the hook passed in `STAMP_ENV`.
-pub(crate) fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> Vec<Change> {
+/// `given_stamp` is the stamp the hook passed in `STAMP_ENV`; `shell` the
+/// shell the changes are for (`None`: JSON for tools).
+pub(crate) fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>, shell: Option<Shell>) -> Vec<Change> {
     let registry = stamp::registry(&ctx.dirs);
     let (stamp, notes) = match stamp::touch_and_read(ctx.dirs.stamps.as_deref(), given_stamp, registry.as_deref()) {
         Some((s, n)) => (Some(s), n),
@@ -58,7 +59,20 @@ pub(crate) fn changes(ctx: &Context, given_stamp: Option<&std::ffi::OsStr>) -> V
             stamp::set_interrupted(s, None);
         }
     }
-    let plan = decide::decide(&cur, &target);
+    let mut plan = decide::decide(&cur, &target);
+    if let (Some(shell), Target::Active { root, .. }) = (shell, &target) {
+        if let Some(name) = unholdable(shell, &plan.changes) {
+            let root = msg::path(root, ctx.home());
+            msg::error(
+                &crate::error::Error::new(format!(
+                    "{root} is not activated: {} cannot hold the value of {name} byte for byte",
+                    shell.name()
+                ))
+                .with_hint("rename the folder, or run its programs with `autovenv exec -- CMD`"),
+            );
+            plan = decide::decide(&cur, &Target::None);
+        }
+    }
     if let Some(root) = &plan.hint {
         let root = crate::fsutil::tilde(root, ctx.home());
         if ctx.dirs.trust_dir().is_none() {
@@ -105,6 +119,16 @@ pub(crate) fn deactivate_fn(ctx: &Context, d: decide::DeactivateFn) -> Change {
         }
         decide::DeactivateFn::Drop => Change::DropDeactivate,
     }
+}
+
+/// The first variable whose new value `shell` cannot hold: the project is
+/// then not activated rather than activated with another value.
+fn unholdable(shell: Shell, changes: &[Change]) -> Option<&'static str> {
+    let syntax = shell.syntax();
+    changes.iter().find_map(|c| match c {
+        Change::SetEnv(name, v) if !syntax.can_hold(v.as_encoded_bytes()) => Some(*name),
+        _ => None,
+    })
 }
 
 /// Keep the env this shell now has active in its stamp: leaving removes

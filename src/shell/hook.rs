@@ -252,8 +252,17 @@ mod tests {
             assert_eq!(template(s).matches(VERSION_PLACEHOLDER).count(), 1, "{s:?}");
             let out = String::from_utf8(render(s, Path::new("/opt/it's here/autovenv"))).unwrap();
             assert!(!out.contains(PLACEHOLDER) && !out.contains(VERSION_PLACEHOLDER));
-            assert!(out.contains("here/autovenv' export"), "{s:?}");
-            assert!(out.contains(&format!("{VERSION_ENV}={} ", version(s))), "{s:?}");
+            let program = String::from_utf8(shell::quote(s, b"/opt/it's here/autovenv")).unwrap();
+            assert!(
+                out.contains(&format!("{program} export")) || out.contains(&format!("[{program}, \"export\"")),
+                "{s:?}"
+            );
+            assert!(
+                out.contains(&format!("{VERSION_ENV}={} ", version(s)))
+                    || out.contains(&format!("'{}'", version(s)))
+                    || out.contains(&format!("\"{}\"", version(s))),
+                "{s:?}"
+            );
         }
     }
 

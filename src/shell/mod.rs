@@ -11,6 +11,9 @@
 //!   a path, or a bash variable, so NUL bytes are dropped (as bash does when
 //!   it reads a NUL from `$(…)`). The OS never hands us such values.
 //! - Fish only: empty entries of `PATH`/`CDPATH` come back as `.` (see `fish`).
+//! - What a shell cannot hold at all (nushell: bytes that are not UTF-8;
+//!   xonsh: `$NAME` and `=~`, which it expands in `PATH`) its
+//!   [`Syntax::can_hold`] refuses, and `hook_env` activates nothing then.
 //! - Names must be ASCII identifiers; anything else panics rather than emit
 //!   code built from it, leaving stdout empty.
 
@@ -25,6 +28,8 @@ pub(crate) mod bash;
 pub(crate) mod fish;
 pub(crate) mod hook;
 pub(crate) mod json;
+pub(crate) mod nu;
+pub(crate) mod xonsh;
 pub(crate) mod zsh;
 
 /// A shell we render code for.
@@ -33,11 +38,13 @@ pub(crate) enum Shell {
     Bash,
     Zsh,
     Fish,
+    Nu,
+    Xonsh,
 }
 
 impl Shell {
     /// Every shell, in the order help and listings show them.
-    pub(crate) const ALL: [Shell; 3] = [Shell::Bash, Shell::Zsh, Shell::Fish];
+    pub(crate) const ALL: [Shell; 5] = [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Nu, Shell::Xonsh];
 
     /// The module that knows this shell.
     pub(crate) fn syntax(self) -> &'static dyn Syntax {
@@ -45,6 +52,8 @@ impl Shell {
             Shell::Bash => &bash::Bash,
             Shell::Zsh => &zsh::Zsh,
             Shell::Fish => &fish::Fish,
+            Shell::Nu => &nu::Nu,
+            Shell::Xonsh => &xonsh::Xonsh,
         }
     }
 
@@ -85,6 +94,10 @@ pub(crate) trait Syntax: Sync {
     fn rc_line(&self) -> &'static str;
     /// The command that reloads the rc file in a running shell.
     fn reload(&self) -> &'static str;
+    /// Whether this shell can hold the value byte for byte in a variable.
+    fn can_hold(&self, _value: &[u8]) -> bool {
+        true
+    }
 }
 
 /// One thing the shell must do. Names are ASCII identifiers chosen by us;

@@ -15,7 +15,10 @@ use std::process::Command;
 pub(crate) fn binary(shell: Shell) -> Option<PathBuf> {
     let name = shell.name();
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file());
+    let mut found = std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file());
+    if shell == Shell::Xonsh {
+        found = found.and_then(|p| real_xonsh(&p));
+    }
     if found.is_none() {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
@@ -24,6 +27,18 @@ pub(crate) fn binary(shell: Shell) -> Option<PathBuf> {
         eprintln!("skipping {name} test: {name} is not installed");
     }
     found
+}
+
+/// The xonsh script itself, beside the Python that runs it, not a wrapper
+/// on PATH (pyenv's shim needs pyenv's own state, which tests do not pass).
+fn real_xonsh(found: &Path) -> Option<PathBuf> {
+    static REAL: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    REAL.get_or_init(|| {
+        let out = Command::new(found).args(["--no-rc", "-c", "import sys; print(sys.executable)"]).output().ok()?;
+        let python = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
+        Some(python.parent()?.join("xonsh")).filter(|p| p.is_file())
+    })
+    .clone()
 }
 
 /// How the user's shell is set up: extra arguments, commands run before
@@ -64,13 +79,17 @@ pub(crate) fn eval(shell: Shell, variant: &Variant, changes: &[Change], probes: 
     let code = dir.path().join("code");
     std::fs::write(&code, render(shell, changes)).unwrap();
     let driver = dir.path().join("driver");
-    std::fs::write(&driver, driver_script(shell, variant, &code, probes)).unwrap();
+    let hook = dir.path().join("hook");
+    std::fs::write(&hook, super::hook::render(shell, Path::new("/bin/false"))).unwrap();
+    std::fs::write(&driver, driver_script(shell, variant, &code, &hook, probes)).unwrap();
 
     let mut cmd = Command::new(bin);
     match shell {
         Shell::Bash => &mut cmd,
         Shell::Zsh => cmd.arg("-f"),
         Shell::Fish => cmd.arg("--no-config"),
+        Shell::Nu => cmd.arg("--no-config-file"),
+        Shell::Xonsh => cmd.arg("--no-rc"),
     };
     cmd.args(variant.args).arg(&driver).current_dir(&work).env_clear();
     cmd.env("PATH", "/usr/bin:/bin").env("LANG", "C.UTF-8").env("HOME", &home);
@@ -97,9 +116,45 @@ pub(crate) fn eval(shell: Shell, variant: &Variant, changes: &[Change], probes: 
     Some(parse_output(&out.stdout, probes.len()))
 }
 
-fn driver_script(shell: Shell, variant: &Variant, code: &Path, probes: &[Probe]) -> Vec<u8> {
+/// Each probe prints its element count, then its elements, NUL-terminated;
+/// then a child prints its environment. nushell and xonsh apply the code
+/// with the hook's own function (`hook` is the rendered hook file).
+fn driver_script(shell: Shell, variant: &Variant, code: &Path, hook: &Path, probes: &[Probe]) -> Vec<u8> {
     let code = code.to_str().unwrap();
+    let hook = hook.to_str().unwrap();
     let mut s = format!("{}\n", variant.prelude);
+    if shell == Shell::Nu {
+        s += &format!("source '{hook}'\ndef --env __t [] {{ open --raw '{code}' | __autovenv_apply }}\n__t\n");
+        s += "def __p [v] { let l = if ($v | describe) =~ '^list' { $v } else { [$v] }; \
+              print -n ([($l | length)] ++ $l | each {|x| $\"($x)(char nul)\"} | str join) }\n";
+        for probe in probes {
+            let (Probe::Scalar(n) | Probe::List(n)) = probe;
+            s += &format!("__p ($env.__autovenv | get -o {n} | default ($env | get -o {n}))\n");
+        }
+        s += "^/usr/bin/env -0\n";
+        return s.into_bytes();
+    }
+    if shell == Shell::Xonsh {
+        s += &format!(
+            "import os, subprocess, sys\n__g = {{}}\nexec(open('{hook}').read(), __g)\n\
+             exec(open('{code}', 'rb').read().decode('ascii'), __g)\n\
+             def __p(v):\n    l = v if isinstance(v, list) else [v]\n\
+             \x20   sys.stdout.buffer.write(b''.join(os.fsencode(str(x)) + b'\\0' for x in [len(l)] + l))\n"
+        );
+        for probe in probes {
+            s += &match probe {
+                Probe::Scalar(n) => format!(
+                    "__v = __g['{n}'] if '{n}' in __g else __xonsh__.env['{n}']\n\
+                     __p(__g['__autovenv_path_list'](__v) if hasattr(__v, '_l') else __v)\n"
+                ),
+                Probe::List(n) => {
+                    format!("__p(__g['{n}'] if '{n}' in __g else __g['__autovenv_path_list'](__xonsh__.env['{n}']))\n")
+                }
+            };
+        }
+        s += "sys.stdout.flush()\nsubprocess.run(['/usr/bin/env', '-0'], env=__xonsh__.env.detype())\n";
+        return s.into_bytes();
+    }
     // Each probe prints its element count, then its elements, NUL-terminated.
     if shell == Shell::Fish {
         s += &format!("function __t\n /bin/cat '{code}' | source\nend\n__t\n");
@@ -142,7 +197,17 @@ pub(crate) fn check_syntax(shell: Shell, changes: &[Change]) {
     let Some(bin) = binary(shell) else { return };
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), render(shell, changes)).unwrap();
-    let out = Command::new(bin).arg("-n").arg(file.path()).output().unwrap();
+    let f = file.path().to_str().unwrap();
+    let out = match shell {
+        Shell::Nu => Command::new(bin)
+            .args(["--no-config-file", "-c", &format!("open --raw '{f}' | from json --objects | ignore")])
+            .output(),
+        Shell::Xonsh => Command::new(bin)
+            .args(["--no-rc", "-c", &format!("compile(open('{f}', 'rb').read().decode('ascii'), 'f', 'exec')")])
+            .output(),
+        _ => Command::new(bin).arg("-n").arg(file.path()).output(),
+    }
+    .unwrap();
     assert!(
         out.status.success() && out.stderr.is_empty(),
         "{shell:?} -n rejected the code: {}",
@@ -189,7 +254,8 @@ pub(crate) fn check_roundtrip(shell: Shell, variant: &Variant, values: &[Vec<u8>
         probes.push(Probe::Scalar(leak(format!("AUTOVENV_T{i}"))));
         probes.push(Probe::Scalar(leak(format!("autovenv_s{i}"))));
     }
-    if shell != Shell::Fish {
+    // fish, nushell and xonsh hold PATH as a list.
+    if matches!(shell, Shell::Bash | Shell::Zsh) {
         probes[2] = Probe::Scalar("PATH");
     }
     let Some(got) = eval(shell, variant, &changes_for(values), &probes) else {
@@ -203,6 +269,8 @@ pub(crate) fn check_roundtrip(shell: Shell, variant: &Variant, values: &[Vec<u8>
         Shell::Fish => {
             joined.split(|&b| b == b':').map(|e| if e.is_empty() { b".".to_vec() } else { e.to_vec() }).collect()
         }
+        Shell::Nu | Shell::Xonsh if joined.is_empty() => vec![],
+        Shell::Nu | Shell::Xonsh => joined.split(|&b| b == b':').map(<[u8]>::to_vec).collect(),
         _ => vec![joined.clone()],
     };
     let mut expected: Vec<Vec<Vec<u8>>> = vec![values.to_vec(), vec![], path_entries.clone()];
@@ -226,7 +294,25 @@ pub(crate) fn check_roundtrip(shell: Shell, variant: &Variant, values: &[Vec<u8>
         .into_iter()
         .filter(|(k, _)| k.starts_with(b"AUTOVENV_") || k.starts_with(b"autovenv_") || k == b"PATH")
         .collect();
-    assert_eq!(seen, want_env, "{shell:?}: child environment differs ({} {:?})", variant.prelude, variant.args);
+    let differ: Vec<String> = want_env
+        .keys()
+        .chain(seen.keys())
+        .filter(|k| seen.get(*k) != want_env.get(*k))
+        .map(|k| {
+            let (a, b) = (seen.get(k).cloned().unwrap_or_default(), want_env.get(k).cloned().unwrap_or_default());
+            let at = a.iter().zip(&b).take_while(|(x, y)| x == y).count().saturating_sub(10);
+            let show = |v: Option<&Vec<u8>>| {
+                v.map(|v| String::from_utf8_lossy(&v[at.min(v.len())..v.len().min(at + 60)]).into_owned())
+            };
+            format!("{}: got {:?}, want {:?}", String::from_utf8_lossy(k), show(seen.get(k)), show(want_env.get(k)))
+        })
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "{shell:?}: child environment differs ({} {:?}): {differ:#?}",
+        variant.prelude,
+        variant.args
+    );
 }
 
 /// Values chosen to break quoting: expansions, globs, quotes, history,
@@ -315,6 +401,12 @@ pub(crate) fn hostile_values() -> Vec<Vec<u8>> {
         b"x".repeat(4000),
     ]);
     values
+}
+
+/// The values `shell` can hold (see `Syntax::can_hold`): what a round trip
+/// through it can be asked to keep.
+pub(crate) fn holdable(shell: Shell, values: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    values.into_iter().filter(|v| shell.syntax().can_hold(v)).collect()
 }
 
 /// proptest: `n` values, each arbitrary bytes, shell-special bytes, or

@@ -325,6 +325,17 @@ fn completions_parse_in_their_shell() {
         let code = ok(&av(&sb, &sb.work(), &["completions", shell]), shell);
         assert!(code.contains("autovenv") && code.len() > 200, "{shell}: {code}");
     }
+    // nushell, through clap_complete_nushell: parsed by `nu --ide-check`.
+    let code = ok(&av(&sb, &sb.work(), &["completions", "nu"]), "nu");
+    assert!(code.contains("export extern \"autovenv hook\""), "nu: {code}");
+    if let Some(nu) = Kind::Nu.path().filter(|_| !should_skip(&[Need::Shell(Kind::Nu)])) {
+        let file = sb.root().join("completions.nu");
+        fs::write(&file, &code).unwrap();
+        let out =
+            std::process::Command::new(nu).args(["--no-config-file", "--ide-check", "10"]).arg(&file).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains("\"diagnostic\""), "nu rejects the completions:\n{text}");
+    }
     // The checker itself rejects broken code (so this test can fail).
     assert!(parses("bash", b"if then fi (").is_err());
 }

@@ -246,6 +246,14 @@ fn path_edits_inside_survive_leaving(kind: Kind) {
             sh.run("set -gx PATH $PATH /opt/extra");
             sh.run("set -gx PATH /opt/front $PATH");
         }
+        Kind::Nu => {
+            sh.run("$env.PATH = ($env.PATH | append /opt/extra)");
+            sh.run("$env.PATH = ($env.PATH | prepend /opt/front)");
+        }
+        Kind::Xonsh => {
+            sh.run("$PATH.append('/opt/extra')");
+            sh.run("$PATH.insert(0, '/opt/front')");
+        }
     }
     assert_eq!(path_of(&mut sh), format!("/opt/front:{}:{path_before}:/opt/extra", proj.env_bin()));
 

@@ -348,8 +348,9 @@ fn failures_explain_themselves(kind: Kind) {
     let msg = err.downcast_ref::<String>().unwrap();
     let why = match kind {
         // bash and zsh show PS2; fish just keeps editing the command line.
-        Kind::Bash | Kind::Zsh => "wants more input after `echo 'unbalanced`",
-        Kind::Fish => "no prompt within 2s after `echo 'unbalanced`",
+        Kind::Bash | Kind::Zsh | Kind::Nu => "wants more input after `echo 'unbalanced`",
+        // xonsh cuts its continuation prompt to the first prompt's width.
+        Kind::Fish | Kind::Xonsh => "no prompt within 2s after `echo 'unbalanced`",
     };
     assert!(msg.contains(why), "{msg}");
     assert!(msg.contains("\nbefore-the-failure\n"), "the transcript is in the message: {msg}");

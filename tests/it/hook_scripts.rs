@@ -65,6 +65,16 @@ fn bench_and_ci_scripts_pass_shellcheck() {
     ]));
 }
 
+/// The shell's program (xonsh: the real script, not pyenv's shim), or
+/// `None` when it is missing (a failure under CI).
+fn shell_program(shell: &str) -> Option<std::path::PathBuf> {
+    let kind = crate::common::Kind::ALL.into_iter().find(|k| k.name() == shell)?;
+    if crate::common::should_skip(&[crate::common::Need::Shell(kind)]) {
+        return None;
+    }
+    kind.path().map(Path::to_path_buf)
+}
+
 #[test]
 fn rendered_hooks_parse_in_their_shells() {
     let dir = tempfile::tempdir().unwrap();
@@ -73,16 +83,34 @@ fn rendered_hooks_parse_in_their_shells() {
     std::fs::create_dir(&odd).unwrap();
     let exe = odd.join("autovenv");
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_autovenv"), &exe).unwrap();
-    for (shell, flag) in [("bash", "-n"), ("zsh", "-n"), ("fish", "--no-execute")] {
-        if !have(shell) {
-            continue;
-        }
-        check(Command::new(shell).arg(flag).arg(Path::new("src/shell/hooks").join(format!("autovenv.{shell}"))));
+    for (shell, flag, ext) in [
+        ("bash", "-n", "bash"),
+        ("zsh", "-n", "zsh"),
+        ("fish", "--no-execute", "fish"),
+        ("nu", "--ide-check", "nu"),
+        ("xonsh", "-n", "xsh"),
+    ] {
+        let Some(program) = shell_program(shell) else { continue };
+        let parse = |file: &Path| {
+            let mut cmd = Command::new(&program);
+            match shell {
+                // nushell's checker reports errors as JSON lines on stdout
+                // and exits 0: a file without any `"type":"diagnostic"` passes.
+                "nu" => {
+                    let out = cmd.args(["--no-config-file", flag, "10"]).arg(file).output().unwrap();
+                    let text = String::from_utf8_lossy(&out.stdout);
+                    assert!(!text.contains("\"diagnostic\""), "{shell} rejects {}:\n{text}", file.display());
+                }
+                "xonsh" => check(cmd.args(["--no-rc", flag]).arg(file)),
+                _ => check(cmd.arg(flag).arg(file)),
+            }
+        };
+        parse(&Path::new("src/shell/hooks").join(format!("autovenv.{ext}")));
         let out = Command::new(&exe).args(["hook", shell]).output().unwrap();
         assert!(out.status.success());
-        let file = dir.path().join(format!("hook.{shell}"));
+        let file = dir.path().join(format!("hook.{ext}"));
         std::fs::write(&file, &out.stdout).unwrap();
-        check(Command::new(shell).arg(flag).arg(&file));
+        parse(&file);
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(!text.contains("@AUTOVENV@"), "{shell}: placeholder left in");
     }

@@ -20,6 +20,7 @@ mod env_creation;
 mod faults;
 mod harness;
 mod hook_scripts;
+mod list_shells;
 mod lock_files;
 mod messages;
 mod next_prompt;

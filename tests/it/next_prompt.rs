@@ -302,7 +302,7 @@ fn strict_options(kind: Kind) -> &'static str {
             "setopt KSH_ARRAYS SH_WORD_SPLIT NO_UNSET GLOB_SUBST WARN_CREATE_GLOBAL WARN_NESTED_VAR \
              EXTENDED_GLOB RC_QUOTES NULL_GLOB"
         }
-        Kind::Fish => unreachable!("fish has no such options"),
+        Kind::Fish | Kind::Nu | Kind::Xonsh => unreachable!("{kind:?} has no such options"),
     }
 }
 
@@ -409,8 +409,13 @@ fn idle_process_starts(kind: Kind, rc_extra: &str, idle: usize) -> Option<usize>
     // Between the two marks, the only process starts allowed are the fork
     // and exec of the second mark itself.
     sh.run("/bin/true avt-mark-start");
+    let nothing = match kind {
+        Kind::Nu => "null",
+        Kind::Xonsh => "pass",
+        _ => ":",
+    };
     for _ in 0..idle {
-        sh.run(":");
+        sh.run(nothing);
     }
     sh.run("/bin/true avt-mark-end");
     sh.exit(); // strace writes everything out when the shell is gone
@@ -424,7 +429,10 @@ fn idle_process_starts(kind: Kind, rc_extra: &str, idle: usize) -> Option<usize>
         .filter(|l| {
             // A call split by another process's line shows again as
             // "<... clone resumed>"; count it once.
-            ["execve(", "clone(", "clone3(", "fork(", "vfork("].iter().any(|c| l.contains(c)) && !l.contains("resumed>")
+            // A thread (nushell's `ls` starts one) is not a process.
+            ["execve(", "clone(", "clone3(", "fork(", "vfork("].iter().any(|c| l.contains(c))
+                && !l.contains("resumed>")
+                && !l.contains("CLONE_THREAD")
         })
         .collect();
     // The second mark's own fork and exec.
@@ -442,6 +450,9 @@ fn idle_prompts_start_no_process(kind: Kind) {
     // never matched) shows in the same count, so the test can fail.
     let force = match kind {
         Kind::Bash => "__autovenv_stamp_force() { __autovenv_stamp=/nonexistent; }; PROMPT_COMMAND=\"__autovenv_stamp_force;$PROMPT_COMMAND\"",
+        Kind::Nu => "$env.config.hooks.pre_prompt = [{|| $env.__autovenv.__autovenv_stamp = '/nonexistent' }]",
+        Kind::Xonsh => "@events.on_pre_prompt\ndef __avt_force(**kw):\n    \
+                        [h for h in events.on_pre_prompt if h.__name__ == '__autovenv_hook'][0].__globals__['__autovenv_stamp'] = '/nonexistent'",
         _ => "__autovenv_stamp_force() { __autovenv_stamp=/nonexistent }; precmd_functions=(__autovenv_stamp_force $precmd_functions)",
     };
     let Some(n) = idle_process_starts(kind, force, 5) else { return };
@@ -456,4 +467,14 @@ fn bash_idle_prompts_start_no_process() {
 #[test]
 fn zsh_idle_prompts_start_no_process() {
     idle_prompts_start_no_process(Kind::Zsh);
+}
+
+#[test]
+fn nu_idle_prompts_start_no_process() {
+    idle_prompts_start_no_process(Kind::Nu);
+}
+
+#[test]
+fn xonsh_idle_prompts_start_no_process() {
+    idle_prompts_start_no_process(Kind::Xonsh);
 }

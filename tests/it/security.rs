@@ -414,6 +414,9 @@ fn hostile_names_round_trip(kind: Kind) {
     let path0 = sh.var("PATH").unwrap();
     for r in &roots {
         let name = r.file_name().unwrap().as_bytes().to_vec();
+        if kind == Kind::Nu && std::str::from_utf8(&name).is_err() {
+            continue; // nushell cannot name such a folder: its strings are UTF-8
+        }
         let show = String::from_utf8_lossy(&name).into_owned();
         // `cd` through the shell's own quoting (bytes that are not UTF-8
         // need the shell's byte escapes).
@@ -435,6 +438,14 @@ fn hostile_names_round_trip(kind: Kind) {
             <[Option<Vec<u8>>; 3]>::try_from(sh.vars(&["VIRTUAL_ENV", "PWD", "VIRTUAL_ENV_PROMPT"])).unwrap();
         assert_eq!(pwd.as_deref(), Some(r.as_os_str().as_bytes()), "{show:?}: cd worked; {out}");
         let env = r.join("env");
+        if !holds(kind, env.as_os_str().as_bytes()) {
+            // The shell cannot hold the value byte for byte: one clear
+            // message, nothing activated, PATH as it was.
+            assert!(out.contains("cannot hold") && venv.is_none(), "{show:?}: {out}");
+            assert_eq!(sh.var("PATH").unwrap(), path0, "{show:?}: PATH kept");
+            sh.cd(&sb.work());
+            continue;
+        }
         if std::str::from_utf8(&name).is_err() {
             // uv refuses a non-UTF-8 env path: a clear error, nothing
             // activated, PATH as it was (python -m venv would accept it).
@@ -467,6 +478,9 @@ use std::os::unix::ffi::OsStringExt;
 
 /// Quote arbitrary bytes for typing into `kind`.
 fn quote_bytes(kind: Kind, b: &[u8]) -> String {
+    if kind == Kind::Xonsh {
+        return kind.word(Path::new(std::ffi::OsStr::from_bytes(b)));
+    }
     match std::str::from_utf8(b) {
         // Printable ASCII is typed as is; anything else as byte escapes, so
         // the terminal echo (zsh shows combining marks as <0301>) is plain.
@@ -495,6 +509,9 @@ fn quote_bytes(kind: Kind, b: &[u8]) -> String {
                         }
                     }
                 }
+                // nushell strings are UTF-8 only (the test leaves such names out).
+                Kind::Nu => out.push_str(&kind.quote(&String::from_utf8_lossy(b))),
+                Kind::Xonsh => unreachable!("quoted above"),
             }
             out
         }
@@ -1454,4 +1471,77 @@ fn a_uv_workspace_above_the_project_is_refused() {
     let listing = String::from_utf8_lossy(&Command::new("find").arg(&site).output().unwrap().stdout).into_owned();
     assert!(listing.contains("mypkg") && !listing.contains("evilpkg"), "{listing}");
     assert!(!outer.join("uv.lock").exists());
+}
+
+// ------------------------------------------------ nushell and xonsh
+
+/// Whether `kind` holds `value` byte for byte in PATH: nushell's strings
+/// are UTF-8; xonsh expands `$NAME` and `~` in PATH entries when it hands
+/// PATH to a program (never a leading `~` here: the env's bin is absolute).
+fn holds(kind: Kind, value: &[u8]) -> bool {
+    match kind {
+        Kind::Nu => std::str::from_utf8(value).is_ok(),
+        Kind::Xonsh => {
+            let dollar = value.windows(2).any(|w| {
+                w[0] == b'$' && (w[1] == b'{' || w[1] == b'_' || w[1].is_ascii_alphanumeric() || w[1] >= 0x80)
+            });
+            !dollar && !value.windows(2).any(|w| w == b"=~")
+        }
+        _ => true,
+    }
+}
+
+/// A project whose path nushell or xonsh cannot hold is not activated, in
+/// that shell only, with one message naming it and why; stdout stays valid.
+#[test]
+fn a_value_the_shell_cannot_hold_activates_nothing() {
+    if should_skip(&[Need::Uv]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    for (shell, name) in [("nu", &b"bad\xffname"[..]), ("xonsh", b"$HOME")] {
+        // Neither uv nor venv makes an env at a path that is not UTF-8: make
+        // it under another name, then rename the project.
+        let made = sb.work().join(format!("made-{shell}"));
+        fs::create_dir_all(&made).unwrap();
+        fs::write(made.join("requirements.txt"), "").unwrap();
+        sb.run_ok(Command::new(&tools().python).args(["-m", "venv", "--without-pip"]).arg(made.join("env")));
+        let root = sb.work().join(std::ffi::OsStr::from_bytes(name));
+        fs::rename(&made, &root).unwrap();
+        allow(&sb, &root);
+        let out = export(&sb, shell, &root, &[]);
+        let err = stderr(&out);
+        assert_eq!(err.matches("cannot hold").count(), 1, "{shell}: one message: {err}");
+        assert!(err.contains(&format!("{shell} cannot hold the value of")) && err.contains("hint:"), "{err}");
+        assert!(!stdout(&out).contains("VIRTUAL_ENV"), "{shell}: nothing activated: {}", stdout(&out));
+        let kind = Kind::ALL.into_iter().find(|k| k.name() == shell).unwrap();
+        assert_parses(kind, &out.stdout, shell);
+        // bash holds it: the same project activates there.
+        let out = export(&sb, "bash", &root, &[]);
+        assert!(stdout(&out).contains("VIRTUAL_ENV"), "bash activates it: {}", stderr(&out));
+    }
+}
+
+mod list_shells {
+    use super::*;
+
+    #[test]
+    fn nu_hostile_names_round_trip() {
+        hostile_names_round_trip(Kind::Nu);
+    }
+
+    #[test]
+    fn xonsh_hostile_names_round_trip() {
+        hostile_names_round_trip(Kind::Xonsh);
+    }
+
+    #[test]
+    fn nu_untrusted_repo_runs_nothing() {
+        untrusted_repo_runs_nothing(Kind::Nu);
+    }
+
+    #[test]
+    fn xonsh_untrusted_repo_runs_nothing() {
+        untrusted_repo_runs_nothing(Kind::Xonsh);
+    }
 }

@@ -311,7 +311,7 @@ fn ctrl_c_during_install(kind: Kind) {
     }
     // Runs of autovenv that are not an entry: a file made in the root (its
     // mtime is watched), a cd within the project.
-    sh.run("mkdir sub && touch notes.txt");
+    sh.run("mkdir sub; touch notes.txt");
     sh.cd(&p.path("sub"));
     sh.cd(p.root());
     assert_eq!(calls(&log, "pip install").len(), n, "the same shell does not retry at every prompt");
@@ -682,4 +682,20 @@ fn bad_input_is_a_clear_error() {
     assert!(installed(&p.env_dir(), "bigpkg"));
     assert_eq!(fs::read_to_string(&req).unwrap(), big, "the file is untouched");
     assert_eq!(sh.run("echo ok").trim(), "ok");
+}
+
+// ------------------------------------------------ nushell and xonsh
+
+mod list_shells {
+    use super::*;
+
+    #[test]
+    fn nu_ctrl_c_during_install() {
+        ctrl_c_during_install(Kind::Nu);
+    }
+
+    #[test]
+    fn xonsh_ctrl_c_during_install() {
+        ctrl_c_during_install(Kind::Xonsh);
+    }
 }

@@ -63,6 +63,11 @@ pub(crate) fn global_config(sb: &Sandbox, body: &str) -> PathBuf {
 /// The shell syntax check of `code`: `bash -n`, `zsh -n`, `fish -n`.
 pub(crate) fn parses(shell: &str, code: &[u8]) -> Result<(), String> {
     let Some(exe) = which_shell(shell) else { return Ok(()) };
+    if shell == "nu" || shell == "xonsh" {
+        let kind = Kind::ALL.into_iter().find(|k| k.name() == shell).unwrap();
+        return std::panic::catch_unwind(|| super::assert_parses(kind, code, "parses"))
+            .map_err(|e| e.downcast_ref::<String>().cloned().unwrap_or_default());
+    }
     let mut child = Command::new(exe)
         .arg("-n")
         .stdin(Stdio::piped())

@@ -69,10 +69,18 @@ pub(crate) fn assert_parses(kind: Kind, code: &[u8], when: &str) {
     let f = dir.path().join("code");
     std::fs::write(&f, code).unwrap();
     let mut cmd = std::process::Command::new(bin);
-    if kind == Kind::Fish {
-        cmd.arg("--no-config");
+    cmd.env_clear();
+    match kind {
+        Kind::Fish => drop(cmd.arg("--no-config").arg("-n").arg(&f)),
+        // What `export nu` prints is data: one JSON object a line.
+        Kind::Nu => drop(
+            cmd.args(["--no-config-file", "-c", "open --raw $env.AVT_CODE | from json --objects | ignore"])
+                .env("AVT_CODE", &f),
+        ),
+        Kind::Xonsh => drop(cmd.args(["--no-rc", "-n"]).arg(&f)),
+        _ => drop(cmd.arg("-n").arg(&f)),
     }
-    let out = cmd.arg("-n").arg(&f).env_clear().env("PATH", "/usr/bin:/bin").output().unwrap();
+    let out = cmd.env("PATH", "/usr/bin:/bin").output().unwrap();
     assert!(
         out.status.success() && out.stderr.is_empty(),
         "{when}: {} -n rejects:\n{}\n--- stderr ---\n{}",

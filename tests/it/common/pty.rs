@@ -75,6 +75,7 @@ impl Pty {
 
         let shared = Arc::new((Mutex::new(Buf::default()), Condvar::new()));
         let mut reader = master.try_clone()?;
+        let mut answer = master.try_clone()?;
         let sink = Arc::clone(&shared);
         thread::spawn(move || {
             let mut chunk = [0u8; 8192];
@@ -82,6 +83,11 @@ impl Pty {
                 match reader.read(&mut chunk) {
                     Ok(0) => break,
                     Ok(n) => {
+                        // A line editor that asks where the cursor is (nushell's
+                        // reedline) waits for the answer a terminal would give.
+                        for _ in chunk[..n].windows(4).filter(|w| w == b"\x1b[6n") {
+                            let _ = answer.write_all(b"\x1b[1;1R");
+                        }
                         let (lock, cv) = &*sink;
                         lock.lock().unwrap().data.extend_from_slice(&chunk[..n]);
                         cv.notify_all();

@@ -38,19 +38,23 @@ pub(crate) enum Kind {
     Bash,
     Zsh,
     Fish,
+    Nu,
+    Xonsh,
 }
 
 impl Kind {
     /// The binary's `Shell::ALL`, as the harness knows them; the harness
     /// self-test `the_harness_knows_every_shell_of_the_binary` keeps the two
     /// lists the same.
-    pub(crate) const ALL: [Kind; 3] = [Kind::Bash, Kind::Zsh, Kind::Fish];
+    pub(crate) const ALL: [Kind; 5] = [Kind::Bash, Kind::Zsh, Kind::Fish, Kind::Nu, Kind::Xonsh];
 
     pub(crate) fn name(self) -> &'static str {
         match self {
             Kind::Bash => "bash",
             Kind::Zsh => "zsh",
             Kind::Fish => "fish",
+            Kind::Nu => "nu",
+            Kind::Xonsh => "xonsh",
         }
     }
 
@@ -60,6 +64,8 @@ impl Kind {
             Kind::Bash => t.bash.as_deref(),
             Kind::Zsh => t.zsh.as_deref(),
             Kind::Fish => t.fish.as_deref(),
+            Kind::Nu => t.nu.as_deref(),
+            Kind::Xonsh => t.xonsh.as_deref(),
         }
     }
 
@@ -104,6 +110,24 @@ impl Kind {
                 q.push('\'');
                 q
             }
+            Kind::Nu => {
+                let mut q = String::from("\"");
+                for c in s.chars() {
+                    match c {
+                        '\\' => q.push_str(r"\\"),
+                        '"' => q.push_str("\\\""),
+                        '\n' => q.push_str(r"\n"),
+                        '\t' => q.push_str(r"\t"),
+                        c if control(c) => q.push_str(&format!("\\u{{{:x}}}", c as u32)),
+                        c => q.push(c),
+                    }
+                }
+                q.push('"');
+                q
+            }
+            // A Python string literal (xonsh's Python mode: no expansion of
+            // `$` or `~` in it), in ASCII.
+            Kind::Xonsh => python_literal(s.as_bytes()),
         }
     }
 
@@ -118,6 +142,10 @@ impl Kind {
             Kind::Bash => format!(r#"eval "$({b} hook bash)""#),
             Kind::Zsh => format!(r#"eval "$({b} hook zsh)""#),
             Kind::Fish => format!("{b} hook fish | source"),
+            Kind::Nu => format!(
+                "mkdir ($nu.data-dir | path join vendor/autoload); ^{b} hook nu | save -f ($nu.data-dir | path join vendor/autoload/autovenv.nu)"
+            ),
+            Kind::Xonsh => format!("execx($({} hook xonsh))", self.word(bin)),
         }
     }
 
@@ -125,9 +153,43 @@ impl Kind {
     pub(crate) fn status_var(self) -> &'static str {
         match self {
             Kind::Fish => "$status",
+            Kind::Nu => "$env.LAST_EXIT_CODE",
+            Kind::Xonsh => "@(__xonsh__.lastcmd.returncode)",
             _ => "$?",
         }
     }
+
+    /// A path as one argument of a command typed in subprocess mode: for
+    /// xonsh `@(…)` around a Python literal, elsewhere the quoted word.
+    pub(crate) fn word(self, p: &Path) -> String {
+        match self {
+            Kind::Xonsh => format!("@({})", python_literal(p.as_os_str().as_encoded_bytes())),
+            _ => self.quote_path(p),
+        }
+    }
+}
+
+/// A Python string literal in ASCII for `b`, bytes that are not UTF-8 as
+/// the surrogates xonsh hands back to the OS as those bytes.
+pub(crate) fn python_literal(b: &[u8]) -> String {
+    let mut q = String::from("'");
+    for chunk in b.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => q.push_str(r"\\"),
+                '\'' => q.push_str(r"\'"),
+                ' '..='~' => q.push(c),
+                c if (c as u32) < 0x100 => q.push_str(&format!("\\x{:02x}", c as u32)),
+                c if (c as u32) < 0x10000 => q.push_str(&format!("\\u{:04x}", c as u32)),
+                c => q.push_str(&format!("\\U{:08x}", c as u32)),
+            }
+        }
+        for b in chunk.invalid() {
+            q.push_str(&format!("\\udc{b:02x}"));
+        }
+    }
+    q.push('\'');
+    q
 }
 
 fn hex_escape(q: &mut String, c: char) {
@@ -248,6 +310,44 @@ impl Shell {
                 );
                 (dir.join("config.fish"), text)
             }
+            Kind::Nu => {
+                let dir = sb.xdg_config().join("nushell");
+                fs::create_dir_all(&dir).unwrap();
+                cmd.arg("-i").arg("--config").arg(dir.join("config.nu")).arg("--env-config").arg(dir.join("env.nu"));
+                fs::write(dir.join("env.nu"), "").unwrap();
+                let text = format!(
+                    "# written by the autovenv test harness\n\
+                     $env.config.show_banner = false\n\
+                     $env.config.use_kitty_protocol = false\n\
+                     $env.config.shell_integration = {{osc2: false, osc7: false, osc8: false, osc9_9: false, osc133: false, osc633: false, reset_application_mode: false}}\n\
+                     $env.__avt_n = ($env.__avt_n? | default 1)\n\
+                     $env.config.hooks.pre_execution = [{{|| $env.__avt_n = $env.__avt_n + 1 }}]\n\
+                     $env.PROMPT_COMMAND = {{|| $\"{marker}($env.__avt_n)]> \" }}\n\
+                     $env.PROMPT_COMMAND_RIGHT = ''\n\
+                     $env.PROMPT_INDICATOR = ''\n\
+                     $env.PROMPT_MULTILINE_INDICATOR = '{marker}cont]> '\n"
+                );
+                (dir.join("config.nu"), text)
+            }
+            Kind::Xonsh => {
+                let rc = sb.home().join(".xonshrc");
+                cmd.args(["-i", "--shell-type", "readline", "--rc"]).arg(&rc);
+                let text = format!(
+                    "# written by the autovenv test harness\n\
+                     $XONSH_HISTORY_BACKEND = 'dummy'\n\
+                     $COLOR_INPUT = False\n\
+                     $XONSH_SHOW_TRACEBACK = True\n\
+                     $TITLE = ''\n\
+                     if '__avt_n' not in globals():\n    __avt_n = [1]\n\
+                     \x20   @events.on_postcommand\n    def __avt_count(**kw):\n        __avt_n[0] += 1\n\
+                     $PROMPT = lambda: '{marker}' + str(__avt_n[0]) + ']> '\n\
+                     $MULTILINE_PROMPT = '{marker}cont]> '\n\
+                     $RIGHT_PROMPT = ''\n\
+                     $BOTTOM_TOOLBAR = ''\n\
+                     def __avt_w(path, data):\n    open(path, 'wb').write(data)\n"
+                );
+                (rc, text)
+            }
         };
         fs::write(&rc, format!("{rc_text}{hook_line}\n{rc_extra}\n")).unwrap();
 
@@ -347,11 +447,17 @@ impl Shell {
             line.push_str(&match self.kind {
                 Kind::Bash | Kind::Zsh => format!("{{ {code}; }} > {o}; "),
                 Kind::Fish => format!("begin; {code}; end > {o}; "),
+                Kind::Nu => format!("do {{ {code} }} | save -f {o}; "),
+                Kind::Xonsh => format!("{code} > {}; ", self.kind.word(&out)),
             });
             files.push(out);
         }
         let done = self.scratch.join(format!("capture{}.done", self.captures));
-        line.push_str(&format!("true > {}", self.qp(&done)));
+        line.push_str(&match self.kind {
+            Kind::Nu => format!("'' | save -f {}", self.qp(&done)),
+            Kind::Xonsh => format!("__avt_w({}, b'')", python_literal(done.as_os_str().as_encoded_bytes())),
+            _ => format!("true > {}", self.qp(&done)),
+        });
         let shown = self.run(&line);
         if !done.exists() {
             self.fail(&format!("the capture line did not run: {line}\noutput: {shown}"));
@@ -380,10 +486,21 @@ impl Shell {
                     Kind::Fish => {
                         format!(r#"if set -q {name}; printf 'set:%s' "${name}"; else; printf unset; end"#)
                     }
+                    // The hook's bookkeeping is a record in $env.__autovenv.
+                    Kind::Nu => format!(
+                        "let v = ($env.__autovenv? | default {{}} | get -o {name} | default ($env | get -o {name})); \
+                         if $v == null {{ 'unset' }} else if ($v | describe) =~ '^list' {{ 'set:' + ($v | str join '{}') }} else {{ 'set:' + $v }}",
+                        if *name == "PATH" { ":" } else { " " }
+                    ),
+                    Kind::Xonsh => String::new(),
                 }
             })
             .collect();
-        let got = self.capture_all(&codes.iter().map(String::as_str).collect::<Vec<_>>());
+        let got = if self.kind == Kind::Xonsh {
+            self.xonsh_vars(names)
+        } else {
+            self.capture_all(&codes.iter().map(String::as_str).collect::<Vec<_>>())
+        };
         names
             .iter()
             .zip(got)
@@ -397,6 +514,29 @@ impl Shell {
                 }
             })
             .collect()
+    }
+
+    /// xonsh: each variable written by Python, as bytes (`os.fsencode`),
+    /// PATH-like ones joined with `:` as xonsh exports them.
+    fn xonsh_vars(&mut self, names: &[&str]) -> Vec<Vec<u8>> {
+        let mut line = String::from("import os as __avt_os; ");
+        let mut files = Vec::new();
+        for name in names {
+            self.captures += 1;
+            let out = self.scratch.join(format!("capture{}.out", self.captures));
+            let o = python_literal(out.as_os_str().as_encoded_bytes());
+            line.push_str(&format!(
+                "__avt_w({o}, b'set:' + __avt_os.fsencode(__xonsh__.env.get_stringified('{name}')) if '{name}' in __xonsh__.env else b'unset'); "
+            ));
+            files.push(out);
+        }
+        let done = self.scratch.join(format!("capture{}.done", self.captures));
+        line.push_str(&format!("__avt_w({}, b'')", python_literal(done.as_os_str().as_encoded_bytes())));
+        let shown = self.run(&line);
+        if !done.exists() {
+            self.fail(&format!("the capture line did not run: {line}\noutput: {shown}"));
+        }
+        files.iter().map(|f| fs::read(f).unwrap_or_default()).collect()
     }
 
     /// `var` as a String (lossy).
@@ -413,7 +553,10 @@ impl Shell {
     /// The environment a child process of the shell gets (`env -0`, run by
     /// absolute path so a broken PATH cannot hide it).
     pub(crate) fn exported_env(&mut self) -> BTreeMap<String, Vec<u8>> {
-        let env = self.qp(&tools().env);
+        let env = match self.kind {
+            Kind::Nu => format!("^{}", self.qp(&tools().env)),
+            _ => self.kind.word(&tools().env),
+        };
         let raw = self.capture(&format!("{env} -0"));
         raw.split(|&b| b == 0)
             .filter(|e| !e.is_empty())
@@ -431,6 +574,10 @@ impl Shell {
             Kind::Bash => format!("compgen -v {prefix}"),
             Kind::Zsh => format!("print -rl -- ${{(k)parameters[(I){prefix}*]}}"),
             Kind::Fish => format!("set -n | string match -- '{prefix}*'"),
+            Kind::Nu => format!(
+                "$env | columns | append ($env.__autovenv? | default {{}} | columns) | where $it starts-with '{prefix}' | str join (char nl)"
+            ),
+            Kind::Xonsh => format!("echo @('\\n'.join(k for k in __xonsh__.env if k.startswith('{prefix}')))"),
         };
         let raw = self.capture(&code);
         let mut names: Vec<String> =
@@ -443,7 +590,7 @@ impl Shell {
     /// `cd` to `dir` (must succeed); returns what was printed, including
     /// anything the prompt hook said.
     pub(crate) fn cd(&mut self, dir: &Path) -> String {
-        let out = self.run(&format!("cd {}", self.qp(dir)));
+        let out = self.run(&format!("cd {}", self.kind.word(dir)));
         let pwd = self.var_str("PWD");
         if pwd.as_deref() != dir.to_str() {
             self.fail(&format!("cd {} failed: PWD is {pwd:?}; output: {out}", dir.display()));
@@ -458,6 +605,8 @@ impl Shell {
         match self.kind {
             Kind::Bash | Kind::Zsh => self.run(&format!("export {name}={v}")),
             Kind::Fish => self.run(&format!("set -gx {name} {v}")),
+            Kind::Nu => self.run(&format!("$env.{name} = {v}")),
+            Kind::Xonsh => self.run(&format!("${name} = {v}")),
         }
     }
 
@@ -466,6 +615,8 @@ impl Shell {
         match self.kind {
             Kind::Bash | Kind::Zsh => self.run(&format!("unset {name}")),
             Kind::Fish => self.run(&format!("set -e {name}")),
+            Kind::Nu => self.run(&format!("hide-env {name}")),
+            Kind::Xonsh => self.run(&format!("del ${name}")),
         }
     }
 
@@ -475,6 +626,9 @@ impl Shell {
             Kind::Bash => "source ~/.bashrc",
             Kind::Zsh => r#"source "$ZDOTDIR/.zshrc""#,
             Kind::Fish => r#"source "$__fish_config_dir/config.fish""#,
+            // config.nu writes the hook file; sourcing that file loads it.
+            Kind::Nu => "source $nu.config-path; source ($nu.data-dir | path join vendor/autoload/autovenv.nu)",
+            Kind::Xonsh => "source ~/.xonshrc",
         };
         self.run(cmd)
     }
@@ -489,6 +643,8 @@ impl Shell {
             Kind::Bash => "declare -p PROMPT_COMMAND 2>/dev/null; trap -p DEBUG",
             Kind::Zsh => "typeset -p precmd_functions preexec_functions chpwd_functions 2>/dev/null",
             Kind::Fish => "functions --handlers",
+            Kind::Nu => "[...$env.config.hooks.pre_prompt ...$env.config.hooks.env_change.PWD] | each {|h| view source $h } | str join (char nl)",
+            Kind::Xonsh => "echo @('\\n'.join(f'{e}: {h.__name__}' for e in ('on_pre_prompt', 'on_chdir', 'on_precommand', 'on_postcommand') for h in getattr(events, e)))",
         };
         let text = String::from_utf8_lossy(&self.capture(code)).into_owned();
         let mut lines: Vec<&str> = text.lines().collect();

@@ -28,6 +28,9 @@ pub(crate) struct Tools {
     pub bash: Option<PathBuf>,
     pub zsh: Option<PathBuf>,
     pub fish: Option<PathBuf>,
+    pub nu: Option<PathBuf>,
+    /// The xonsh script beside its Python (not pyenv's shim).
+    pub xonsh: Option<PathBuf>,
     /// `env`, by absolute path, so the harness can dump the environment
     /// even when the shell's PATH is wrong.
     pub env: PathBuf,
@@ -98,6 +101,8 @@ fn find_tools() -> Tools {
         bash: which("bash"),
         zsh: which("zsh"),
         fish: which("fish"),
+        nu: which("nu"),
+        xonsh: which("xonsh").and_then(|x| real_xonsh(&x)),
         env: ["/usr/bin/env", "/bin/env"]
             .iter()
             .map(PathBuf::from)
@@ -105,6 +110,14 @@ fn find_tools() -> Tools {
             .expect("no /usr/bin/env"),
         python,
     }
+}
+
+/// The xonsh script beside the Python that runs it: a wrapper on PATH
+/// (pyenv's shim) needs state the sandbox does not pass on.
+fn real_xonsh(found: &Path) -> Option<PathBuf> {
+    let exe = output_of(Command::new(found).args(["--no-rc", "-c", "import sys; print(sys.executable)"]))?;
+    let script = Path::new(exe.trim()).parent()?.join("xonsh");
+    is_executable(&script).then_some(script)
 }
 
 /// The real uv binary: `AVTEST_UV`, else the first native `uv` on PATH, else
