@@ -36,7 +36,7 @@ pub(crate) fn root_for(ctx: &Context, dir: Option<&Path>) -> Result<PathBuf> {
     }
     discover::root(&dir, ctx.home()).ok_or_else(|| {
         Error::new(format!("{} is not in a Python project", tilde(&dir, ctx.home()))).with_hint(
-            "a project has requirements.txt, pyproject.toml, setup.py, setup.cfg, .python-version or .autovenv.toml",
+            "a project has requirements.txt, pyproject.toml, setup.py, setup.cfg, Pipfile, .python-version or .autovenv.toml",
         )
     })
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 /// Files whose presence makes a directory a Python project.
 pub(crate) const MARKERS: &[&str] =
-    &[".autovenv.toml", "requirements.txt", "pyproject.toml", "setup.py", "setup.cfg", ".python-version"];
+    &[".autovenv.toml", "requirements.txt", "pyproject.toml", "setup.py", "setup.cfg", ".python-version", "Pipfile"];
 
 /// Env folders that make a directory a project when they hold a `pyvenv.cfg`,
 /// in the order they are adopted.

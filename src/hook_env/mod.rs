@@ -217,7 +217,7 @@ fn target_for(
         }
     }
     if let Some(state) = &report.state {
-        for s in state.watched() {
+        for s in state.hook_watch() {
             watch.add(&root.join(&s.path));
             // `-nt` follows a symlink: repointing one shows only in its
             // folder's mtime.

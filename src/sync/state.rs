@@ -51,9 +51,18 @@ pub(crate) struct State {
 }
 
 impl State {
-    /// Every file the prompt stats (and the hook watches).
+    /// Every file the prompt stats.
     pub(crate) fn watched(&self) -> impl Iterator<Item = &Stat> {
         self.files.iter().chain(&self.marks)
+    }
+
+    /// The files the hook watches: `files`, and the marks that exist or
+    /// sit below the root. A missing mark at the root needs no watching of
+    /// its own: the hook watches the root folder, whose mtime moves when
+    /// the file appears. Every watched path costs every idle prompt.
+    pub(crate) fn hook_watch(&self) -> impl Iterator<Item = &Stat> {
+        let shown = |m: &&Stat| m.mtime_ns.is_some() || m.path.contains('/');
+        self.files.iter().chain(self.marks.iter().filter(shown))
     }
 }
 

@@ -27,6 +27,7 @@ mod python_selection;
 mod real_repos;
 mod security;
 mod shell_state;
+mod sources;
 mod sync_at_prompt;
 mod upgrades;
 mod workflow;

@@ -1048,6 +1048,86 @@ fn deny_reaches_a_shell_of_another_session() {
     sh.exit();
 }
 
+// ------------------------------------------------ dependency sources
+
+/// A pyproject.toml package's build backend is code from the folder: it
+/// never runs before `allow` (prompts, re-entry, `status`, `sync`, `exec`
+/// refused), and hostile dependency files of an unallowed project (FIFOs,
+/// which would hang a read) are not even opened. After `allow`, it runs.
+#[test]
+fn unallowed_pyproject_build_backend_never_runs() {
+    let kind = Kind::Bash;
+    if should_skip(&[Need::Shell(kind), Need::Uv]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    let text = format!("{}\n[project]\nname = \"app\"\nversion = \"0.1\"\n", crate::sources::BUILD_SYSTEM);
+    let p = sb
+        .project("app")
+        .no_requirements()
+        .file("pyproject.toml", &text)
+        .file("backend.py", crate::sources::BACKEND)
+        .create();
+    let fifos = sb.project("fifos").no_requirements().create();
+    for f in ["pyproject.toml", "Pipfile.lock", "Pipfile"] {
+        assert!(Command::new("mkfifo").arg(fifos.path(f)).status().unwrap().success());
+    }
+    let mut sh = Shell::start(kind, &sb, "", &sb.work());
+    for dir in [p.root(), fifos.root()] {
+        sh.cd(dir);
+        for _ in 0..3 {
+            sh.run("true");
+        }
+        sh.run("autovenv status >/dev/null 2>&1; autovenv status --json >/dev/null 2>&1");
+        let out = sh.run("autovenv sync; echo rc=$?");
+        assert!(out.contains("rc=1") && out.contains("autovenv allow"), "{out}");
+        sh.run("autovenv exec -- true 2>/dev/null");
+        sh.cd(&sb.work());
+    }
+    assert!(!p.path("builds.log").exists(), "the backend ran before allow");
+    assert!(!p.env_dir().exists() && !fifos.env_dir().exists());
+    allow(&sb, p.root());
+    assert!(p.path("builds.log").is_file(), "after allow, the project is built");
+}
+
+/// Dependency files that are FIFOs, huge, or symlinks out of the project
+/// in an allowed project: one clear error naming the file, no hang, the
+/// shell code still valid.
+#[test]
+fn hostile_dependency_files_are_one_error() {
+    if should_skip(&[Need::Uv]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    let cases: [(&str, &str); 4] =
+        [("Pipfile.lock", "fifo"), ("Pipfile.lock", "huge"), ("Pipfile.lock", "link"), ("setup.cfg", "fifo")];
+    for (i, (file, how)) in cases.iter().enumerate() {
+        let p = sb.project(&format!("p{i}")).no_requirements().file("Pipfile", "[packages]\n").create();
+        let path = p.path(file);
+        match *how {
+            "fifo" => assert!(Command::new("mkfifo").arg(&path).status().unwrap().success()),
+            "huge" => fs::write(&path, vec![b' '; 5 << 20]).unwrap(),
+            _ => symlink("/etc/passwd", &path).unwrap(),
+        }
+        if *file == "setup.cfg" {
+            fs::remove_file(p.path("Pipfile")).unwrap();
+            fs::write(p.path("setup.py"), "").unwrap();
+        }
+        let mut cmd = sb.command("timeout");
+        cmd.args(["20"]).arg(autovenv_bin()).arg("allow").arg(p.root());
+        let out = cmd.output().unwrap();
+        let err = stderr(&out);
+        assert_ne!(out.status.code(), Some(124), "{file} ({how}): hung");
+        let errors: Vec<&str> = err.lines().filter(|l| l.contains("error:")).collect();
+        assert_eq!(errors.len(), 1, "{file} ({how}): one error:\n{err}");
+        assert!(errors[0].contains(file), "{file} ({how}): names the file:\n{err}");
+        let (_, e) = json(&sb, p.root(), &[]);
+        assert!(e.lines().filter(|l| l.contains("error:")).count() <= 1, "{e}");
+        let out = export(&sb, "bash", p.root(), &[]);
+        assert_parses(Kind::Bash, &out.stdout, file);
+    }
+}
+
 // ---------------------------------- add, remove, freeze, activate: trust first
 
 /// In a project that is not allowed, `add`, `remove`, `freeze` and

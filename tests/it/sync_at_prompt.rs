@@ -22,7 +22,7 @@ use crate::common::*;
 /// `<log>.started` and sleeps as many seconds as that file says (a slow
 /// install to press Ctrl-C in); and it logs `OVERLAP` if another install
 /// is running at the same time (`<log>.running` exists).
-fn uv_shim(sb: &Sandbox) -> PathBuf {
+pub(crate) fn uv_shim(sb: &Sandbox) -> PathBuf {
     let real = tools_uv();
     let log = sb.root().join("uv-calls.log");
     let shim = sb.bin().join("uv");
@@ -64,11 +64,11 @@ fn tools_uv() -> PathBuf {
 }
 
 /// The logged calls whose arguments start with `prefix` (`"pip install"`, `"venv"`).
-fn calls(log: &Path, prefix: &str) -> Vec<String> {
+pub(crate) fn calls(log: &Path, prefix: &str) -> Vec<String> {
     fs::read_to_string(log).unwrap_or_default().lines().filter(|l| l.starts_with(prefix)).map(String::from).collect()
 }
 
-fn site_packages(env: &Path) -> PathBuf {
+pub(crate) fn site_packages(env: &Path) -> PathBuf {
     let lib = env.join("lib");
     let py = fs::read_dir(&lib)
         .unwrap_or_else(|e| panic!("{}: {e}", lib.display()))
@@ -79,13 +79,13 @@ fn site_packages(env: &Path) -> PathBuf {
 }
 
 /// Is the distribution `name` installed in `env` (its import package exists)?
-fn installed(env: &Path, name: &str) -> bool {
+pub(crate) fn installed(env: &Path, name: &str) -> bool {
     env.join("lib").exists() && site_packages(env).join(normalize(name)).join("__init__.py").is_file()
 }
 
 /// Log every start of `env`'s Python (pip path: the installer is
 /// `<env>/bin/python -m pip`) to the returned file.
-fn python_logger(env: &Path) -> PathBuf {
+pub(crate) fn python_logger(env: &Path) -> PathBuf {
     let log = env
         .parent()
         .unwrap()
@@ -100,7 +100,7 @@ fn python_logger(env: &Path) -> PathBuf {
     log
 }
 
-fn lines(log: &Path) -> usize {
+pub(crate) fn lines(log: &Path) -> usize {
     fs::read_to_string(log).map_or(0, |s| s.lines().count())
 }
 
@@ -117,7 +117,7 @@ fn header(sb: &Sandbox) -> String {
 /// Write a watched file the way an editor does, a moment after the last
 /// prompt: file mtimes come from a coarse clock (a few ms), and the hook
 /// compares them with the stamp the last prompt touched.
-fn edit(path: &Path, text: &str) {
+pub(crate) fn edit(path: &Path, text: &str) {
     std::thread::sleep(Duration::from_millis(20));
     fs::write(path, text).unwrap();
 }

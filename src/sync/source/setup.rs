@@ -1,4 +1,4 @@
-//! `setup.py` / `setup.cfg` alone: the project, installed editable (its
+//! `setup.py` (or a declarative `setup.cfg`) alone: the project, installed editable (its
 //! dependencies are whatever its build says). Building it runs `setup.py`:
 //! code from the folder, which is why all of this waits for `allow`.
 
@@ -15,7 +15,7 @@ use super::{exists, Source};
 const FILES: [&str; 2] = ["setup.py", "setup.cfg"];
 
 pub(super) struct Setup {
-    /// The one of `FILES` found first.
+    /// The one of `FILES` that makes it a project.
     found: &'static str,
 }
 
@@ -23,8 +23,21 @@ pub(super) fn marks(_: &Settings) -> Vec<String> {
     FILES.iter().map(ToString::to_string).collect()
 }
 
+/// `setup.py`; or a `setup.cfg` with a `[metadata]` section beside a
+/// `pyproject.toml` (setuptools' declarative form). A `setup.cfg` that only
+/// configures tools (flake8, pytest) is not a project to install: pip
+/// would refuse a folder with neither `setup.py` nor `pyproject.toml`.
 pub(super) fn detect(root: &Path, _: &Settings) -> Result<Option<Box<dyn Source>>> {
-    Ok(FILES.iter().find(|f| exists(&root.join(f))).map(|f| Box::new(Setup { found: f }) as Box<dyn Source>))
+    if exists(&root.join(FILES[0])) {
+        return Ok(Some(Box::new(Setup { found: FILES[0] })));
+    }
+    let cfg = root.join(FILES[1]);
+    if !exists(&cfg) || !exists(&root.join("pyproject.toml")) {
+        return Ok(None);
+    }
+    let text = super::super::inputs::read_requirements(&cfg)?;
+    let declarative = text.lines().any(|l| l.trim() == "[metadata]");
+    Ok(declarative.then(|| Box::new(Setup { found: FILES[1] }) as Box<dyn Source>))
 }
 
 impl Source for Setup {

@@ -23,7 +23,7 @@ pub(crate) enum Uv {
 
 /// Files whose presence makes a directory a project.
 pub(crate) const PROJECT_MARKERS: &[&str] =
-    &["requirements.txt", "pyproject.toml", "setup.py", "setup.cfg", ".python-version", ".autovenv.toml"];
+    &["requirements.txt", "pyproject.toml", "setup.py", "setup.cfg", ".python-version", ".autovenv.toml", "Pipfile"];
 
 pub(crate) fn autovenv_bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_autovenv"))

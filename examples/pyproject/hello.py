@@ -1,0 +1,1 @@
+print("hello from", __file__)
