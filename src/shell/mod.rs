@@ -22,9 +22,11 @@ use crate::context::Context;
 // Public so that code outside `render` (the hook scripts, which embed the
 // binary's path) can quote for a shell too.
 pub(crate) mod bash;
+pub(crate) mod elvish;
 pub(crate) mod fish;
 pub(crate) mod hook;
 pub(crate) mod json;
+pub(crate) mod tcsh;
 pub(crate) mod zsh;
 
 /// A shell we render code for.
@@ -33,11 +35,13 @@ pub(crate) enum Shell {
     Bash,
     Zsh,
     Fish,
+    Elvish,
+    Tcsh,
 }
 
 impl Shell {
     /// Every shell, in the order help and listings show them.
-    pub(crate) const ALL: [Shell; 3] = [Shell::Bash, Shell::Zsh, Shell::Fish];
+    pub(crate) const ALL: [Shell; 5] = [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Elvish, Shell::Tcsh];
 
     /// The module that knows this shell.
     pub(crate) fn syntax(self) -> &'static dyn Syntax {
@@ -45,6 +49,8 @@ impl Shell {
             Shell::Bash => &bash::Bash,
             Shell::Zsh => &zsh::Zsh,
             Shell::Fish => &fish::Fish,
+            Shell::Elvish => &elvish::Elvish,
+            Shell::Tcsh => &tcsh::Tcsh,
         }
     }
 
@@ -85,6 +91,10 @@ pub(crate) trait Syntax: Sync {
     fn rc_line(&self) -> &'static str;
     /// The command that reloads the rc file in a running shell.
     fn reload(&self) -> &'static str;
+    /// Whether this shell can hold the value byte for byte in a variable.
+    fn can_hold(&self, _value: &[u8]) -> bool {
+        true
+    }
 }
 
 /// One thing the shell must do. Names are ASCII identifiers chosen by us;

@@ -71,6 +71,8 @@ pub(crate) fn eval(shell: Shell, variant: &Variant, changes: &[Change], probes: 
         Shell::Bash => &mut cmd,
         Shell::Zsh => cmd.arg("-f"),
         Shell::Fish => cmd.arg("--no-config"),
+        Shell::Elvish => cmd.arg("-norc"),
+        Shell::Tcsh => cmd.arg("-f"),
     };
     cmd.args(variant.args).arg(&driver).current_dir(&work).env_clear();
     cmd.env("PATH", "/usr/bin:/bin").env("LANG", "C.UTF-8").env("HOME", &home);
@@ -101,7 +103,40 @@ fn driver_script(shell: Shell, variant: &Variant, code: &Path, probes: &[Probe])
     let code = code.to_str().unwrap();
     let mut s = format!("{}\n", variant.prelude);
     // Each probe prints its element count, then its elements, NUL-terminated.
-    if shell == Shell::Fish {
+    if shell == Shell::Elvish {
+        // The hook's way (see elvish.rs): eval in a namespace, keep what it left.
+        s += &format!("var res = (ns [&])\nfn __t {{ eval (/bin/cat '{code}' | slurp) &on-end={{|n| set res = $n }} }}\n__t\n");
+        for probe in probes {
+            // Lower-case names are the hook's variables, upper-case ones the environment.
+            let value = |n: &str| {
+                if n == "PATH" {
+                    "$paths".to_string()
+                } else if n.starts_with(|c: char| c.is_ascii_lowercase()) {
+                    format!("$res[{n}]")
+                } else {
+                    format!("(get-env {n})")
+                }
+            };
+            s += &match probe {
+                Probe::Scalar(n) => format!("print 1\"\\x00\"{}\"\\x00\"\n", value(n)),
+                Probe::List(n) => {
+                    let v = value(n);
+                    format!("print (count {v})\"\\x00\"\nfor e {v} {{ print $e\"\\x00\" }}\n")
+                }
+            };
+        }
+    } else if shell == Shell::Tcsh {
+        s += &format!("source '{code}'\n");
+        for probe in probes {
+            s += &match probe {
+                // `:q` keeps a value one word; `""` keeps an empty one at all.
+                Probe::Scalar(n) => format!("/usr/bin/printf '%s\\0' 1 ${n}:q\"\"\n"),
+                Probe::List(n) => format!(
+                    "/usr/bin/printf '%s\\0' $#{n}\n@ i = 1\nwhile ( $i <= $#{n} )\n/usr/bin/printf '%s\\0' ${n}[$i]:q\"\"\n@ i++\nend\n"
+                ),
+            };
+        }
+    } else if shell == Shell::Fish {
         s += &format!("function __t\n /bin/cat '{code}' | source\nend\n__t\n");
         for probe in probes {
             let (Probe::Scalar(n) | Probe::List(n)) = probe;
@@ -142,7 +177,8 @@ pub(crate) fn check_syntax(shell: Shell, changes: &[Change]) {
     let Some(bin) = binary(shell) else { return };
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), render(shell, changes)).unwrap();
-    let out = Command::new(bin).arg("-n").arg(file.path()).output().unwrap();
+    let flag = if shell == Shell::Elvish { "-compileonly" } else { "-n" };
+    let out = Command::new(bin).arg(flag).arg(file.path()).output().unwrap();
     assert!(
         out.status.success() && out.stderr.is_empty(),
         "{shell:?} -n rejected the code: {}",
@@ -189,7 +225,7 @@ pub(crate) fn check_roundtrip(shell: Shell, variant: &Variant, values: &[Vec<u8>
         probes.push(Probe::Scalar(leak(format!("AUTOVENV_T{i}"))));
         probes.push(Probe::Scalar(leak(format!("autovenv_s{i}"))));
     }
-    if shell != Shell::Fish {
+    if !matches!(shell, Shell::Fish | Shell::Elvish) {
         probes[2] = Probe::Scalar("PATH");
     }
     let Some(got) = eval(shell, variant, &changes_for(values), &probes) else {
@@ -203,6 +239,9 @@ pub(crate) fn check_roundtrip(shell: Shell, variant: &Variant, values: &[Vec<u8>
         Shell::Fish => {
             joined.split(|&b| b == b':').map(|e| if e.is_empty() { b".".to_vec() } else { e.to_vec() }).collect()
         }
+        // elvish's `$paths` is PATH split at every `:`.
+        Shell::Elvish if joined.is_empty() => vec![],
+        Shell::Elvish => joined.split(|&b| b == b':').map(<[u8]>::to_vec).collect(),
         _ => vec![joined.clone()],
     };
     let mut expected: Vec<Vec<Vec<u8>>> = vec![values.to_vec(), vec![], path_entries.clone()];

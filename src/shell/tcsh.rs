@@ -1,0 +1,147 @@
+//! tcsh (6.x).
+//!
+//! The hook runs the code with `source` of a file, never with `eval` of a
+//! backquote, nor `source /dev/stdin` from a pipe: a command substitution
+//! breaks its output into words at newlines, so no value holding a newline
+//! survives it, and tcsh 6.24 reading a pipe loses or repeats bytes where
+//! an escape crosses its 4 KiB read buffer (a regular file it can seek in
+//! is read right). Between single quotes tcsh takes every byte literally
+//! except three: `'` ends the quotes (written `'\''`), `!` starts a history
+//! substitution even there and even in a sourced file (written `\!`), and a
+//! newline ends the command unless a backslash comes before it (`\` then
+//! the newline is a newline in the value). With that, every byte sequence
+//! without NUL round-trips, in UTF-8 and C locales (tests below).
+
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use super::hook::Template;
+use super::{value_bytes, Change, Syntax};
+use crate::context::Context;
+
+/// tcsh, through [`Syntax`].
+pub(crate) struct Tcsh;
+
+static HOOK: Template = Template::new(include_str!("hooks/autovenv.tcsh"));
+
+impl Syntax for Tcsh {
+    fn name(&self) -> &'static str {
+        "tcsh"
+    }
+    fn hook(&self) -> &'static Template {
+        &HOOK
+    }
+    fn quote(&self, value: &[u8]) -> Vec<u8> {
+        quote(value)
+    }
+    fn render(&self, changes: &[Change]) -> Vec<u8> {
+        render(changes)
+    }
+    fn rc_files(&self, ctx: &Context) -> Vec<PathBuf> {
+        let home = ctx.home().map(Path::to_path_buf).unwrap_or_default();
+        [".tcshrc", ".cshrc", ".login"].iter().map(|f| home.join(f)).collect()
+    }
+    fn rc_line(&self) -> &'static str {
+        "autovenv hook tcsh | source /dev/stdin"
+    }
+    fn reload(&self) -> &'static str {
+        "source ~/.tcshrc"
+    }
+}
+
+/// Quote `value` as one tcsh word that reads back as exactly these bytes
+/// in a sourced file (see module docs).
+pub(crate) fn quote(value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len() + 2);
+    quote_into(&mut out, value);
+    out
+}
+
+fn quote_into(out: &mut Vec<u8>, value: &[u8]) {
+    out.push(b'\'');
+    for b in value_bytes(value) {
+        match b {
+            b'\'' => out.extend_from_slice(b"'\\''"),
+            b'!' | b'\n' => out.extend_from_slice(&[b'\\', b]),
+            b => out.push(b),
+        }
+    }
+    out.push(b'\'');
+}
+
+/// `set` and `setenv` assign globals (tcsh has no functions, so no other
+/// scope); `unset`/`unsetenv` of a variable that is not set is silent.
+pub(crate) fn render(changes: &[Change]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for change in changes {
+        match change {
+            Change::SetEnv(name, value) => {
+                out.extend_from_slice(format!("setenv {name} ").as_bytes());
+                quote_into(&mut out, value.as_bytes());
+            }
+            Change::UnsetEnv(name) => out.extend_from_slice(format!("unsetenv {name}").as_bytes()),
+            Change::SetLocal(name, value) => {
+                out.extend_from_slice(format!("set {name} = ").as_bytes());
+                quote_into(&mut out, value.as_bytes());
+            }
+            Change::SetLocalList(name, values) => {
+                out.extend_from_slice(format!("set {name} = (").as_bytes());
+                for value in values {
+                    out.push(b' ');
+                    quote_into(&mut out, value.as_bytes());
+                }
+                out.extend_from_slice(b" )");
+            }
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{self, Variant};
+    use super::super::{render, Change, Shell};
+    use proptest::prelude::*;
+
+    const VARIANTS: &[Variant] = &[Variant::PLAIN, Variant { args: &[], prelude: "", env: &[("LC_ALL", "C")] }];
+
+    #[test]
+    fn renders_one_statement_per_change() {
+        let changes = [
+            Change::SetEnv("A", "x y!".into()),
+            Change::UnsetEnv("B"),
+            Change::SetLocal("c", "it's\n".into()),
+            Change::SetLocalList("d", vec!["a".into(), "".into()]),
+            Change::SetLocalList("e", vec![]),
+        ];
+        let want = "setenv A 'x y\\!'\nunsetenv B\nset c = 'it'\\''s\\\n'\nset d = ( 'a' '' )\nset e = ( )\n";
+        assert_eq!(String::from_utf8(render(Shell::Tcsh, &changes)).unwrap(), want);
+    }
+
+    #[test]
+    fn hostile_values_round_trip() {
+        let values = testkit::hostile_values();
+        testkit::check_syntax(Shell::Tcsh, &testkit::changes_for(&values));
+        for variant in VARIANTS {
+            testkit::check_roundtrip(Shell::Tcsh, variant, &values);
+        }
+    }
+
+    #[test]
+    fn unset_of_missing_variable_is_silent() {
+        let changes = [Change::UnsetEnv("AUTOVENV_NEVER"), Change::UnsetEnv("AUTOVENV_GONE")];
+        let Some(got) = testkit::eval(Shell::Tcsh, &Variant::PLAIN, &changes, &[]) else {
+            return;
+        };
+        assert!(!got.env.contains_key(&b"AUTOVENV_GONE"[..]));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn arbitrary_bytes_round_trip(values in testkit::arbitrary_values(16)) {
+            testkit::check_roundtrip(Shell::Tcsh, &Variant::PLAIN, &values);
+        }
+    }
+}
