@@ -119,6 +119,16 @@ mod tests {
         assert_eq!(String::from_utf8(render(Shell::Tcsh, &changes)).unwrap(), want);
     }
 
+    /// The rc line sources the hook from a pipe, which tcsh reads right only
+    /// within its first 4 KiB (see module docs): the hook must fit, with
+    /// room for a long path to the binary.
+    #[test]
+    fn hook_fits_in_one_read_of_a_pipe() {
+        let program = std::path::PathBuf::from(format!("/{}/autovenv", "d".repeat(300)));
+        let hook = super::super::hook::render(Shell::Tcsh, &program);
+        assert!(hook.len() < 4096, "the tcsh hook is {} bytes", hook.len());
+    }
+
     #[test]
     fn hostile_values_round_trip() {
         let values = testkit::hostile_values();

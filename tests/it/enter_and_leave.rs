@@ -85,7 +85,11 @@ fn assert_active_env(sh: &mut Shell, env_dir: &Path, prompt_name: &str, path_bef
     assert_eq!(pythonhome, None, "PYTHONHOME is unset inside");
     let exported = sh.exported_env();
     assert_eq!(exported.get("VIRTUAL_ENV").map(Vec::as_slice), Some(env.as_bytes()), "VIRTUAL_ENV is exported");
-    let found = sh.capture("command -v python");
+    let found = sh.capture(match sh.kind() {
+        Kind::Elvish => "echo (search-external python)",
+        Kind::Tcsh => "which python",
+        _ => "command -v python",
+    });
     assert_eq!(String::from_utf8_lossy(&found).trim(), format!("{bin}/python"), "`python` is the env's");
 }
 
@@ -245,6 +249,14 @@ fn path_edits_inside_survive_leaving(kind: Kind) {
         Kind::Fish => {
             sh.run("set -gx PATH $PATH /opt/extra");
             sh.run("set -gx PATH /opt/front $PATH");
+        }
+        Kind::Elvish => {
+            sh.run("set paths = [$@paths /opt/extra]");
+            sh.run("set paths = [/opt/front $@paths]");
+        }
+        Kind::Tcsh => {
+            sh.run("set path = ( $path:q /opt/extra )");
+            sh.run("set path = ( /opt/front $path:q )");
         }
     }
     assert_eq!(path_of(&mut sh), format!("/opt/front:{}:{path_before}:/opt/extra", proj.env_bin()));

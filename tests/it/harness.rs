@@ -257,7 +257,9 @@ fn round_trip(kind: Kind) {
     assert!(sh.startup < std::time::Duration::from_secs(10), "{:?}", sh.startup);
 
     assert_eq!(sh.run("echo hello"), "hello\n");
-    assert_eq!(sh.run("printf 'a\\nb\\n'"), "a\nb\n");
+    if kind != Kind::Elvish {
+        assert_eq!(sh.run("printf 'a\\nb\\n'"), "a\nb\n");
+    }
     assert_eq!(sh.run("true"), "");
 
     // $? survives our prompt.
@@ -349,7 +351,9 @@ fn failures_explain_themselves(kind: Kind) {
     let why = match kind {
         // bash and zsh show PS2; fish just keeps editing the command line.
         Kind::Bash | Kind::Zsh => "wants more input after `echo 'unbalanced`",
-        Kind::Fish => "no prompt within 2s after `echo 'unbalanced`",
+        Kind::Tcsh => "wants more input after `echo 'unbalanced`",
+        // fish and elvish just keep editing the command line.
+        Kind::Fish | Kind::Elvish => "no prompt within 2s after `echo 'unbalanced`",
     };
     assert!(msg.contains(why), "{msg}");
     assert!(msg.contains("\nbefore-the-failure\n"), "the transcript is in the message: {msg}");

@@ -302,7 +302,7 @@ fn strict_options(kind: Kind) -> &'static str {
             "setopt KSH_ARRAYS SH_WORD_SPLIT NO_UNSET GLOB_SUBST WARN_CREATE_GLOBAL WARN_NESTED_VAR \
              EXTENDED_GLOB RC_QUOTES NULL_GLOB"
         }
-        Kind::Fish => unreachable!("fish has no such options"),
+        Kind::Fish | Kind::Elvish | Kind::Tcsh => unreachable!("{kind:?} has no such options"),
     }
 }
 

@@ -495,6 +495,41 @@ fn quote_bytes(kind: Kind, b: &[u8]) -> String {
                         }
                     }
                 }
+                // Double quotes know `\xHH`, one byte each.
+                Kind::Elvish => {
+                    out.push('"');
+                    for &c in b {
+                        if c.is_ascii_alphanumeric() || c == b'/' || c == b'.' {
+                            out.push(c as char);
+                        } else {
+                            out.push_str(&format!("\\x{c:02x}"));
+                        }
+                    }
+                    out.push('"');
+                }
+                // tcsh has no byte escapes: a control character or a byte
+                // that is not UTF-8 is matched by `?` (the folder names
+                // differ elsewhere, so each pattern matches one).
+                Kind::Tcsh => {
+                    for chunk in b.utf8_chunks() {
+                        let mut text = String::new();
+                        for c in chunk.valid().chars() {
+                            if c.is_control() {
+                                if !text.is_empty() {
+                                    out.push_str(&kind.quote(&text));
+                                    text.clear();
+                                }
+                                out.push('?');
+                            } else {
+                                text.push(c);
+                            }
+                        }
+                        if !text.is_empty() {
+                            out.push_str(&kind.quote(&text));
+                        }
+                        out.push_str(&"?".repeat(chunk.invalid().len()));
+                    }
+                }
             }
             out
         }

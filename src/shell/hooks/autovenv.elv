@@ -36,7 +36,7 @@ fn __autovenv_hook {
     # test's -nt is true when the second path is "" or missing (an
     # include not written yet); the current folder missing means changed.
     var args = [-e $s[__autovenv_watch1]]
-    for w [$s[__autovenv_watch1] $s[__autovenv_watch2] $s[__autovenv_watch3] $s[__autovenv_watch4] $s[__autovenv_watch5] $s[__autovenv_watch6] $s[__autovenv_watch7] $s[__autovenv_watch8] $@s[__autovenv_watch_rest]] {
+    for w [$s[__autovenv_watch1] $s[__autovenv_watch2] $s[__autovenv_watch3] $s[__autovenv_watch4] $s[__autovenv_watch5] $s[__autovenv_watch6] $s[__autovenv_watch7] $s[__autovenv_watch8] (all $s[__autovenv_watch_rest])] {
       set args = [$@args -a $t -nt $w]
     }
     if ?(e:test $@args) {

@@ -57,6 +57,8 @@ macro_rules! per_shell {
         mod bash { $( #[test] fn $test() { super::$test($crate::common::Kind::Bash) } )* }
         mod zsh { $( #[test] fn $test() { super::$test($crate::common::Kind::Zsh) } )* }
         mod fish { $( #[test] fn $test() { super::$test($crate::common::Kind::Fish) } )* }
+        mod elvish { $( #[test] fn $test() { super::$test($crate::common::Kind::Elvish) } )* }
+        mod tcsh { $( #[test] fn $test() { super::$test($crate::common::Kind::Tcsh) } )* }
     };
 }
 

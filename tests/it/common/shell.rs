@@ -38,19 +38,23 @@ pub(crate) enum Kind {
     Bash,
     Zsh,
     Fish,
+    Elvish,
+    Tcsh,
 }
 
 impl Kind {
     /// The binary's `Shell::ALL`, as the harness knows them; the harness
     /// self-test `the_harness_knows_every_shell_of_the_binary` keeps the two
     /// lists the same.
-    pub(crate) const ALL: [Kind; 3] = [Kind::Bash, Kind::Zsh, Kind::Fish];
+    pub(crate) const ALL: [Kind; 5] = [Kind::Bash, Kind::Zsh, Kind::Fish, Kind::Elvish, Kind::Tcsh];
 
     pub(crate) fn name(self) -> &'static str {
         match self {
             Kind::Bash => "bash",
             Kind::Zsh => "zsh",
             Kind::Fish => "fish",
+            Kind::Elvish => "elvish",
+            Kind::Tcsh => "tcsh",
         }
     }
 
@@ -60,6 +64,8 @@ impl Kind {
             Kind::Bash => t.bash.as_deref(),
             Kind::Zsh => t.zsh.as_deref(),
             Kind::Fish => t.fish.as_deref(),
+            Kind::Elvish => t.elvish.as_deref(),
+            Kind::Tcsh => t.tcsh.as_deref(),
         }
     }
 
@@ -104,6 +110,31 @@ impl Kind {
                 q.push('\'');
                 q
             }
+            // `''` inside single quotes; control characters as "\xHH"
+            // pieces of the same compound word.
+            Kind::Elvish => {
+                let mut q = String::from("'");
+                for c in s.chars() {
+                    match c {
+                        '\'' => q.push_str("''"),
+                        c if control(c) => {
+                            q.push_str("'\"");
+                            hex_escape(&mut q, c);
+                            q.push_str("\"'");
+                        }
+                        c => q.push(c),
+                    }
+                }
+                q.push('\'');
+                q
+            }
+            // Single quotes with `'\''`, and `\!` (history expansion works
+            // inside quotes too). Control characters cannot be typed on one
+            // line: callers with such values use `quote_bytes`-style globs.
+            Kind::Tcsh => {
+                assert!(!s.chars().any(control), "tcsh cannot type {s:?} on one line");
+                format!("'{}'", s.replace('\'', r"'\''").replace('!', r"\!"))
+            }
         }
     }
 
@@ -118,13 +149,17 @@ impl Kind {
             Kind::Bash => format!(r#"eval "$({b} hook bash)""#),
             Kind::Zsh => format!(r#"eval "$({b} hook zsh)""#),
             Kind::Fish => format!("{b} hook fish | source"),
+            Kind::Elvish => format!("eval ({b} hook elvish | slurp)"),
+            Kind::Tcsh => format!("{b} hook tcsh | source /dev/stdin"),
         }
     }
 
     /// The exit status of the previous command: `$?` / `$status`.
     pub(crate) fn status_var(self) -> &'static str {
         match self {
-            Kind::Fish => "$status",
+            Kind::Fish | Kind::Tcsh => "$status",
+            // elvish has no exit status variable: a failure is an exception.
+            Kind::Elvish => "(if $true { put 0 })",
             _ => "$?",
         }
     }
@@ -248,6 +283,39 @@ impl Shell {
                 );
                 (dir.join("config.fish"), text)
             }
+            Kind::Elvish => {
+                let dir = sb.xdg_config().join("elvish");
+                fs::create_dir_all(&dir).unwrap();
+                let rc = dir.join("rc.elv");
+                cmd.arg("-rc").arg(&rc);
+                // The prompt counts the command lines run, as bash's `\#`.
+                // Elvish first shows the last prompt it computed, then
+                // rewrites it from the first cell that differs: alternating
+                // its style makes that the first cell, so the new marker is
+                // written whole (`wait_prompt` drops the stale one).
+                let text = format!(
+                    "# written by the autovenv test harness\n\
+                     var __avt_n = 1\n\
+                     set edit:after-command = [$@edit:after-command {{|_| set __avt_n = (+ $__avt_n 1) }}]\n\
+                     set edit:prompt = {{ styled '{marker}'$__avt_n']> ' (if (== (% $__avt_n 2) 0) {{ put bold }} else {{ put italic }}) }}\n\
+                     set edit:rprompt = {{ }}\n"
+                );
+                (rc, text)
+            }
+            Kind::Tcsh => {
+                let rc = sb.home().join(".tcshrc");
+                cmd.arg("-i");
+                // `%h`: the history event number, one more per command line.
+                let text = format!(
+                    "# written by the autovenv test harness\n\
+                     set history = 10000\n\
+                     unset savehist\n\
+                     set prompt = '{marker}%h]> '\n\
+                     set prompt2 = '{marker}cont]> '\n\
+                     unset rprompt\n"
+                );
+                (rc, text)
+            }
         };
         fs::write(&rc, format!("{rc_text}{hook_line}\n{rc_extra}\n")).unwrap();
 
@@ -347,11 +415,23 @@ impl Shell {
             line.push_str(&match self.kind {
                 Kind::Bash | Kind::Zsh => format!("{{ {code}; }} > {o}; "),
                 Kind::Fish => format!("begin; {code}; end > {o}; "),
+                // Elvish's line editor mangles long typed lines: the code
+                // goes through a file.
+                Kind::Elvish => {
+                    let file = self.scratch.join(format!("capture{}.elv", self.captures));
+                    fs::write(&file, code).unwrap();
+                    format!("eval (slurp < {}) > {o}; ", self.qp(&file))
+                }
+                // A subshell: tcsh has no grouping that redirects in place.
+                Kind::Tcsh => format!("( {code} ) >! {o}; "),
             });
             files.push(out);
         }
         let done = self.scratch.join(format!("capture{}.done", self.captures));
-        line.push_str(&format!("true > {}", self.qp(&done)));
+        line.push_str(&match self.kind {
+            Kind::Elvish => format!("echo > {}", self.qp(&done)),
+            _ => format!("true > {}", self.qp(&done)),
+        });
         let shown = self.run(&line);
         if !done.exists() {
             self.fail(&format!("the capture line did not run: {line}\noutput: {shown}"));
@@ -380,6 +460,16 @@ impl Shell {
                     Kind::Fish => {
                         format!(r#"if set -q {name}; printf 'set:%s' "${name}"; else; printf unset; end"#)
                     }
+                    // The environment only: the hook's own variables live
+                    // in a namespace of the hook.
+                    Kind::Elvish => {
+                        format!(r#"if (has-env {name}) {{ print 'set:'(get-env {name}) }} else {{ print unset }}"#)
+                    }
+                    // A one-line `if` substitutes its command's variables
+                    // even when false: `eval` of a constant defers that.
+                    Kind::Tcsh => format!(
+                        r#"if ( $?{name} ) eval /usr/bin/printf set:%s \${name}:q'""'; if ( ! $?{name} ) /usr/bin/printf unset"#
+                    ),
                 }
             })
             .collect();
@@ -431,6 +521,8 @@ impl Shell {
             Kind::Bash => format!("compgen -v {prefix}"),
             Kind::Zsh => format!("print -rl -- ${{(k)parameters[(I){prefix}*]}}"),
             Kind::Fish => format!("set -n | string match -- '{prefix}*'"),
+            Kind::Elvish => format!("each {{|k| if (str:has-prefix $k {prefix}) {{ echo $k }} }} [(keys $E:)]"),
+            Kind::Tcsh => format!("set | /usr/bin/cut -f1 | /usr/bin/grep '^{prefix}'; printenv | /usr/bin/cut -d= -f1 | /usr/bin/grep '^{prefix}'"),
         };
         let raw = self.capture(&code);
         let mut names: Vec<String> =
@@ -458,6 +550,8 @@ impl Shell {
         match self.kind {
             Kind::Bash | Kind::Zsh => self.run(&format!("export {name}={v}")),
             Kind::Fish => self.run(&format!("set -gx {name} {v}")),
+            Kind::Elvish => self.run(&format!("set-env {name} {v}")),
+            Kind::Tcsh => self.run(&format!("setenv {name} {v}")),
         }
     }
 
@@ -466,15 +560,21 @@ impl Shell {
         match self.kind {
             Kind::Bash | Kind::Zsh => self.run(&format!("unset {name}")),
             Kind::Fish => self.run(&format!("set -e {name}")),
+            Kind::Elvish => self.run(&format!("unset-env {name}")),
+            Kind::Tcsh => self.run(&format!("unset {name}; unsetenv {name}")),
         }
     }
 
     /// Source the rc file again, as a user does after editing it.
     pub(crate) fn source_rc(&mut self) -> String {
+        let rc = self.qp(&self.rc.clone());
+        let elvish = format!("eval (slurp < {rc})");
         let cmd = match self.kind {
             Kind::Bash => "source ~/.bashrc",
             Kind::Zsh => r#"source "$ZDOTDIR/.zshrc""#,
             Kind::Fish => r#"source "$__fish_config_dir/config.fish""#,
+            Kind::Elvish => &elvish,
+            Kind::Tcsh => "source ~/.tcshrc",
         };
         self.run(cmd)
     }
@@ -489,6 +589,8 @@ impl Shell {
             Kind::Bash => "declare -p PROMPT_COMMAND 2>/dev/null; trap -p DEBUG",
             Kind::Zsh => "typeset -p precmd_functions preexec_functions chpwd_functions 2>/dev/null",
             Kind::Fish => "functions --handlers",
+            Kind::Elvish => "count $edit:before-readline; count $after-chdir",
+            Kind::Tcsh => "alias precmd; alias cwdcmd",
         };
         let text = String::from_utf8_lossy(&self.capture(code)).into_owned();
         let mut lines: Vec<&str> = text.lines().collect();
@@ -530,7 +632,12 @@ impl Shell {
         let res = self.pty.wait_for(self.timeout, |data| find_prompt(data, from, &needle, min));
         match res {
             Ok(Found::Prompt { start, end, n }) => {
-                let raw = self.pty.snapshot()[from..start].to_vec();
+                let mut raw = self.pty.snapshot()[from..start].to_vec();
+                if self.kind == Kind::Elvish {
+                    if let Some(stale) = raw.windows(needle.len()).rposition(|w| w == needle) {
+                        raw.truncate(stale);
+                    }
+                }
                 self.cursor = end;
                 (raw, n)
             }

@@ -25,6 +25,8 @@ pub(crate) struct Tools {
     pub bash: Option<PathBuf>,
     pub zsh: Option<PathBuf>,
     pub fish: Option<PathBuf>,
+    pub elvish: Option<PathBuf>,
+    pub tcsh: Option<PathBuf>,
     /// `env`, by absolute path, so the harness can dump the environment
     /// even when the shell's PATH is wrong.
     pub env: PathBuf,
@@ -94,6 +96,8 @@ fn find_tools() -> Tools {
         bash: which("bash"),
         zsh: which("zsh"),
         fish: which("fish"),
+        elvish: which("elvish"),
+        tcsh: which("tcsh"),
         env: ["/usr/bin/env", "/bin/env"]
             .iter()
             .map(PathBuf::from)
