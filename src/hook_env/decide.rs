@@ -126,7 +126,7 @@ pub(crate) struct Plan {
 }
 
 pub(crate) fn bin_dir(env: &Path) -> PathBuf {
-    env.join("bin")
+    crate::venv::bin_dir(env)
 }
 
 pub(crate) fn decide(cur: &Current, target: &Target) -> Plan {

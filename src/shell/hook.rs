@@ -254,7 +254,8 @@ mod tests {
             assert!(!out.contains(PLACEHOLDER) && !out.contains(VERSION_PLACEHOLDER));
             assert!(out.contains("here/autovenv'"), "{s:?}");
             let v = version(s);
-            let passed = [format!("{VERSION_ENV}={v} "), format!("{VERSION_ENV} = {v}\n"), format!("{VERSION_ENV} {v};")];
+            let passed =
+                [format!("{VERSION_ENV}={v} "), format!("{VERSION_ENV} = {v}\n"), format!("{VERSION_ENV} {v};")];
             assert!(passed.iter().any(|p| out.contains(p.as_str())), "{s:?}");
         }
     }

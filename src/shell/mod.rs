@@ -91,6 +91,8 @@ pub(crate) trait Syntax: Sync {
     fn rc_line(&self) -> &'static str;
     /// The command that reloads the rc file in a running shell.
     fn reload(&self) -> &'static str;
+    // Used by `export` once it refuses values a shell cannot hold.
+    #[allow(dead_code)]
     /// Whether this shell can hold the value byte for byte in a variable.
     fn can_hold(&self, _value: &[u8]) -> bool {
         true
@@ -174,6 +176,17 @@ mod tests {
     #[should_panic(expected = "not a valid variable name")]
     fn bad_name_panics_before_rendering() {
         render(Shell::Bash, &[Change::UnsetEnv("X;touch pwned")]);
+    }
+
+    /// Their round-trip tests hold every byte sequence without NUL, so
+    /// neither refuses a value.
+    #[test]
+    fn elvish_and_tcsh_hold_every_value() {
+        for shell in [Shell::Elvish, Shell::Tcsh] {
+            for value in testkit::hostile_values() {
+                assert!(shell.syntax().can_hold(&value), "{shell:?} {value:?}");
+            }
+        }
     }
 
     #[test]

@@ -105,7 +105,9 @@ fn driver_script(shell: Shell, variant: &Variant, code: &Path, probes: &[Probe])
     // Each probe prints its element count, then its elements, NUL-terminated.
     if shell == Shell::Elvish {
         // The hook's way (see elvish.rs): eval in a namespace, keep what it left.
-        s += &format!("var res = (ns [&])\nfn __t {{ eval (/bin/cat '{code}' | slurp) &on-end={{|n| set res = $n }} }}\n__t\n");
+        s += &format!(
+            "var res = (ns [&])\nfn __t {{ eval (/bin/cat '{code}' | slurp) &on-end={{|n| set res = $n }} }}\n__t\n"
+        );
         for probe in probes {
             // Lower-case names are the hook's variables, upper-case ones the environment.
             let value = |n: &str| {

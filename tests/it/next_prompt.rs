@@ -442,6 +442,7 @@ fn idle_prompts_start_no_process(kind: Kind) {
     // never matched) shows in the same count, so the test can fail.
     let force = match kind {
         Kind::Bash => "__autovenv_stamp_force() { __autovenv_stamp=/nonexistent; }; PROMPT_COMMAND=\"__autovenv_stamp_force;$PROMPT_COMMAND\"",
+        Kind::Tcsh => "alias precmd 'set __autovenv_stamp = /nonexistent; __autovenv_hook'",
         _ => "__autovenv_stamp_force() { __autovenv_stamp=/nonexistent }; precmd_functions=(__autovenv_stamp_force $precmd_functions)",
     };
     let Some(n) = idle_process_starts(kind, force, 5) else { return };
@@ -456,4 +457,10 @@ fn bash_idle_prompts_start_no_process() {
 #[test]
 fn zsh_idle_prompts_start_no_process() {
     idle_prompts_start_no_process(Kind::Zsh);
+}
+
+/// tcsh compares mtimes with its `-M` builtin: no process either.
+#[test]
+fn tcsh_idle_prompts_start_no_process() {
+    idle_prompts_start_no_process(Kind::Tcsh);
 }

@@ -1082,3 +1082,56 @@ fn deny_reaches_a_shell_of_another_session() {
     assert_eq!(sh.var("VIRTUAL_ENV"), None, "denied: deactivated at the next prompt");
     sh.exit();
 }
+
+// ------------------------------------------- elvish and tcsh: their traps
+
+/// What breaks careless code in these two shells, in a PATH the hook must
+/// give back byte for byte: tcsh expands `!` even inside single quotes,
+/// ends a command at a newline, and reads a piped script wrong where an
+/// escape crosses its 4 KiB buffer (so the entry is longer than that);
+/// elvish doubles `'` and reads `\x` only inside double quotes.
+fn long_hostile_path_entry_round_trips(kind: Kind) {
+    if should_skip(&[Need::Shell(kind), Need::Uv]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    let p = sb.project("app").create();
+    allow(&sb, p.root());
+    let unit = "/x!!'\"$(touch PWNED1)`touch PWNED2`\\!\\\n{a,b}*\\x41 ";
+    let entry = unit.repeat(5000 / unit.len() + 1);
+    let rc = match kind {
+        Kind::Tcsh => {
+            let q = entry.replace('\'', r"'\''").replace('!', r"\!").replace('\n', "\\\n");
+            format!("setenv PATH '{q}':\"$PATH\"")
+        }
+        Kind::Elvish => format!("set-env PATH '{}':$E:PATH", entry.replace('\'', "''")),
+        _ => unreachable!("elvish and tcsh only"),
+    };
+    let mut sh = Shell::start(kind, &sb, &rc, &sb.work());
+    let before = sh.var("PATH").unwrap();
+    assert!(before.starts_with(entry.as_bytes()), "the rc set the hostile entry");
+    sh.cd(p.root());
+    let mut want = p.env_bin().into_bytes();
+    want.push(b':');
+    want.extend_from_slice(&before);
+    assert_eq!(sh.var("PATH").unwrap(), want, "entering prepends the env's bin, nothing else changes");
+    sh.cd(&sb.work());
+    assert_eq!(sh.var("PATH").unwrap(), before, "leaving gives PATH back byte for byte");
+    let stray: Vec<_> = [sb.work(), p.root().to_path_buf()]
+        .iter()
+        .flat_map(|d| fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name()))
+        .filter(|n| n.as_bytes().starts_with(b"PWNED"))
+        .collect();
+    assert!(stray.is_empty(), "something executed: {stray:?}");
+    sh.exit();
+}
+
+#[test]
+fn tcsh_long_hostile_path_entry_round_trips() {
+    long_hostile_path_entry_round_trips(Kind::Tcsh);
+}
+
+#[test]
+fn elvish_long_hostile_path_entry_round_trips() {
+    long_hostile_path_entry_round_trips(Kind::Elvish);
+}

@@ -63,11 +63,12 @@ pub(crate) fn strip_fish_eol_marks(b: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Stand-ins for the two cursor moves elvish redraws its line with, kept
-/// through `strip_ansi`: `ESC[nC` (n columns right) and `ESC[K` (erase to
-/// the end of the line).
+/// Stand-ins for the cursor moves elvish redraws its line with, kept
+/// through `strip_ansi`: `ESC[nC` (n columns right), `ESC[nD` (left) and
+/// `ESC[K` (erase to the end of the line).
 const RIGHT: char = '\u{E000}';
 const ERASE: char = '\u{E001}';
+const LEFT: char = '\u{E002}';
 
 fn keep_cursor_moves(b: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(b.len());
@@ -79,6 +80,12 @@ fn keep_cursor_moves(b: &[u8]) -> Vec<u8> {
                 Some(b'C') => {
                     let n: usize = std::str::from_utf8(&b[i + 2..i + 2 + digits]).unwrap().parse().unwrap_or(1);
                     out.extend(RIGHT.to_string().repeat(n.max(1)).bytes());
+                    i += 3 + digits;
+                    continue;
+                }
+                Some(b'D') => {
+                    let n: usize = std::str::from_utf8(&b[i + 2..i + 2 + digits]).unwrap().parse().unwrap_or(1);
+                    out.extend(LEFT.to_string().repeat(n.max(1)).bytes());
                     i += 3 + digits;
                     continue;
                 }
@@ -112,6 +119,7 @@ pub(crate) fn render_line(s: &str) -> String {
                 }
             }
             ERASE => cells.truncate(col),
+            LEFT => col = col.saturating_sub(1),
             c if c.is_control() && c != '\t' => {}
             c => {
                 if col < cells.len() {

@@ -158,8 +158,9 @@ impl Kind {
     pub(crate) fn status_var(self) -> &'static str {
         match self {
             Kind::Fish | Kind::Tcsh => "$status",
-            // elvish has no exit status variable: a failure is an exception.
-            Kind::Elvish => "(if $true { put 0 })",
+            // No exit status variable: a failing command raises an
+            // exception, which no hook can change.
+            Kind::Elvish => "0",
             _ => "$?",
         }
     }
@@ -295,9 +296,9 @@ impl Shell {
                 // written whole (`wait_prompt` drops the stale one).
                 let text = format!(
                     "# written by the autovenv test harness\n\
-                     var __avt_n = 1\n\
-                     set edit:after-command = [$@edit:after-command {{|_| set __avt_n = (+ $__avt_n 1) }}]\n\
-                     set edit:prompt = {{ styled '{marker}'$__avt_n']> ' (if (== (% $__avt_n 2) 0) {{ put bold }} else {{ put italic }}) }}\n\
+                     if (not (has-env AVT_N)) {{ set-env AVT_N 1 }}\n\
+                     set edit:after-command = [{{|_| set-env AVT_N (to-string (+ $E:AVT_N 1)) }}]\n\
+                     set edit:prompt = {{ styled '{marker}'$E:AVT_N']> ' (if (== (% $E:AVT_N 2) 0) {{ put bold }} else {{ put italic }}) }}\n\
                      set edit:rprompt = {{ }}\n"
                 );
                 (rc, text)
@@ -463,7 +464,7 @@ impl Shell {
                     // The environment only: the hook's own variables live
                     // in a namespace of the hook.
                     Kind::Elvish => {
-                        format!(r#"if (has-env {name}) {{ print 'set:'(get-env {name}) }} else {{ print unset }}"#)
+                        format!(r"if (has-env {name}) {{ print 'set:'(get-env {name}) }} else {{ print unset }}")
                     }
                     // A one-line `if` substitutes its command's variables
                     // even when false: `eval` of a constant defers that.
@@ -521,7 +522,7 @@ impl Shell {
             Kind::Bash => format!("compgen -v {prefix}"),
             Kind::Zsh => format!("print -rl -- ${{(k)parameters[(I){prefix}*]}}"),
             Kind::Fish => format!("set -n | string match -- '{prefix}*'"),
-            Kind::Elvish => format!("each {{|k| if (str:has-prefix $k {prefix}) {{ echo $k }} }} [(keys $E:)]"),
+            Kind::Elvish => format!("try {{ /usr/bin/env | /usr/bin/cut -d= -f1 | /usr/bin/grep '^{prefix}' }} catch {{ }}"),
             Kind::Tcsh => format!("set | /usr/bin/cut -f1 | /usr/bin/grep '^{prefix}'; printenv | /usr/bin/cut -d= -f1 | /usr/bin/grep '^{prefix}'"),
         };
         let raw = self.capture(&code);
@@ -546,6 +547,16 @@ impl Shell {
     /// Export `name=value` (`export` / `set -gx`).
     pub(crate) fn export(&mut self, name: &str, value: &str) -> String {
         check_name(name);
+        if self.kind == Kind::Tcsh && value.chars().any(char::is_control) {
+            // Not typeable on one line: sourced from a file, where a
+            // backslash keeps a newline in the quotes.
+            self.captures += 1;
+            let file = self.scratch.join(format!("export{}.tcsh", self.captures));
+            let q = value.replace('\'', r"'\''").replace('!', r"\!").replace('\n', "\\\n");
+            fs::write(&file, format!("setenv {name} '{q}'\n")).unwrap();
+            let f = self.qp(&file);
+            return self.run(&format!("source {f}"));
+        }
         let v = self.q(value);
         match self.kind {
             Kind::Bash | Kind::Zsh => self.run(&format!("export {name}={v}")),
@@ -589,7 +600,7 @@ impl Shell {
             Kind::Bash => "declare -p PROMPT_COMMAND 2>/dev/null; trap -p DEBUG",
             Kind::Zsh => "typeset -p precmd_functions preexec_functions chpwd_functions 2>/dev/null",
             Kind::Fish => "functions --handlers",
-            Kind::Elvish => "count $edit:before-readline; count $after-chdir",
+            Kind::Elvish => "echo (count $edit:before-readline) (count $after-chdir)",
             Kind::Tcsh => "alias precmd; alias cwdcmd",
         };
         let text = String::from_utf8_lossy(&self.capture(code)).into_owned();
