@@ -296,9 +296,9 @@ impl Shell {
                 // written whole (`wait_prompt` drops the stale one).
                 let text = format!(
                     "# written by the autovenv test harness\n\
-                     if (not (has-env AVT_N)) {{ set-env AVT_N 1 }}\n\
-                     set edit:after-command = [{{|_| set-env AVT_N (to-string (+ $E:AVT_N 1)) }}]\n\
-                     set edit:prompt = {{ styled '{marker}'$E:AVT_N']> ' (if (== (% $E:AVT_N 2) 0) {{ put bold }} else {{ put italic }}) }}\n\
+                     if (not (has-env avt_prompt_n)) {{ set-env avt_prompt_n 1 }}\n\
+                     set edit:after-command = [{{|_| set-env avt_prompt_n (to-string (+ $E:avt_prompt_n 1)) }}]\n\
+                     set edit:prompt = {{ styled '{marker}'$E:avt_prompt_n']> ' (if (== (% $E:avt_prompt_n 2) 0) {{ put bold }} else {{ put italic }}) }}\n\
                      set edit:rprompt = {{ }}\n"
                 );
                 (rc, text)
@@ -369,6 +369,7 @@ impl Shell {
     /// prompt hook, merged as on a terminal) without the echoed command line.
     pub(crate) fn run(&mut self, cmd: &str) -> String {
         assert!(!cmd.contains(['\n', '\r']), "Shell::run takes one line; got {cmd:?}");
+        let cmd = &self.typed(cmd);
         self.pty.write(format!("{cmd}\r").as_bytes());
         let (raw, n) = self.wait_prompt(self.next_prompt, cmd);
         self.next_prompt = n + 1;
@@ -380,7 +381,22 @@ impl Shell {
     /// finish with `finish(cmd)`.
     pub(crate) fn start_line(&mut self, cmd: &str) {
         assert!(!cmd.contains(['\n', '\r']), "Shell::start_line takes one line; got {cmd:?}");
+        let cmd = self.typed(cmd);
         self.pty.write(format!("{cmd}\r").as_bytes());
+    }
+
+    /// What is typed for `cmd`: `cmd` itself, except in elvish, whose line
+    /// editor checks and redraws the line as it is typed (and drops keys
+    /// of a long or odd line): there the line runs `cmd` from a file, in
+    /// the interactive shell all the same.
+    fn typed(&mut self, cmd: &str) -> String {
+        if self.kind != Kind::Elvish || cmd.starts_with("eval (slurp < ") {
+            return cmd.to_string();
+        }
+        self.captures += 1;
+        let file = self.scratch.join(format!("line{}.elv", self.captures));
+        fs::write(&file, cmd).unwrap();
+        format!("eval (slurp < {})", self.qp(&file))
     }
 
     /// Send raw bytes to the terminal, e.g. `b"\x03"` (Ctrl-C: the tty
@@ -391,6 +407,8 @@ impl Shell {
 
     /// Wait for the prompt after `start_line(cmd)`; returns what `run` would.
     pub(crate) fn finish(&mut self, cmd: &str) -> String {
+        let typed = format!("line{}.elv", self.captures);
+        let cmd = if self.kind == Kind::Elvish { typed.as_str() } else { cmd };
         let (raw, n) = self.wait_prompt(self.next_prompt, cmd);
         self.next_prompt = n + 1;
         screen::command_output(&raw, cmd).unwrap_or_else(|e| self.fail(&format!("after `{cmd}`: {e}")))
