@@ -344,7 +344,7 @@ fn failures_explain_themselves(kind: Kind) {
     if should_skip(&[Need::Shell(kind)]) {
         return;
     }
-    if kind == Kind::Tcsh {
+    if matches!(kind, Kind::Tcsh | Kind::Elvish) {
         return; // an unbalanced quote is an error at once, not a continuation
     }
     let sb = Sandbox::new(Uv::No);
@@ -356,9 +356,9 @@ fn failures_explain_themselves(kind: Kind) {
     let why = match kind {
         // bash and zsh show PS2; fish just keeps editing the command line.
         Kind::Bash | Kind::Zsh => "wants more input after `echo 'unbalanced`",
-        Kind::Tcsh => unreachable!(),
-        // fish and elvish just keep editing the command line.
-        Kind::Fish | Kind::Elvish => "no prompt within 2s after `echo 'unbalanced`",
+        Kind::Tcsh | Kind::Elvish => unreachable!(),
+        // fish just keeps editing the command line.
+        Kind::Fish => "no prompt within 2s after `echo 'unbalanced`",
     };
     assert!(msg.contains(why), "{msg}");
     assert!(msg.contains("\nbefore-the-failure\n"), "the transcript is in the message: {msg}");

@@ -288,7 +288,9 @@ impl Shell {
                 let dir = sb.xdg_config().join("elvish");
                 fs::create_dir_all(&dir).unwrap();
                 let rc = dir.join("rc.elv");
-                cmd.arg("-rc").arg(&rc);
+                // Elvish sets PWD at its first `cd`; a terminal's shell has
+                // it from its parent.
+                cmd.env("PWD", cwd).arg("-rc").arg(&rc);
                 // The prompt counts the command lines run, as bash's `\#`.
                 // Elvish first shows the last prompt it computed, then
                 // rewrites it from the first cell that differs: alternating
@@ -434,13 +436,9 @@ impl Shell {
             line.push_str(&match self.kind {
                 Kind::Bash | Kind::Zsh => format!("{{ {code}; }} > {o}; "),
                 Kind::Fish => format!("begin; {code}; end > {o}; "),
-                // Elvish's line editor mangles long typed lines: the code
-                // goes through a file.
-                Kind::Elvish => {
-                    let file = self.scratch.join(format!("capture{}.elv", self.captures));
-                    fs::write(&file, code).unwrap();
-                    format!("eval (slurp < {}) > {o}; ", self.qp(&file))
-                }
+                // A lambda called at once; the line goes through a file
+                // (see `typed`).
+                Kind::Elvish => format!("{{ {code} }} > {o}; "),
                 // A subshell: tcsh has no grouping that redirects in place.
                 Kind::Tcsh => format!("( {code} ) >! {o}; "),
             });
