@@ -71,7 +71,7 @@ fn bench_and_ci_scripts_pass_shellcheck() {
 fn check_elvish(cmd: &mut Command) {
     let out = cmd.output().expect("run elvish");
     let text = String::from_utf8_lossy(&out.stderr);
-    let text = text.replace(|c: char| c == '\x1b', "");
+    let text = text.replace('\x1b', "");
     let errors: Vec<&str> = text.lines().filter(|l| l.contains("not found") || l.contains("cannot find")).collect();
     let other = text.lines().any(|l| l.contains("error") && !l.contains("compilation errors"));
     assert!(
