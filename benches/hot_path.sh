@@ -177,14 +177,14 @@ fi
 n2=2000
 # The loops are elvish and tcsh code: their `$` are theirs.
 # shellcheck disable=SC2016
-idle_run2() { # sh dir hook-call
+idle_run2() { # sh dir setup-code hook-call
   local f=$work/loop.$1
   case $1 in
     elvish)
       {
         "$bin" hook elvish | grep -v -e '^set edit:before-readline' -e '^set after-chdir'
         echo "$3"
-        echo "var s = (date +%s%N); range $n2 | each {|_| $3 }; var e = (date +%s%N)"
+        echo "var s = (date +%s%N); range $n2 | each {|_| $4 }; var e = (date +%s%N)"
         echo "var s0 = (date +%s%N); range $n2 | each {|_| }; var e0 = (date +%s%N)"
         echo 'echo $s $e $s0 $e0'
       } >"$f"
@@ -207,7 +207,7 @@ per_prompt_us() { # n "s e s0 e0" in nanoseconds
 }
 echo "## idle prompt, elvish and tcsh, shallow project: microseconds per prompt (one run, $n2 prompts)"
 if command -v elvish >/dev/null; then
-  echo "elvish autovenv: $(per_prompt_us "$n2" "$(idle_run2 elvish "$shallow" '__autovenv_hook')") us"
+  echo "elvish autovenv: $(per_prompt_us "$n2" "$(idle_run2 elvish "$shallow" '__autovenv_hook' '__autovenv_hook')") us"
 else
   echo "elvish: not installed"
 fi
@@ -229,12 +229,12 @@ if command -v direnv >/dev/null && command -v tcsh >/dev/null; then
   echo "tcsh direnv: $(per_prompt_us "$n2" "$(idle_run2 tcsh "$d" 'eval `direnv export tcsh`' 'eval `direnv export tcsh`')") us"
 fi
 if command -v direnv >/dev/null && command -v elvish >/dev/null; then
-  echo "elvish direnv: $(per_prompt_us "$n2" "$(idle_run2 elvish "$d" 'fn __autovenv_hook { var m = [(direnv export elvish | from-json)] }')") us"
+  echo "elvish direnv: $(per_prompt_us "$n2" "$(idle_run2 elvish "$d" 'fn __autovenv_hook { var m = [(direnv export elvish | from-json)] }' '__autovenv_hook')") us"
 fi
 if [ -x "$mise" ] && command -v elvish >/dev/null; then
   m=$work/mise && mkdir -p "$m" && printf '[env]\nFOO = "1"\n' >"$m/mise.toml"
   (cd "$m" && "$mise" trust -q . 2>/dev/null) || true
-  echo "elvish mise: $(per_prompt_us "$n2" "$(idle_run2 elvish "$m" "fn __autovenv_hook { eval ('$mise' hook-env -s elvish | slurp) }")") us"
+  echo "elvish mise: $(per_prompt_us "$n2" "$(idle_run2 elvish "$m" "fn __autovenv_hook { eval ('$mise' hook-env -s elvish | slurp) }" '__autovenv_hook')") us"
 fi
 
 echo "## process starts per idle prompt, elvish and tcsh (strace, 200 prompts)"
