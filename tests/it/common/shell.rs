@@ -625,6 +625,23 @@ impl Shell {
         lines.join("\n")
     }
 
+    /// This shell's stamp file: `__autovenv_stamp`, or in elvish, whose
+    /// hook keeps its variables to itself, the newest stamp in the
+    /// sandbox's stamp folder.
+    pub(crate) fn hook_stamp(&mut self) -> String {
+        if self.kind != Kind::Elvish {
+            return self.var_str("__autovenv_stamp").unwrap_or_else(|| self.fail("the hook keeps no stamp"));
+        }
+        let dir = self.var_str("XDG_RUNTIME_DIR").map(|d| PathBuf::from(d).join("autovenv")).unwrap_or_default();
+        let newest = fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().is_file())
+            .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok());
+        newest.map_or_else(|| self.fail("no stamp file"), |e| e.path().to_string_lossy().into_owned())
+    }
+
     /// A position in the transcript, for `output_since`.
     pub(crate) fn mark(&self) -> usize {
         self.cursor
