@@ -63,6 +63,17 @@ pub(crate) fn global_config(sb: &Sandbox, body: &str) -> PathBuf {
 /// The shell syntax check of `code`: `bash -n`, `zsh -n`, `fish -n`.
 pub(crate) fn parses(shell: &str, code: &[u8]) -> Result<(), String> {
     let Some(exe) = which_shell(shell) else { return Ok(()) };
+    if shell == "elvish" {
+        // elvish compiles a file, not its stdin.
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), code).unwrap();
+        let out = Command::new(exe).arg("-compileonly").arg(f.path()).output().unwrap();
+        return if out.status.success() && out.stderr.is_empty() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        };
+    }
     let mut child = Command::new(exe)
         .arg("-n")
         .stdin(Stdio::piped())

@@ -74,7 +74,8 @@ pub(crate) fn assert_parses(kind: Kind, code: &[u8], when: &str) {
     if kind == Kind::Fish {
         cmd.arg("--no-config");
     }
-    let out = cmd.arg("-n").arg(&f).env_clear().env("PATH", "/usr/bin:/bin").output().unwrap();
+    let flag = if kind == Kind::Elvish { "-compileonly" } else { "-n" };
+    let out = cmd.arg(flag).arg(&f).env_clear().env("PATH", "/usr/bin:/bin").output().unwrap();
     assert!(
         out.status.success() && out.stderr.is_empty(),
         "{when}: {} -n rejects:\n{}\n--- stderr ---\n{}",
