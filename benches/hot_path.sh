@@ -251,3 +251,88 @@ for sh in nu xonsh; do
     echo "$sh, $tool: $us us per idle prompt, $starts process starts in 100 idle prompts"
   done
 done
+
+# elvish and tcsh: no clock variable to read inside the loop, so each run
+# reads `date` around a loop calling the hook n times and an empty loop of
+# the same length (the hook's idle test, as at a prompt, in the shallow
+# project). elvish's hook registers with the line editor, which a script
+# has not got: those two lines are left out here.
+n2=2000
+# The loops are elvish and tcsh code: their `$` are theirs.
+# shellcheck disable=SC2016
+idle_run2() { # sh dir setup-code hook-call
+  local f=$work/loop.$1
+  case $1 in
+    elvish)
+      {
+        "$bin" hook elvish | grep -v -e '^set edit:before-readline' -e '^set after-chdir'
+        echo "$3"
+        echo "var s = (date +%s%N); range $n2 | each {|_| $4 }; var e = (date +%s%N)"
+        echo "var s0 = (date +%s%N); range $n2 | each {|_| }; var e0 = (date +%s%N)"
+        echo 'echo $s $e $s0 $e0'
+      } >"$f"
+      (cd "$2" && elvish -norc "$f" 2>/dev/null) ;;
+    tcsh)
+      {
+        echo "$3"
+        echo "set s = \`date +%s%N\`; @ i = 0"
+        echo "while (\$i < $n2)"; echo "$4"; echo '@ i++'; echo 'end'
+        echo "set e = \`date +%s%N\`; @ i = 0"
+        echo "while (\$i < $n2)"; echo '@ i++'; echo 'end'
+        echo "set e0 = \`date +%s%N\`"
+        echo 'echo $s $e $e $e0'
+      } >"$f"
+      (cd "$2" && tcsh -f "$f" 2>/dev/null) ;;
+  esac
+}
+per_prompt_us() { # n "s e s0 e0" in nanoseconds
+  python3 -c 'import sys; n = int(sys.argv[1]); s, e, s0, e0 = map(int, sys.argv[2].split()); print("%.1f" % (((e - s) - (e0 - s0)) / 1e3 / n))' "$1" "$2"
+}
+echo "## idle prompt, elvish and tcsh, shallow project: microseconds per prompt (one run, $n2 prompts)"
+if command -v elvish >/dev/null; then
+  echo "elvish autovenv: $(per_prompt_us "$n2" "$(idle_run2 elvish "$shallow" '__autovenv_hook' '__autovenv_hook')") us"
+else
+  echo "elvish: not installed"
+fi
+if command -v tcsh >/dev/null; then
+  echo "tcsh autovenv: $(per_prompt_us "$n2" "$(idle_run2 tcsh "$shallow" "'$bin' hook tcsh >! $work/hook.tcsh; source $work/hook.tcsh; __autovenv_hook" '__autovenv_hook')") us"
+else
+  echo "tcsh: not installed"
+fi
+
+# The peers' integration in the same shells, on the same loop: direnv
+# (tcsh, elvish: `direnv export` at every prompt) and mise (elvish: `mise
+# hook-env` at every prompt), in a folder each has loaded.
+mise=$(command -v mise || echo /opt/npmtools/node_modules/@jdxcode/mise-linux-x64/bin/mise)
+d=$work/direnv && mkdir -p "$d" && echo 'export FOO=1' >"$d/.envrc"
+if command -v direnv >/dev/null; then (cd "$d" && direnv allow . 2>/dev/null); fi
+n2=200
+if command -v direnv >/dev/null && command -v tcsh >/dev/null; then
+  # shellcheck disable=SC2016
+  echo "tcsh direnv: $(per_prompt_us "$n2" "$(idle_run2 tcsh "$d" 'eval `direnv export tcsh`' 'eval `direnv export tcsh`')") us"
+fi
+if command -v direnv >/dev/null && command -v elvish >/dev/null; then
+  echo "elvish direnv: $(per_prompt_us "$n2" "$(idle_run2 elvish "$d" 'fn __autovenv_hook { var m = [(direnv export elvish | from-json)] }' '__autovenv_hook')") us"
+fi
+if [ -x "$mise" ] && command -v elvish >/dev/null; then
+  m=$work/mise && mkdir -p "$m" && printf '[env]\nFOO = "1"\n' >"$m/mise.toml"
+  (cd "$m" && "$mise" trust -q . 2>/dev/null) || true
+  echo "elvish mise: $(per_prompt_us "$n2" "$(idle_run2 elvish "$m" "fn __autovenv_hook { eval ('$mise' hook-env -s elvish | slurp) }" '__autovenv_hook')") us"
+fi
+
+echo "## process starts per idle prompt, elvish and tcsh (strace, 200 prompts)"
+count_starts2() { # sh n
+  local f=$work/count.$1
+  case $1 in
+    elvish) { "$bin" hook elvish | grep -v -e '^set edit:before-readline' -e '^set after-chdir'
+              echo "__autovenv_hook; range $2 | each {|_| __autovenv_hook }"; } >"$f" ;;
+    tcsh) { echo "'$bin' hook tcsh >! $work/hook2.tcsh; source $work/hook2.tcsh; __autovenv_hook; @ i = 0"
+            echo "while (\$i < $2)"; echo '__autovenv_hook'; echo '@ i++'; echo 'end'; } >"$f" ;;
+  esac
+  (cd "$shallow" && strace -f -qq -e trace=execve,fork,vfork -o "$work/trace2.$1" "$1" "$([ "$1" = elvish ] && echo -norc || echo -f)" "$f" >/dev/null 2>&1 &&
+    grep -v resumed "$work/trace2.$1" | grep -c -E 'execve')
+}
+for sh in elvish tcsh; do
+  command -v "$sh" >/dev/null || continue
+  echo "$sh: $(( $(count_starts2 "$sh" 200) - $(count_starts2 "$sh" 0) )) programs started in 200 idle prompts"
+done

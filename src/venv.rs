@@ -61,8 +61,14 @@ fn is_empty_dir(p: &Path) -> bool {
     fs::read_dir(p).is_ok_and(|mut d| d.next().is_none())
 }
 
+/// Where an env keeps its programs: the one place that names the folder
+/// (`Scripts` on Windows).
+pub(crate) fn bin_dir(env: &Path) -> PathBuf {
+    env.join("bin")
+}
+
 pub(crate) fn python(env: &Path) -> PathBuf {
-    env.join("bin").join("python")
+    bin_dir(env).join("python")
 }
 
 /// The interpreter version an env was made with, from its `pyvenv.cfg`

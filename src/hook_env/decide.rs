@@ -156,7 +156,7 @@ fn paused(cur: &Current, target: &Target) -> bool {
 }
 
 pub(crate) fn bin_dir(env: &Path) -> PathBuf {
-    env.join("bin")
+    crate::venv::bin_dir(env)
 }
 
 pub(crate) fn decide(cur: &Current, target: &Target) -> Plan {

@@ -25,10 +25,12 @@ use crate::context::Context;
 // Public so that code outside `render` (the hook scripts, which embed the
 // binary's path) can quote for a shell too.
 pub(crate) mod bash;
+pub(crate) mod elvish;
 pub(crate) mod fish;
 pub(crate) mod hook;
 pub(crate) mod json;
 pub(crate) mod nu;
+pub(crate) mod tcsh;
 pub(crate) mod xonsh;
 pub(crate) mod zsh;
 
@@ -40,11 +42,14 @@ pub(crate) enum Shell {
     Fish,
     Nu,
     Xonsh,
+    Elvish,
+    Tcsh,
 }
 
 impl Shell {
     /// Every shell, in the order help and listings show them.
-    pub(crate) const ALL: [Shell; 5] = [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Nu, Shell::Xonsh];
+    pub(crate) const ALL: [Shell; 7] =
+        [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Nu, Shell::Xonsh, Shell::Elvish, Shell::Tcsh];
 
     /// The module that knows this shell.
     pub(crate) fn syntax(self) -> &'static dyn Syntax {
@@ -54,6 +59,8 @@ impl Shell {
             Shell::Fish => &fish::Fish,
             Shell::Nu => &nu::Nu,
             Shell::Xonsh => &xonsh::Xonsh,
+            Shell::Elvish => &elvish::Elvish,
+            Shell::Tcsh => &tcsh::Tcsh,
         }
     }
 
@@ -200,6 +207,17 @@ mod tests {
             assert!(code.contains("AUTOVENV_PAUSED") && code.contains("nondestructive"), "{shell:?}: {code}");
             assert!(code.contains("here/autovenv") && code.contains(" export "), "{shell:?}: {code}");
             testkit::check_syntax(shell, &changes);
+        }
+    }
+
+    /// Their round-trip tests hold every byte sequence without NUL, so
+    /// neither refuses a value.
+    #[test]
+    fn elvish_and_tcsh_hold_every_value() {
+        for shell in [Shell::Elvish, Shell::Tcsh] {
+            for value in testkit::hostile_values() {
+                assert!(shell.syntax().can_hold(&value), "{shell:?} {value:?}");
+            }
         }
     }
 

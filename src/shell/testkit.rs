@@ -90,6 +90,8 @@ pub(crate) fn eval(shell: Shell, variant: &Variant, changes: &[Change], probes: 
         Shell::Fish => cmd.arg("--no-config"),
         Shell::Nu => cmd.arg("--no-config-file"),
         Shell::Xonsh => cmd.arg("--no-rc"),
+        Shell::Elvish => cmd.arg("-norc"),
+        Shell::Tcsh => cmd.arg("-f"),
     };
     cmd.args(variant.args).arg(&driver).current_dir(&work).env_clear();
     cmd.env("PATH", "/usr/bin:/bin").env("LANG", "C.UTF-8").env("HOME", &home);
@@ -156,7 +158,42 @@ fn driver_script(shell: Shell, variant: &Variant, code: &Path, hook: &Path, prob
         return s.into_bytes();
     }
     // Each probe prints its element count, then its elements, NUL-terminated.
-    if shell == Shell::Fish {
+    if shell == Shell::Elvish {
+        // The hook's way (see elvish.rs): eval in a namespace, keep what it left.
+        s += &format!(
+            "var res = (ns [&])\nfn __t {{ eval (/bin/cat '{code}' | slurp) &on-end={{|n| set res = $n }} }}\n__t\n"
+        );
+        for probe in probes {
+            // Lower-case names are the hook's variables, upper-case ones the environment.
+            let value = |n: &str| {
+                if n == "PATH" {
+                    "$paths".to_string()
+                } else if n.starts_with(|c: char| c.is_ascii_lowercase()) {
+                    format!("$res[{n}]")
+                } else {
+                    format!("(get-env {n})")
+                }
+            };
+            s += &match probe {
+                Probe::Scalar(n) => format!("print 1\"\\x00\"{}\"\\x00\"\n", value(n)),
+                Probe::List(n) => {
+                    let v = value(n);
+                    format!("print (count {v})\"\\x00\"\nfor e {v} {{ print $e\"\\x00\" }}\n")
+                }
+            };
+        }
+    } else if shell == Shell::Tcsh {
+        s += &format!("source '{code}'\n");
+        for probe in probes {
+            s += &match probe {
+                // `:q` keeps a value one word; `""` keeps an empty one at all.
+                Probe::Scalar(n) => format!("/usr/bin/printf '%s\\0' 1 ${n}:q\"\"\n"),
+                Probe::List(n) => format!(
+                    "/usr/bin/printf '%s\\0' $#{n}\n@ i = 1\nwhile ( $i <= $#{n} )\n/usr/bin/printf '%s\\0' ${n}[$i]:q\"\"\n@ i++\nend\n"
+                ),
+            };
+        }
+    } else if shell == Shell::Fish {
         s += &format!("function __t\n /bin/cat '{code}' | source\nend\n__t\n");
         for probe in probes {
             let (Probe::Scalar(n) | Probe::List(n)) = probe;
@@ -205,6 +242,7 @@ pub(crate) fn check_syntax(shell: Shell, changes: &[Change]) {
         Shell::Xonsh => Command::new(bin)
             .args(["--no-rc", "-c", &format!("compile(open('{f}', 'rb').read().decode('ascii'), 'f', 'exec')")])
             .output(),
+        Shell::Elvish => Command::new(bin).arg("-compileonly").arg(file.path()).output(),
         _ => Command::new(bin).arg("-n").arg(file.path()).output(),
     }
     .unwrap();
@@ -254,8 +292,8 @@ pub(crate) fn check_roundtrip(shell: Shell, variant: &Variant, values: &[Vec<u8>
         probes.push(Probe::Scalar(leak(format!("AUTOVENV_T{i}"))));
         probes.push(Probe::Scalar(leak(format!("autovenv_s{i}"))));
     }
-    // fish, nushell and xonsh hold PATH as a list.
-    if matches!(shell, Shell::Bash | Shell::Zsh) {
+    // fish, nushell, xonsh and elvish hold PATH as a list.
+    if matches!(shell, Shell::Bash | Shell::Zsh | Shell::Tcsh) {
         probes[2] = Probe::Scalar("PATH");
     }
     let Some(got) = eval(shell, variant, &changes_for(values), &probes) else {
@@ -269,8 +307,9 @@ pub(crate) fn check_roundtrip(shell: Shell, variant: &Variant, values: &[Vec<u8>
         Shell::Fish => {
             joined.split(|&b| b == b':').map(|e| if e.is_empty() { b".".to_vec() } else { e.to_vec() }).collect()
         }
-        Shell::Nu | Shell::Xonsh if joined.is_empty() => vec![],
-        Shell::Nu | Shell::Xonsh => joined.split(|&b| b == b':').map(<[u8]>::to_vec).collect(),
+        // nushell's and xonsh's PATH list, elvish's `$paths`: PATH split at every `:`.
+        Shell::Nu | Shell::Xonsh | Shell::Elvish if joined.is_empty() => vec![],
+        Shell::Nu | Shell::Xonsh | Shell::Elvish => joined.split(|&b| b == b':').map(<[u8]>::to_vec).collect(),
         _ => vec![joined.clone()],
     };
     let mut expected: Vec<Vec<Vec<u8>>> = vec![values.to_vec(), vec![], path_entries.clone()];

@@ -512,6 +512,41 @@ fn quote_bytes(kind: Kind, b: &[u8]) -> String {
                 // nushell strings are UTF-8 only (the test leaves such names out).
                 Kind::Nu => out.push_str(&kind.quote(&String::from_utf8_lossy(b))),
                 Kind::Xonsh => unreachable!("quoted above"),
+                // Double quotes know `\xHH`, one byte each.
+                Kind::Elvish => {
+                    out.push('"');
+                    for &c in b {
+                        if c.is_ascii_alphanumeric() || c == b'/' || c == b'.' {
+                            out.push(c as char);
+                        } else {
+                            out.push_str(&format!("\\x{c:02x}"));
+                        }
+                    }
+                    out.push('"');
+                }
+                // tcsh has no byte escapes: a control character or a byte
+                // that is not UTF-8 is matched by `?` (the folder names
+                // differ elsewhere, so each pattern matches one).
+                Kind::Tcsh => {
+                    for chunk in b.utf8_chunks() {
+                        let mut text = String::new();
+                        for c in chunk.valid().chars() {
+                            if c.is_control() {
+                                if !text.is_empty() {
+                                    out.push_str(&kind.quote(&text));
+                                    text.clear();
+                                }
+                                out.push('?');
+                            } else {
+                                text.push(c);
+                            }
+                        }
+                        if !text.is_empty() {
+                            out.push_str(&kind.quote(&text));
+                        }
+                        out.push_str(&"?".repeat(chunk.invalid().len()));
+                    }
+                }
             }
             out
         }
@@ -1544,4 +1579,57 @@ mod list_shells {
     fn xonsh_untrusted_repo_runs_nothing() {
         untrusted_repo_runs_nothing(Kind::Xonsh);
     }
+}
+
+// ------------------------------------------- elvish and tcsh: their traps
+
+/// What breaks careless code in these two shells, in a PATH the hook must
+/// give back byte for byte: tcsh expands `!` even inside single quotes,
+/// ends a command at a newline, and reads a piped script wrong where an
+/// escape crosses its 4 KiB buffer (so the entry is longer than that);
+/// elvish doubles `'` and reads `\x` only inside double quotes.
+fn long_hostile_path_entry_round_trips(kind: Kind) {
+    if should_skip(&[Need::Shell(kind), Need::Uv]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    let p = sb.project("app").create();
+    allow(&sb, p.root());
+    let unit = "/x!!'\"$(touch PWNED1)`touch PWNED2`\\!\\\n{a,b}*\\x41 ";
+    let entry = unit.repeat(5000 / unit.len() + 1);
+    let rc = match kind {
+        Kind::Tcsh => {
+            let q = entry.replace('\'', r"'\''").replace('!', r"\!").replace('\n', "\\\n");
+            format!("setenv PATH '{q}':\"$PATH\"")
+        }
+        Kind::Elvish => format!("set-env PATH '{}':$E:PATH", entry.replace('\'', "''")),
+        _ => unreachable!("elvish and tcsh only"),
+    };
+    let mut sh = Shell::start(kind, &sb, &rc, &sb.work());
+    let before = sh.var("PATH").unwrap();
+    assert!(before.starts_with(entry.as_bytes()), "the rc set the hostile entry");
+    sh.cd(p.root());
+    let mut want = p.env_bin().into_bytes();
+    want.push(b':');
+    want.extend_from_slice(&before);
+    assert_eq!(sh.var("PATH").unwrap(), want, "entering prepends the env's bin, nothing else changes");
+    sh.cd(&sb.work());
+    assert_eq!(sh.var("PATH").unwrap(), before, "leaving gives PATH back byte for byte");
+    let stray: Vec<_> = [sb.work(), p.root().to_path_buf()]
+        .iter()
+        .flat_map(|d| fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name()))
+        .filter(|n| n.as_bytes().starts_with(b"PWNED"))
+        .collect();
+    assert!(stray.is_empty(), "something executed: {stray:?}");
+    sh.exit();
+}
+
+#[test]
+fn tcsh_long_hostile_path_entry_round_trips() {
+    long_hostile_path_entry_round_trips(Kind::Tcsh);
+}
+
+#[test]
+fn elvish_long_hostile_path_entry_round_trips() {
+    long_hostile_path_entry_round_trips(Kind::Elvish);
 }

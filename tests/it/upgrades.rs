@@ -117,11 +117,17 @@ fn skewed_hook(kind: Kind, version: Option<&str>) {
 
 /// The hook of a version before hook versions existed, against this binary.
 fn older_hook_against_newer_binary(kind: Kind) {
+    if matches!(kind, Kind::Elvish | Kind::Tcsh) {
+        return; // reads the hook's version from `AUTOVENV_HOOK=…` text, which these hooks set otherwise
+    }
     skewed_hook(kind, None);
 }
 
 /// A hook of a newer version (downgraded binary) against this binary.
 fn newer_hook_against_older_binary(kind: Kind) {
+    if matches!(kind, Kind::Elvish | Kind::Tcsh) {
+        return; // reads the hook's version from `AUTOVENV_HOOK=…` text, which these hooks set otherwise
+    }
     skewed_hook(kind, Some("ffffffff"));
 }
 

@@ -68,6 +68,17 @@ pub(crate) fn parses(shell: &str, code: &[u8]) -> Result<(), String> {
         return std::panic::catch_unwind(|| super::assert_parses(kind, code, "parses"))
             .map_err(|e| e.downcast_ref::<String>().cloned().unwrap_or_default());
     }
+    if shell == "elvish" {
+        // elvish compiles a file, not its stdin.
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), code).unwrap();
+        let out = Command::new(exe).arg("-compileonly").arg(f.path()).output().unwrap();
+        return if out.status.success() && out.stderr.is_empty() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        };
+    }
     let mut child = Command::new(exe)
         .arg("-n")
         .stdin(Stdio::piped())

@@ -57,6 +57,8 @@ macro_rules! per_shell {
         mod bash { $( #[test] fn $test() { super::$test($crate::common::Kind::Bash) } )* }
         mod zsh { $( #[test] fn $test() { super::$test($crate::common::Kind::Zsh) } )* }
         mod fish { $( #[test] fn $test() { super::$test($crate::common::Kind::Fish) } )* }
+        mod elvish { $( #[test] fn $test() { super::$test($crate::common::Kind::Elvish) } )* }
+        mod tcsh { $( #[test] fn $test() { super::$test($crate::common::Kind::Tcsh) } )* }
     };
 }
 
@@ -78,6 +80,7 @@ pub(crate) fn assert_parses(kind: Kind, code: &[u8], when: &str) {
                 .env("AVT_CODE", &f),
         ),
         Kind::Xonsh => drop(cmd.args(["--no-rc", "-n"]).arg(&f)),
+        Kind::Elvish => drop(cmd.arg("-compileonly").arg(&f)),
         _ => drop(cmd.arg("-n").arg(&f)),
     }
     let out = cmd.env("PATH", "/usr/bin:/bin").output().unwrap();

@@ -63,6 +63,46 @@ pub(crate) fn strip_fish_eol_marks(b: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Stand-ins for the cursor moves elvish redraws its line with, kept
+/// through `strip_ansi`: `ESC[nC` (n columns right), `ESC[nD` (left) and
+/// `ESC[K` (erase to the end of the line).
+const RIGHT: char = '\u{E000}';
+const ERASE: char = '\u{E001}';
+const LEFT: char = '\u{E002}';
+
+fn keep_cursor_moves(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == 0x1b && b.get(i + 1) == Some(&b'[') {
+            let digits = b[i + 2..].iter().take_while(|c| c.is_ascii_digit()).count();
+            match b.get(i + 2 + digits) {
+                Some(b'C') => {
+                    let n: usize = std::str::from_utf8(&b[i + 2..i + 2 + digits]).unwrap().parse().unwrap_or(1);
+                    out.extend(RIGHT.to_string().repeat(n.max(1)).bytes());
+                    i += 3 + digits;
+                    continue;
+                }
+                Some(b'D') => {
+                    let n: usize = std::str::from_utf8(&b[i + 2..i + 2 + digits]).unwrap().parse().unwrap_or(1);
+                    out.extend(LEFT.to_string().repeat(n.max(1)).bytes());
+                    i += 3 + digits;
+                    continue;
+                }
+                Some(b'K') if digits == 0 => {
+                    out.extend(ERASE.to_string().bytes());
+                    i += 3;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
+}
+
 /// One line as a terminal shows it: `\r` returns to column 0 and later
 /// characters overwrite, backspace moves left, other controls are dropped.
 pub(crate) fn render_line(s: &str) -> String {
@@ -72,6 +112,14 @@ pub(crate) fn render_line(s: &str) -> String {
         match c {
             '\r' => col = 0,
             '\x08' => col = col.saturating_sub(1),
+            RIGHT => {
+                col += 1;
+                if cells.len() < col {
+                    cells.resize(col, ' ');
+                }
+            }
+            ERASE => cells.truncate(col),
+            LEFT => col = col.saturating_sub(1),
             c if c.is_control() && c != '\t' => {}
             c => {
                 if col < cells.len() {
@@ -90,7 +138,7 @@ pub(crate) fn render_line(s: &str) -> String {
 
 /// Raw pty bytes → text: escapes removed, each line rendered, `\n` endings.
 pub(crate) fn render(raw: &[u8]) -> String {
-    let bytes = strip_fish_eol_marks(&strip_ansi(raw));
+    let bytes = strip_fish_eol_marks(&strip_ansi(&keep_cursor_moves(raw)));
     let text = String::from_utf8_lossy(&bytes);
     let lines: Vec<String> = text.split('\n').map(render_line).collect();
     lines.join("\n")

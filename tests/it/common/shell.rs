@@ -40,13 +40,16 @@ pub(crate) enum Kind {
     Fish,
     Nu,
     Xonsh,
+    Elvish,
+    Tcsh,
 }
 
 impl Kind {
     /// The binary's `Shell::ALL`, as the harness knows them; the harness
     /// self-test `the_harness_knows_every_shell_of_the_binary` keeps the two
     /// lists the same.
-    pub(crate) const ALL: [Kind; 5] = [Kind::Bash, Kind::Zsh, Kind::Fish, Kind::Nu, Kind::Xonsh];
+    pub(crate) const ALL: [Kind; 7] =
+        [Kind::Bash, Kind::Zsh, Kind::Fish, Kind::Nu, Kind::Xonsh, Kind::Elvish, Kind::Tcsh];
 
     pub(crate) fn name(self) -> &'static str {
         match self {
@@ -55,6 +58,8 @@ impl Kind {
             Kind::Fish => "fish",
             Kind::Nu => "nu",
             Kind::Xonsh => "xonsh",
+            Kind::Elvish => "elvish",
+            Kind::Tcsh => "tcsh",
         }
     }
 
@@ -66,6 +71,8 @@ impl Kind {
             Kind::Fish => t.fish.as_deref(),
             Kind::Nu => t.nu.as_deref(),
             Kind::Xonsh => t.xonsh.as_deref(),
+            Kind::Elvish => t.elvish.as_deref(),
+            Kind::Tcsh => t.tcsh.as_deref(),
         }
     }
 
@@ -128,6 +135,31 @@ impl Kind {
             // A Python string literal (xonsh's Python mode: no expansion of
             // `$` or `~` in it), in ASCII.
             Kind::Xonsh => python_literal(s.as_bytes()),
+            // `''` inside single quotes; control characters as "\xHH"
+            // pieces of the same compound word.
+            Kind::Elvish => {
+                let mut q = String::from("'");
+                for c in s.chars() {
+                    match c {
+                        '\'' => q.push_str("''"),
+                        c if control(c) => {
+                            q.push_str("'\"");
+                            hex_escape(&mut q, c);
+                            q.push_str("\"'");
+                        }
+                        c => q.push(c),
+                    }
+                }
+                q.push('\'');
+                q
+            }
+            // Single quotes with `'\''`, and `\!` (history expansion works
+            // inside quotes too). Control characters cannot be typed on one
+            // line: callers with such values use `quote_bytes`-style globs.
+            Kind::Tcsh => {
+                assert!(!s.chars().any(control), "tcsh cannot type {s:?} on one line");
+                format!("'{}'", s.replace('\'', r"'\''").replace('!', r"\!"))
+            }
         }
     }
 
@@ -146,13 +178,18 @@ impl Kind {
                 "mkdir ($nu.data-dir | path join vendor/autoload); ^{b} hook nu | save -f ($nu.data-dir | path join vendor/autoload/autovenv.nu)"
             ),
             Kind::Xonsh => format!("execx($({} hook xonsh))", self.word(bin)),
+            Kind::Elvish => format!("eval ({b} hook elvish | slurp)"),
+            Kind::Tcsh => format!("{b} hook tcsh | source /dev/stdin"),
         }
     }
 
     /// The exit status of the previous command: `$?` / `$status`.
     pub(crate) fn status_var(self) -> &'static str {
         match self {
-            Kind::Fish => "$status",
+            Kind::Fish | Kind::Tcsh => "$status",
+            // No exit status variable: a failing command raises an
+            // exception, which no hook can change.
+            Kind::Elvish => "0",
             Kind::Nu => "$env.LAST_EXIT_CODE",
             Kind::Xonsh => "@(__xonsh__.lastcmd.returncode)",
             _ => "$?",
@@ -348,6 +385,41 @@ impl Shell {
                 );
                 (rc, text)
             }
+            Kind::Elvish => {
+                let dir = sb.xdg_config().join("elvish");
+                fs::create_dir_all(&dir).unwrap();
+                let rc = dir.join("rc.elv");
+                // Elvish sets PWD at its first `cd`; a terminal's shell has
+                // it from its parent.
+                cmd.env("PWD", cwd).arg("-rc").arg(&rc);
+                // The prompt counts the command lines run, as bash's `\#`.
+                // Elvish first shows the last prompt it computed, then
+                // rewrites it from the first cell that differs: alternating
+                // its style makes that the first cell, so the new marker is
+                // written whole (`wait_prompt` drops the stale one).
+                let text = format!(
+                    "# written by the autovenv test harness\n\
+                     if (not (has-env avt_prompt_n)) {{ set-env avt_prompt_n 1 }}\n\
+                     set edit:after-command = [{{|_| set-env avt_prompt_n (to-string (+ $E:avt_prompt_n 1)) }}]\n\
+                     set edit:prompt = {{ styled '{marker}'$E:avt_prompt_n']> ' (if (== (% $E:avt_prompt_n 2) 0) {{ put bold }} else {{ put italic }}) }}\n\
+                     set edit:rprompt = {{ }}\n"
+                );
+                (rc, text)
+            }
+            Kind::Tcsh => {
+                let rc = sb.home().join(".tcshrc");
+                cmd.arg("-i");
+                // `%h`: the history event number, one more per command line.
+                let text = format!(
+                    "# written by the autovenv test harness\n\
+                     set history = 10000\n\
+                     unset savehist\n\
+                     set prompt = '{marker}%h]> '\n\
+                     set prompt2 = '{marker}cont]> '\n\
+                     unset rprompt\n"
+                );
+                (rc, text)
+            }
         };
         fs::write(&rc, format!("{rc_text}{hook_line}\n{rc_extra}\n")).unwrap();
 
@@ -400,6 +472,7 @@ impl Shell {
     /// prompt hook, merged as on a terminal) without the echoed command line.
     pub(crate) fn run(&mut self, cmd: &str) -> String {
         assert!(!cmd.contains(['\n', '\r']), "Shell::run takes one line; got {cmd:?}");
+        let cmd = &self.typed(cmd);
         self.pty.write(format!("{cmd}\r").as_bytes());
         let (raw, n) = self.wait_prompt(self.next_prompt, cmd);
         self.next_prompt = n + 1;
@@ -411,7 +484,22 @@ impl Shell {
     /// finish with `finish(cmd)`.
     pub(crate) fn start_line(&mut self, cmd: &str) {
         assert!(!cmd.contains(['\n', '\r']), "Shell::start_line takes one line; got {cmd:?}");
+        let cmd = self.typed(cmd);
         self.pty.write(format!("{cmd}\r").as_bytes());
+    }
+
+    /// What is typed for `cmd`: `cmd` itself, except in elvish, whose line
+    /// editor checks and redraws the line as it is typed (and drops keys
+    /// of a long or odd line): there the line runs `cmd` from a file, in
+    /// the interactive shell all the same.
+    fn typed(&mut self, cmd: &str) -> String {
+        if self.kind != Kind::Elvish || cmd.starts_with("eval (slurp < ") {
+            return cmd.to_string();
+        }
+        self.captures += 1;
+        let file = self.scratch.join(format!("line{}.elv", self.captures));
+        fs::write(&file, cmd).unwrap();
+        format!("eval (slurp < {})", self.qp(&file))
     }
 
     /// Send raw bytes to the terminal, e.g. `b"\x03"` (Ctrl-C: the tty
@@ -422,6 +510,8 @@ impl Shell {
 
     /// Wait for the prompt after `start_line(cmd)`; returns what `run` would.
     pub(crate) fn finish(&mut self, cmd: &str) -> String {
+        let typed = format!("line{}.elv", self.captures);
+        let cmd = if self.kind == Kind::Elvish { typed.as_str() } else { cmd };
         let (raw, n) = self.wait_prompt(self.next_prompt, cmd);
         self.next_prompt = n + 1;
         screen::command_output(&raw, cmd).unwrap_or_else(|e| self.fail(&format!("after `{cmd}`: {e}")))
@@ -449,6 +539,11 @@ impl Shell {
                 Kind::Fish => format!("begin; {code}; end > {o}; "),
                 Kind::Nu => format!("do {{ {code} }} | save -f {o}; "),
                 Kind::Xonsh => format!("{code} > {}; ", self.kind.word(&out)),
+                // A lambda called at once; the line goes through a file
+                // (see `typed`).
+                Kind::Elvish => format!("{{ {code} }} > {o}; "),
+                // A subshell: tcsh has no grouping that redirects in place.
+                Kind::Tcsh => format!("( {code} ) >! {o}; "),
             });
             files.push(out);
         }
@@ -456,6 +551,7 @@ impl Shell {
         line.push_str(&match self.kind {
             Kind::Nu => format!("'' | save -f {}", self.qp(&done)),
             Kind::Xonsh => format!("__avt_w({}, b'')", python_literal(done.as_os_str().as_encoded_bytes())),
+            Kind::Elvish => format!("echo > {}", self.qp(&done)),
             _ => format!("true > {}", self.qp(&done)),
         });
         let shown = self.run(&line);
@@ -493,6 +589,16 @@ impl Shell {
                         if *name == "PATH" { ":" } else { " " }
                     ),
                     Kind::Xonsh => String::new(),
+                    // The environment only: the hook's own variables live
+                    // in a namespace of the hook.
+                    Kind::Elvish => {
+                        format!(r"if (has-env {name}) {{ print 'set:'(get-env {name}) }} else {{ print unset }}")
+                    }
+                    // A one-line `if` substitutes its command's variables
+                    // even when false: `eval` of a constant defers that.
+                    Kind::Tcsh => format!(
+                        r#"if ( $?{name} ) eval /usr/bin/printf set:%s \${name}:q'""'; if ( ! $?{name} ) /usr/bin/printf unset"#
+                    ),
                 }
             })
             .collect();
@@ -578,6 +684,8 @@ impl Shell {
                 "$env | columns | append ($env.__autovenv? | default {{}} | columns) | where $it starts-with '{prefix}' | str join (char nl)"
             ),
             Kind::Xonsh => format!("echo @('\\n'.join(k for k in __xonsh__.env if k.startswith('{prefix}')))"),
+            Kind::Elvish => format!("try {{ /usr/bin/env | /usr/bin/cut -d= -f1 | /usr/bin/grep '^{prefix}' }} catch {{ }}"),
+            Kind::Tcsh => format!("set | /usr/bin/cut -f1 | /usr/bin/grep '^{prefix}'; printenv | /usr/bin/cut -d= -f1 | /usr/bin/grep '^{prefix}'"),
         };
         let raw = self.capture(&code);
         let mut names: Vec<String> =
@@ -601,12 +709,24 @@ impl Shell {
     /// Export `name=value` (`export` / `set -gx`).
     pub(crate) fn export(&mut self, name: &str, value: &str) -> String {
         check_name(name);
+        if self.kind == Kind::Tcsh && value.chars().any(char::is_control) {
+            // Not typeable on one line: sourced from a file, where a
+            // backslash keeps a newline in the quotes.
+            self.captures += 1;
+            let file = self.scratch.join(format!("export{}.tcsh", self.captures));
+            let q = value.replace('\'', r"'\''").replace('!', r"\!").replace('\n', "\\\n");
+            fs::write(&file, format!("setenv {name} '{q}'\n")).unwrap();
+            let f = self.qp(&file);
+            return self.run(&format!("source {f}"));
+        }
         let v = self.q(value);
         match self.kind {
             Kind::Bash | Kind::Zsh => self.run(&format!("export {name}={v}")),
             Kind::Fish => self.run(&format!("set -gx {name} {v}")),
             Kind::Nu => self.run(&format!("$env.{name} = {v}")),
             Kind::Xonsh => self.run(&format!("${name} = {v}")),
+            Kind::Elvish => self.run(&format!("set-env {name} {v}")),
+            Kind::Tcsh => self.run(&format!("setenv {name} {v}")),
         }
     }
 
@@ -617,11 +737,15 @@ impl Shell {
             Kind::Fish => self.run(&format!("set -e {name}")),
             Kind::Nu => self.run(&format!("hide-env {name}")),
             Kind::Xonsh => self.run(&format!("del ${name}")),
+            Kind::Elvish => self.run(&format!("unset-env {name}")),
+            Kind::Tcsh => self.run(&format!("unset {name}; unsetenv {name}")),
         }
     }
 
     /// Source the rc file again, as a user does after editing it.
     pub(crate) fn source_rc(&mut self) -> String {
+        let rc = self.qp(&self.rc.clone());
+        let elvish = format!("eval (slurp < {rc})");
         let cmd = match self.kind {
             Kind::Bash => "source ~/.bashrc",
             Kind::Zsh => r#"source "$ZDOTDIR/.zshrc""#,
@@ -629,6 +753,8 @@ impl Shell {
             // config.nu writes the hook file; sourcing that file loads it.
             Kind::Nu => "source $nu.config-path; source ($nu.data-dir | path join vendor/autoload/autovenv.nu)",
             Kind::Xonsh => "source ~/.xonshrc",
+            Kind::Elvish => &elvish,
+            Kind::Tcsh => "source ~/.tcshrc",
         };
         self.run(cmd)
     }
@@ -645,11 +771,30 @@ impl Shell {
             Kind::Fish => "functions --handlers",
             Kind::Nu => "[...$env.config.hooks.pre_prompt ...$env.config.hooks.env_change.PWD] | each {|h| view source $h } | str join (char nl)",
             Kind::Xonsh => "echo @('\\n'.join(f'{e}: {h.__name__}' for e in ('on_pre_prompt', 'on_chdir', 'on_precommand', 'on_postcommand') for h in getattr(events, e)))",
+            Kind::Elvish => "echo (count $edit:before-readline) (count $after-chdir)",
+            Kind::Tcsh => "alias precmd; alias cwdcmd",
         };
         let text = String::from_utf8_lossy(&self.capture(code)).into_owned();
         let mut lines: Vec<&str> = text.lines().collect();
         lines.sort_unstable();
         lines.join("\n")
+    }
+
+    /// This shell's stamp file: `__autovenv_stamp`, or in elvish, whose
+    /// hook keeps its variables to itself, the newest stamp in the
+    /// sandbox's stamp folder.
+    pub(crate) fn hook_stamp(&mut self) -> String {
+        if self.kind != Kind::Elvish {
+            return self.var_str("__autovenv_stamp").unwrap_or_else(|| self.fail("the hook keeps no stamp"));
+        }
+        let dir = self.var_str("XDG_RUNTIME_DIR").map(|d| PathBuf::from(d).join("autovenv")).unwrap_or_default();
+        let newest = fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().is_file())
+            .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok());
+        newest.map_or_else(|| self.fail("no stamp file"), |e| e.path().to_string_lossy().into_owned())
     }
 
     /// A position in the transcript, for `output_since`.
@@ -686,7 +831,12 @@ impl Shell {
         let res = self.pty.wait_for(self.timeout, |data| find_prompt(data, from, &needle, min));
         match res {
             Ok(Found::Prompt { start, end, n }) => {
-                let raw = self.pty.snapshot()[from..start].to_vec();
+                let mut raw = self.pty.snapshot()[from..start].to_vec();
+                if self.kind == Kind::Elvish {
+                    if let Some(stale) = raw.windows(needle.len()).rposition(|w| w == needle) {
+                        raw.truncate(stale);
+                    }
+                }
                 self.cursor = end;
                 (raw, n)
             }

@@ -31,6 +31,8 @@ pub(crate) struct Tools {
     pub nu: Option<PathBuf>,
     /// The xonsh script beside its Python (not pyenv's shim).
     pub xonsh: Option<PathBuf>,
+    pub elvish: Option<PathBuf>,
+    pub tcsh: Option<PathBuf>,
     /// `env`, by absolute path, so the harness can dump the environment
     /// even when the shell's PATH is wrong.
     pub env: PathBuf,
@@ -103,6 +105,8 @@ fn find_tools() -> Tools {
         fish: which("fish"),
         nu: which("nu"),
         xonsh: which("xonsh").and_then(|x| real_xonsh(&x)),
+        elvish: which("elvish"),
+        tcsh: which("tcsh"),
         env: ["/usr/bin/env", "/bin/env"]
             .iter()
             .map(PathBuf::from)
