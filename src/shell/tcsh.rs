@@ -109,7 +109,8 @@ pub(crate) fn render(changes: &[Change]) -> Vec<u8> {
 /// The body of `deactivate` (see `Change::DefineDeactivate`), an alias:
 /// tcsh has no functions. `!*` are its arguments. A one-line `if`
 /// substitutes its command's variables even when false, hence the `eval`
-/// of a constant for `AUTOVENV_ROOT`, which may be unset. With the hook it
+/// of a constant for `AUTOVENV_ROOT`, which may be unset, and `eval` for an
+/// alias (not expanded there otherwise). With the hook it
 /// reruns it (an empty `__autovenv_pwd` is never idle); without, it sources
 /// what `export` prints, through a file (see module docs).
 const DEACTIVATE_BODY: &str = "set __autovenv_d = 1; if ( \"!*\" == nondestructive ) set __autovenv_d = 0; \
@@ -117,7 +118,7 @@ if ( $__autovenv_d ) setenv AUTOVENV_PAUSED ''; \
 if ( $__autovenv_d && $?AUTOVENV_ROOT ) eval setenv AUTOVENV_PAUSED \\$AUTOVENV_ROOT:q'\"\"'; \
 if ( $__autovenv_d && ! $?__autovenv_code ) set __autovenv_code = \"`mktemp`\"; \
 if ( $__autovenv_d && $?__autovenv_bin ) set __autovenv_pwd = ''; \
-if ( $__autovenv_d && $?__autovenv_bin ) __autovenv_hook; \
+if ( $__autovenv_d && $?__autovenv_bin ) eval __autovenv_hook; \
 if ( $__autovenv_d && ! $?__autovenv_bin ) @AUTOVENV@ export tcsh >! $__autovenv_code:q; \
 if ( $__autovenv_d && ! $?__autovenv_bin ) source $__autovenv_code:q";
 

@@ -25,13 +25,20 @@ var __autovenv_ns = (ns [
   &__autovenv_watch7=''
   &__autovenv_watch8=''
   &__autovenv_watch_rest=[]
+  &__autovenv_deactivate=''
 ])
 # PATH as the last run left it: a string compare is cheap in elvish.
 var __autovenv_path = ''
+var __autovenv_bin = @AUTOVENV@
+# Set by `deactivate` and `autovenv activate`: the next run is not idle.
+var __autovenv_force = $false
+# Whether the `deactivate` of the interactive namespace is ours.
+var __autovenv_owns_deactivate = $false
+var __autovenv_deactivate~ = {|@a| }
 
 fn __autovenv_hook {
   var s = $__autovenv_ns
-  if (and (==s $pwd $s[__autovenv_pwd]) (==s $E:VIRTUAL_ENV $s[__autovenv_venv]) (==s $E:PATH $__autovenv_path)) {
+  if (and (not $__autovenv_force) (==s $pwd $s[__autovenv_pwd]) (==s $E:VIRTUAL_ENV $s[__autovenv_venv]) (==s $E:PATH $__autovenv_path)) {
     var t = $s[__autovenv_stamp]
     # test's -nt is true when the second path is "" or missing (an
     # include not written yet); the current folder missing means changed.
@@ -45,9 +52,44 @@ fn __autovenv_hook {
   }
   tmp E:AUTOVENV_STAMP = $s[__autovenv_stamp]
   tmp E:AUTOVENV_HOOK = @HOOK_VERSION@
-  var code = (@AUTOVENV@ export elvish | slurp)
+  set __autovenv_force = $false
+  var code = ($__autovenv_bin export elvish | slurp)
   eval $code &ns=$s &on-end={|n| set __autovenv_ns = $n }
   set __autovenv_path = $E:PATH
+  # `deactivate` while an env of autovenv is active. Elvish cannot tell
+  # whether the person has a `deactivate` of their own (docs/internals.md).
+  var d = $__autovenv_ns[__autovenv_deactivate]
+  if (and (==s $d define) (not $__autovenv_owns_deactivate)) {
+    edit:add-var deactivate~ $__autovenv_deactivate~
+    set __autovenv_owns_deactivate = $true
+  } elif (and (==s $d drop) $__autovenv_owns_deactivate) {
+    edit:del-var deactivate~
+    set __autovenv_owns_deactivate = $false
+  }
+}
+
+# Deactivates and pauses autovenv for this project in this shell, until
+# the shell leaves it; `deactivate nondestructive` (what a venv's
+# `activate` runs first) does nothing.
+set __autovenv_deactivate~ = {|@a|
+  if (not (eq $a [nondestructive])) {
+    set-env AUTOVENV_PAUSED (if (has-env AUTOVENV_ROOT) { get-env AUTOVENV_ROOT } else { put '' })
+    set __autovenv_force = $true
+    __autovenv_hook
+  }
+}
+
+# `autovenv activate` resumes: it has to change this shell, so it runs
+# here; every other `autovenv …` runs the program.
+edit:add-var autovenv~ {|@a|
+  if (eq $a [activate]) {
+    var code = ({ tmp E:AUTOVENV_HOOK = loaded; $__autovenv_bin activate elvish | slurp })
+    eval $code &ns=$__autovenv_ns &on-end={|n| set __autovenv_ns = $n }
+    set __autovenv_force = $true
+    __autovenv_hook
+  } else {
+    $__autovenv_bin $@a
+  }
 }
 
 # Before each prompt, and right after each change of folder (so

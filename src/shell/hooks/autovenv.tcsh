@@ -20,11 +20,9 @@ set __autovenv_watch_rest = ( )
 set __autovenv_status = 0 __autovenv_run = 0 __autovenv_v = '' __autovenv_cd = 0 __autovenv_fresh = 0
 if ( ! $?__autovenv_code ) set __autovenv_code = "`mktemp`"
 
-# A watch list longer than the eight slots cannot be looped over in an
-# alias: such a project runs `export` at every prompt. Our own PATH change
-# is kept after the run, so only someone else's runs it again. A run at a
-# `cd` leaves the prompt right after it idle (`fresh`), where whole-second
-# mtimes would run `export` a second time and repeat its messages.
+# More watched paths than the eight slots: `export` at every prompt (no
+# loop in an alias). A run at a `cd` leaves the next prompt idle (`fresh`):
+# whole-second mtimes would run `export` again, repeating its messages.
 alias __autovenv_hook 'set __autovenv_status = $status; set __autovenv_v = ""; if ( $?VIRTUAL_ENV ) eval set __autovenv_v = \$VIRTUAL_ENV:q""; set __autovenv_run = 1; if ( $cwd:q == $__autovenv_pwd:q"" && $__autovenv_v:q"" == $__autovenv_venv:q"" && $PATH:q"" == $__autovenv_path:q"" && ( $__autovenv_fresh || ( $#__autovenv_watch_rest == 0 && -e $__autovenv_watch1:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch1:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch2:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch3:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch4:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch5:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch6:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch7:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch8:q"" ) ) ) set __autovenv_run = 0; if ( $__autovenv_run ) setenv AUTOVENV_STAMP $__autovenv_stamp:q""; if ( $__autovenv_run ) setenv AUTOVENV_HOOK @HOOK_VERSION@; if ( $__autovenv_run ) $__autovenv_bin:q export tcsh >! $__autovenv_code:q; if ( $__autovenv_run ) source $__autovenv_code:q; if ( $__autovenv_run ) unsetenv AUTOVENV_STAMP AUTOVENV_HOOK; if ( $__autovenv_run ) set __autovenv_path = $PATH:q""; set __autovenv_fresh = 0; if ( $__autovenv_cd ) set __autovenv_fresh = $__autovenv_run; set __autovenv_cd = 0; set status = $__autovenv_status'
 
 # Before each prompt and at each change of folder (`cd app && python`),
@@ -32,4 +30,7 @@ alias __autovenv_hook 'set __autovenv_status = $status; set __autovenv_v = ""; i
 if ( $?prompt ) then
   if ( "`alias precmd`" !~ *__autovenv_hook* ) alias precmd "__autovenv_hook; `alias precmd`"
   if ( "`alias cwdcmd`" !~ *__autovenv_hook* ) alias cwdcmd 'set __autovenv_cd = 1; __autovenv_hook; '"`alias cwdcmd`"
+  # `autovenv activate` changes the shell: its code, then the hook.
+  alias __autovenv_activate 'setenv AUTOVENV_HOOK loaded; $__autovenv_bin:q activate tcsh >! $__autovenv_code:q; source $__autovenv_code:q; set __autovenv_pwd = ""; __autovenv_hook'
+  alias autovenv 'set __autovenv_a = ( \!* ); if ( "$__autovenv_a" == activate ) eval __autovenv_activate; if ( "$__autovenv_a" != activate ) $__autovenv_bin:q $__autovenv_a:q'
 endif
