@@ -193,7 +193,13 @@ fn installs(log: &Path, by: &str) -> usize {
 }
 
 fn imports(sh: &mut Shell, module: &str) -> bool {
-    sh.run(&format!("python -c 'import {module}' && echo imported-ok")).contains("imported-ok")
+    // elvish stops at a failing command, and shows the line in its error:
+    // the word printed is not the one typed.
+    let line = match sh.kind() {
+        Kind::Elvish => format!("python -c 'import {module}'; echo imported-(put ok)"),
+        _ => format!("python -c 'import {module}' && echo imported-ok"),
+    };
+    sh.run(&line).contains("imported-ok")
 }
 
 /// The prompts after a command (the one right after it included), three
