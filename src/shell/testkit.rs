@@ -165,8 +165,9 @@ fn driver_script(shell: Shell, variant: &Variant, code: &Path, hook: &Path, prob
         );
         for probe in probes {
             // Lower-case names are the hook's variables, upper-case ones the environment.
-            let value = |n: &str| {
-                if n == "PATH" {
+            // `$paths` for PATH as a list, `get-env` for it as a string.
+            let value = |n: &str, list: bool| {
+                if n == "PATH" && list {
                     "$paths".to_string()
                 } else if n.starts_with(|c: char| c.is_ascii_lowercase()) {
                     format!("$res[{n}]")
@@ -175,9 +176,9 @@ fn driver_script(shell: Shell, variant: &Variant, code: &Path, hook: &Path, prob
                 }
             };
             s += &match probe {
-                Probe::Scalar(n) => format!("print 1\"\\x00\"{}\"\\x00\"\n", value(n)),
+                Probe::Scalar(n) => format!("print 1\"\\x00\"{}\"\\x00\"\n", value(n, false)),
                 Probe::List(n) => {
-                    let v = value(n);
+                    let v = value(n, true);
                     format!("print (count {v})\"\\x00\"\nfor e {v} {{ print $e\"\\x00\" }}\n")
                 }
             };
