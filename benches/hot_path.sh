@@ -256,7 +256,8 @@ done
 # reads `date` around a loop calling the hook n times and an empty loop of
 # the same length (the hook's idle test, as at a prompt, in the shallow
 # project). elvish's hook registers with the line editor, which a script
-# has not got: those two lines are left out here.
+# has not got: those two lines are left out here, and its calls that
+# define functions for the prompt (`edit:add-var`, `edit:del-var`) do nothing.
 n2=2000
 # The loops are elvish and tcsh code: their `$` are theirs.
 # shellcheck disable=SC2016
@@ -265,7 +266,7 @@ idle_run2() { # sh dir setup-code hook-call
   case $1 in
     elvish)
       {
-        "$bin" hook elvish | grep -v -e '^set edit:before-readline' -e '^set after-chdir'
+        "$bin" hook elvish | grep -v -e '^set edit:before-readline' -e '^set after-chdir' | sed 's/edit:\(add\|del\)-var /nop /'
         echo "$3"
         echo "var s = (date +%s%N); range $n2 | each {|_| $4 }; var e = (date +%s%N)"
         echo "var s0 = (date +%s%N); range $n2 | each {|_| }; var e0 = (date +%s%N)"
@@ -324,7 +325,7 @@ echo "## process starts per idle prompt, elvish and tcsh (strace, 200 prompts)"
 count_starts2() { # sh n
   local f=$work/count.$1
   case $1 in
-    elvish) { "$bin" hook elvish | grep -v -e '^set edit:before-readline' -e '^set after-chdir'
+    elvish) { "$bin" hook elvish | grep -v -e '^set edit:before-readline' -e '^set after-chdir' | sed 's/edit:\(add\|del\)-var /nop /'
               echo "__autovenv_hook; range $2 | each {|_| __autovenv_hook }"; } >"$f" ;;
     tcsh) { echo "'$bin' hook tcsh >! $work/hook2.tcsh; source $work/hook2.tcsh; __autovenv_hook; @ i = 0"
             echo "while (\$i < $2)"; echo '__autovenv_hook'; echo '@ i++'; echo 'end'; } >"$f" ;;
