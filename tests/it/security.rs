@@ -1633,3 +1633,43 @@ fn tcsh_long_hostile_path_entry_round_trips() {
 fn elvish_long_hostile_path_entry_round_trips() {
     long_hostile_path_entry_round_trips(Kind::Elvish);
 }
+
+// ------------------------------------------- deactivate in elvish and tcsh
+
+/// `deactivate` in a project whose folder name breaks careless quoting:
+/// the pause holds the root byte for byte (the next prompts stay off),
+/// nothing in the name runs, and `autovenv activate` resumes.
+fn deactivate_in_a_hostile_folder(kind: Kind) {
+    if should_skip(&[Need::Shell(kind), Need::Uv]) {
+        return;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    let p = sb.project("it's $(touch PWNED1) `touch PWNED2` !x \"q\" {a,b}*").create();
+    allow(&sb, p.root());
+    let mut sh = Shell::start(kind, &sb, "", &sb.work());
+    sh.cd(p.root());
+    assert_eq!(sh.var("VIRTUAL_ENV").as_deref(), Some(p.env_str().as_bytes()), "entering activates");
+    sh.run("deactivate");
+    sh.run("true");
+    assert_eq!(sh.var("VIRTUAL_ENV"), None, "deactivated, and the next prompt keeps it so");
+    assert_eq!(sh.var("AUTOVENV_PAUSED").as_deref(), Some(p.root().as_os_str().as_bytes()), "the root, exactly");
+    sh.run("autovenv activate");
+    assert_eq!(sh.var("VIRTUAL_ENV").as_deref(), Some(p.env_str().as_bytes()), "activate resumes");
+    let stray: Vec<_> = [sb.work(), p.root().to_path_buf()]
+        .iter()
+        .flat_map(|d| fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name()))
+        .filter(|n| n.as_bytes().starts_with(b"PWNED"))
+        .collect();
+    assert!(stray.is_empty(), "something executed: {stray:?}");
+    sh.exit();
+}
+
+#[test]
+fn tcsh_deactivate_in_a_hostile_folder() {
+    deactivate_in_a_hostile_folder(Kind::Tcsh);
+}
+
+#[test]
+fn elvish_deactivate_in_a_hostile_folder() {
+    deactivate_in_a_hostile_folder(Kind::Elvish);
+}
