@@ -234,6 +234,9 @@ fn uv_lock_first_entry_then_edit(kind: Kind) {
     assert!(active(&mut sh, &p));
     idle_prompts(&mut sh, &log);
 
+    if kind == Kind::Elvish {
+        return; // the hook's watch list lives in a namespace of the hook
+    }
     // uv.toml (the project's uv config) is read by the digest; while it is
     // missing the hook watches it only through the root folder, and its
     // appearing is seen at the next prompt.
