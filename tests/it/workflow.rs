@@ -61,6 +61,12 @@ fn deactivate_pauses_until_leaving(kind: Kind) {
     assert_eq!(restorable(&mut sh), before, "still off after prompts and a cd inside the project");
     let st = status(&mut sh);
     assert!(st.contains("paused") && st.contains("autovenv activate"), "status says paused and how to resume:\n{st}");
+    if kind == Kind::Tcsh {
+        // The hook's `autovenv` alias leaves a redirection to the program.
+        sh.run("autovenv status > st.txt");
+        let st = fs::read_to_string(p.path("src/st.txt")).unwrap_or_default();
+        assert!(st.contains("paused"), "redirected: {st:?}");
+    }
 
     // `exec` asks for the env: the pause is this shell's, not the command's.
     let out = sh.run(
