@@ -95,6 +95,8 @@ fn hand_activated_deactivate_is_not_shadowed(kind: Kind) {
     assert!(active(&mut sh, &p));
     let activate = match kind {
         Kind::Fish => format!("source {}", sh.qp(&other.join("bin/activate.fish"))),
+        Kind::Nu => format!("overlay use {}", sh.qp(&other.join("bin/activate.nu"))),
+        Kind::Xonsh => format!("source {}", sh.qp(&other.join("bin/activate.xsh"))),
         _ => format!(". {}", sh.qp(&other.join("bin/activate"))),
     };
     sh.run(&activate);
@@ -110,6 +112,7 @@ fn hand_activated_deactivate_is_not_shadowed(kind: Kind) {
 fn own_deactivate_function_is_kept(kind: Kind) {
     let own = match kind {
         Kind::Fish => "function deactivate; echo mine-ran; end",
+        Kind::Xonsh => "aliases['deactivate'] = lambda: print('mine-ran')",
         _ => "deactivate() { echo mine-ran; }",
     };
     let Some((_sb, mut sh, p)) = setup(kind, own) else { return };
@@ -322,3 +325,35 @@ per_shell!(
     add_and_remove_round_trip,
     freeze_round_trip,
 );
+
+// nushell and xonsh. nushell's `deactivate` is in its hook (it cannot
+// define one at run time), so a `def deactivate` of the person's in
+// config.nu is shadowed, and without the hook there is nothing to eval a
+// one-shot `activate`: those two are bash's, zsh's, fish's and xonsh's.
+mod nu {
+    use crate::common::Kind;
+    #[test]
+    fn deactivate_pauses_until_leaving() {
+        super::deactivate_pauses_until_leaving(Kind::Nu)
+    }
+    #[test]
+    fn hand_activated_deactivate_is_not_shadowed() {
+        super::hand_activated_deactivate_is_not_shadowed(Kind::Nu)
+    }
+}
+
+mod xonsh {
+    use crate::common::Kind;
+    #[test]
+    fn deactivate_pauses_until_leaving() {
+        super::deactivate_pauses_until_leaving(Kind::Xonsh)
+    }
+    #[test]
+    fn hand_activated_deactivate_is_not_shadowed() {
+        super::hand_activated_deactivate_is_not_shadowed(Kind::Xonsh)
+    }
+    #[test]
+    fn own_deactivate_function_is_kept() {
+        super::own_deactivate_function_is_kept(Kind::Xonsh)
+    }
+}
