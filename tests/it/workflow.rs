@@ -27,6 +27,11 @@ fn setup(kind: Kind, rc_extra: &str) -> Option<(Sandbox, Shell, Project)> {
 }
 
 fn restorable(sh: &mut Shell) -> Vec<Option<Vec<u8>>> {
+    if sh.kind() == Kind::Xonsh {
+        // One line for five variables is longer than xonsh's line editor
+        // echoes whole, which the harness needs to see.
+        return RESTORED.iter().map(|name| sh.var(name)).collect();
+    }
     sh.vars(RESTORED)
 }
 
