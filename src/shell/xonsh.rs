@@ -176,7 +176,8 @@ del _autovenv_define";
 
 /// Only ours goes: a venv's `activate.xsh` replaces it with its own, and a
 /// person's own alias stays.
-const DROP_DEACTIVATE: &str = "_autovenv_f = _autovenv_XSH.aliases['deactivate'] if 'deactivate' in _autovenv_XSH.aliases else None
+const DROP_DEACTIVATE: &str =
+    "_autovenv_f = _autovenv_XSH.aliases['deactivate'] if 'deactivate' in _autovenv_XSH.aliases else None
 if getattr(getattr(_autovenv_f, 'func', _autovenv_f), '_autovenv', None) == 'AUTOVENV_PAUSED':
     del _autovenv_XSH.aliases['deactivate']
 del _autovenv_f";

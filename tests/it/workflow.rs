@@ -107,7 +107,14 @@ fn hand_activated_deactivate_is_not_shadowed(kind: Kind) {
     sh.run(&activate);
     assert_eq!(sh.var_str("VIRTUAL_ENV").as_deref(), other.to_str(), "the hand-activated venv is active");
     sh.run("true");
-    let out = sh.run("deactivate");
+    // nushell: hiding the venv's overlay also takes back the harness's
+    // prompt counter, kept in `$env` like everything else (and the line's
+    // own variables); carry it over through a file.
+    let n = sb.root().join("avt_n");
+    let out = sh.run(&match kind {
+        Kind::Nu => format!("$env.__avt_n | save -f {0}; deactivate; $env.__avt_n = (open {0} | into int)", sh.qp(&n)),
+        _ => "deactivate".into(),
+    });
     assert_eq!(sh.var("AUTOVENV_PAUSED"), None, "the venv's own deactivate ran, not autovenv's:\n{out}");
     sh.run("true");
     assert!(active(&mut sh, &p), "autovenv activates again after the venv's deactivate");
