@@ -114,8 +114,8 @@ for _autovenv_event, _autovenv_handler in (
 # this shell, which a program cannot do from outside it, so like `conda
 # activate` it goes through an alias; every other command runs the program
 # as it is. AUTOVENV_HOOK tells the program a hook is loaded: it then only
-# ends the pause, and the hook activates. Unthreadable: it runs on the main
-# thread, with the terminal's streams (or the capture's) as they are.
+# ends the pause, and the hook activates. The program gets the streams
+# xonsh hands the alias (a pipe in a pipeline or a capture).
 def __autovenv_command(args, stdin=None, stdout=None, stderr=None):
     global __autovenv_pwd
     child_env = dict(_autovenv_XSH.env.detype())
@@ -135,5 +135,4 @@ def __autovenv_command(args, stdin=None, stdout=None, stderr=None):
     ).returncode
 
 
-__autovenv_command.__xonsh_threadable__ = False
 _autovenv_XSH.aliases["autovenv"] = __autovenv_command
