@@ -346,11 +346,11 @@ mod nu {
     use crate::common::Kind;
     #[test]
     fn deactivate_pauses_until_leaving() {
-        super::deactivate_pauses_until_leaving(Kind::Nu)
+        super::deactivate_pauses_until_leaving(Kind::Nu);
     }
     #[test]
     fn hand_activated_deactivate_is_not_shadowed() {
-        super::hand_activated_deactivate_is_not_shadowed(Kind::Nu)
+        super::hand_activated_deactivate_is_not_shadowed(Kind::Nu);
     }
 }
 
@@ -358,14 +358,14 @@ mod xonsh {
     use crate::common::Kind;
     #[test]
     fn deactivate_pauses_until_leaving() {
-        super::deactivate_pauses_until_leaving(Kind::Xonsh)
+        super::deactivate_pauses_until_leaving(Kind::Xonsh);
     }
     #[test]
     fn hand_activated_deactivate_is_not_shadowed() {
-        super::hand_activated_deactivate_is_not_shadowed(Kind::Xonsh)
+        super::hand_activated_deactivate_is_not_shadowed(Kind::Xonsh);
     }
     #[test]
     fn own_deactivate_function_is_kept() {
-        super::own_deactivate_function_is_kept(Kind::Xonsh)
+        super::own_deactivate_function_is_kept(Kind::Xonsh);
     }
 }
