@@ -91,9 +91,13 @@ fn quote_into(out: &mut Vec<u8>, value: &[u8]) {
 
 /// Statements for the hook's `exec`, which runs them with the hook's own
 /// globals: `_autovenv_XSH` is xonsh's session, the `__autovenv_*` names
-/// its bookkeeping.
+/// its bookkeeping. The first imports the session, so that the one-shot
+/// `execx($(autovenv activate xonsh))` works in a shell without the hook.
 pub(crate) fn render(changes: &[Change]) -> Vec<u8> {
     let mut out = Vec::new();
+    if !changes.is_empty() {
+        out.extend_from_slice(b"from xonsh.built_ins import XSH as _autovenv_XSH\n");
+    }
     for change in changes {
         match change {
             Change::SetEnv(name, value) if *name == "PATH" => {
@@ -207,7 +211,8 @@ mod tests {
             Change::SetLocal("c", "x".into()),
             Change::SetLocalList("d", vec!["a".into(), "".into()]),
         ];
-        let want = "_autovenv_XSH.env['A'] = 'it\\'s \\\\ \\udcff \\xe9\\n\\x01 \\U0001f40d'\n\
+        let want = "from xonsh.built_ins import XSH as _autovenv_XSH\n\
+                    _autovenv_XSH.env['A'] = 'it\\'s \\\\ \\udcff \\xe9\\n\\x01 \\U0001f40d'\n\
                     _autovenv_XSH.env['PATH'] = ['/a', '', '/b']\n\
                     _autovenv_XSH.env['PATH'] = []\n\
                     _autovenv_XSH.env.pop('B', None)\n\

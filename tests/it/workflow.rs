@@ -160,6 +160,7 @@ fn one_shot_activate_without_hook(kind: Kind) {
 fn eval_activate(kind: Kind) -> String {
     match kind {
         Kind::Fish => "autovenv activate fish | source".into(),
+        Kind::Xonsh => "execx($(autovenv activate xonsh))".into(),
         _ => format!("eval \"$(autovenv activate {})\"", kind.name()),
     }
 }
@@ -367,5 +368,9 @@ mod xonsh {
     #[test]
     fn own_deactivate_function_is_kept() {
         super::own_deactivate_function_is_kept(Kind::Xonsh);
+    }
+    #[test]
+    fn one_shot_activate_without_hook() {
+        super::one_shot_activate_without_hook(Kind::Xonsh);
     }
 }
