@@ -4,6 +4,8 @@
 # manual workflow every tutorial teaches, measured side by side in one run.
 #   bash benches/first_entry.sh        (needs python3 with venv, and uv)
 #   RUNS=10 bash benches/first_entry.sh
+#   UV_ONLY=1 RUNS=21 bash benches/first_entry.sh   (skips the two `python -m venv`
+#     rows, seconds each, so many rounds fit: autovenv's uv path against the peers)
 # Offline: the wheels are built here, and pip/uv only look in that folder.
 # "autovenv" is what the hook runs at the first prompt in a trusted project
 # (`autovenv export bash`). Peers, where installed: direnv with a uv `.envrc`
@@ -101,9 +103,9 @@ manual="cd $proj && python3 -m venv env && env/bin/pip install -r requirements.t
 
 # Interleaved rounds (the order rotates every round) rather than one block
 # per command, so a load change on a shared machine hits all of them alike.
-"$py" - "$runs" "$work" "$proj" "$(e bin-nouv)" "$(e bin-uv)" "$manual" "$enter" "$direnv_cmd" "$mise_cmd" <<'EOF'
+"$py" - "$runs" "$work" "$proj" "$(e bin-nouv)" "$(e bin-uv)" "$manual" "$enter" "$direnv_cmd" "$mise_cmd" "${UV_ONLY:-}" <<'EOF'
 import shlex, shutil, statistics, subprocess, sys, time
-runs, work, proj, nouv, withuv, manual, enter, direnv, mise = sys.argv[1:]
+runs, work, proj, nouv, withuv, manual, enter, direnv, mise, uv_only = sys.argv[1:]
 cases = {
     "manual (`python3 -m venv env && env/bin/pip install -r requirements.txt`)": (nouv, manual, False, proj),
     "autovenv, no uv (`python -m venv` + `python -m pip`)": (nouv, enter, False, proj),
@@ -121,6 +123,10 @@ if mise:
     targets.append("")
 else:
     print("mise not installed: its row is skipped")
+if uv_only:
+    for k in list(cases)[:2]:
+        del cases[k]
+    del targets[:2]
 times = {k: [] for k in cases}
 names = list(cases)
 for r in range(int(runs) + 1):  # round 0 is a warm-up, not counted
@@ -135,10 +141,15 @@ for r in range(int(runs) + 1):  # round 0 is a warm-up, not counted
         if r:
             times[k].append(time.perf_counter() - t)
 base = statistics.median(times[names[0]])
+peers = [statistics.median(times[k]) for k in names if k.startswith(("direnv", "mise"))]
+fastest = min(peers) if peers else None
+ours = statistics.median(times[next(k for k in names if k.startswith("autovenv, uv ("))])
 print(f"first entry into a project with 8 small wheels; medians of {runs} interleaved rounds\n")
-print("| what | median | min – max | vs manual | target |")
+print(f"| what | median | min – max | vs {names[0].split(' (')[0]} | target |")
 print("|---|---|---|---|---|")
 for k, tgt in zip(names, targets):
     m = statistics.median(times[k])
-    print(f"| {k} | {m:.2f} s | {min(times[k]):.2f} – {max(times[k]):.2f} s | {m / base:.2f}× | {tgt} |")
+    print(f"| {k} | {m:.3f} s | {min(times[k]):.3f} – {max(times[k]):.3f} s | {m / base:.2f}× | {tgt} |")
+if fastest:
+    print(f"\nautovenv (uv) against the fastest peer: {ours / fastest:.2f}× (target ≤ 1.00×)")
 EOF

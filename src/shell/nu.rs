@@ -104,7 +104,8 @@ pub(crate) fn render(changes: &[Change]) -> Vec<u8> {
             Change::UnsetEnv(name) => ("unset", name, None),
             Change::SetLocal(name, value) => ("local", name, Some(json(value.as_bytes()))),
             Change::SetLocalList(name, values) => ("local", name, Some(json_list(values.iter().map(|v| v.as_bytes())))),
-            // nushell cannot define a command at run time; see the hook.
+            // nushell cannot define a command at run time: its `deactivate`
+            // is defined in the hook and acts only while an env is active.
             Change::DefineDeactivate(_) | Change::DropDeactivate => continue,
         };
         out.push_str(&format!(r#"{{"op":"{op}","name":"{name}""#));

@@ -91,9 +91,13 @@ fn quote_into(out: &mut Vec<u8>, value: &[u8]) {
 
 /// Statements for the hook's `exec`, which runs them with the hook's own
 /// globals: `_autovenv_XSH` is xonsh's session, the `__autovenv_*` names
-/// its bookkeeping.
+/// its bookkeeping. The first imports the session, so that the one-shot
+/// `execx($(autovenv activate xonsh))` works in a shell without the hook.
 pub(crate) fn render(changes: &[Change]) -> Vec<u8> {
     let mut out = Vec::new();
+    if !changes.is_empty() {
+        out.extend_from_slice(b"from xonsh.built_ins import XSH as _autovenv_XSH\n");
+    }
     for change in changes {
         match change {
             Change::SetEnv(name, value) if *name == "PATH" => {
@@ -116,8 +120,13 @@ pub(crate) fn render(changes: &[Change]) -> Vec<u8> {
             Change::UnsetEnv(name) => {
                 out.extend_from_slice(format!("_autovenv_XSH.env.pop('{name}', None)").as_bytes());
             }
-            // Not yet offered in xonsh.
-            Change::DefineDeactivate(_) | Change::DropDeactivate => continue,
+            Change::DefineDeactivate(program) => {
+                let (head, tail) = DEFINE_DEACTIVATE.split_once("@AUTOVENV@").expect("placeholder");
+                out.extend_from_slice(head.as_bytes());
+                quote_into(&mut out, program.as_bytes());
+                out.extend_from_slice(tail.as_bytes());
+            }
+            Change::DropDeactivate => out.extend_from_slice(DROP_DEACTIVATE.as_bytes()),
             Change::SetLocal(name, value) => {
                 out.extend_from_slice(format!("{name} = ").as_bytes());
                 quote_into(&mut out, value.as_bytes());
@@ -137,6 +146,45 @@ pub(crate) fn render(changes: &[Change]) -> Vec<u8> {
     }
     out
 }
+
+/// `deactivate` (see `Change::DefineDeactivate`) as a callable alias,
+/// unless an alias of that name exists. Self-contained, because the one-shot
+/// `activate` runs it without the hook: it finds the hook (or, without one,
+/// runs `export` and executes its output) through the globals it is run
+/// with. Unthreadable, so that it runs on the main thread, where the hook
+/// may set its Ctrl-C handler. The `_autovenv` attribute marks it as ours
+/// (xonsh keeps a function alias wrapped, the function as `func`).
+const DEFINE_DEACTIVATE: &str = "def _autovenv_define(program):
+    from xonsh.built_ins import XSH
+    from xonsh.tools import unthreadable
+    if 'deactivate' in XSH.aliases:
+        return
+    g = globals()
+    @unthreadable
+    def deactivate(args=None, stdin=None):
+        if args and args[0] == 'nondestructive':
+            return
+        XSH.env['AUTOVENV_PAUSED'] = XSH.env.get('AUTOVENV_ROOT', '')
+        if '__autovenv_hook' in g:
+            g['__autovenv_pwd'] = ''
+            g['__autovenv_hook']()
+        else:
+            import subprocess
+            g.setdefault('_autovenv_XSH', XSH)
+            out = subprocess.run([program, 'export', 'xonsh'], env=dict(XSH.env.detype()), stdout=subprocess.PIPE, check=False).stdout
+            exec(out.decode('ascii'), g)
+    deactivate._autovenv = 'AUTOVENV_PAUSED'
+    XSH.aliases['deactivate'] = deactivate
+_autovenv_define(@AUTOVENV@)
+del _autovenv_define";
+
+/// Only ours goes: a venv's `activate.xsh` replaces it with its own, and a
+/// person's own alias stays.
+const DROP_DEACTIVATE: &str =
+    "_autovenv_f = _autovenv_XSH.aliases['deactivate'] if 'deactivate' in _autovenv_XSH.aliases else None
+if getattr(getattr(_autovenv_f, 'func', _autovenv_f), '_autovenv', None) == 'AUTOVENV_PAUSED':
+    del _autovenv_XSH.aliases['deactivate']
+del _autovenv_f";
 
 #[cfg(test)]
 mod tests {
@@ -163,7 +211,8 @@ mod tests {
             Change::SetLocal("c", "x".into()),
             Change::SetLocalList("d", vec!["a".into(), "".into()]),
         ];
-        let want = "_autovenv_XSH.env['A'] = 'it\\'s \\\\ \\udcff \\xe9\\n\\x01 \\U0001f40d'\n\
+        let want = "from xonsh.built_ins import XSH as _autovenv_XSH\n\
+                    _autovenv_XSH.env['A'] = 'it\\'s \\\\ \\udcff \\xe9\\n\\x01 \\U0001f40d'\n\
                     _autovenv_XSH.env['PATH'] = ['/a', '', '/b']\n\
                     _autovenv_XSH.env['PATH'] = []\n\
                     _autovenv_XSH.env.pop('B', None)\n\

@@ -93,3 +93,38 @@ $env.config.hooks.env_change.PWD = (
     | where {|h| ($h | describe) !~ '^closure' or not ((view source $h) =~ '__autovenv_hook') }
     | append {|before, after| __autovenv_hook }
 )
+
+# `deactivate` pauses autovenv in this project until the shell leaves it;
+# `autovenv activate` ends the pause. nushell cannot define a command at
+# run time, so unlike the other shells' (defined by `export` while an env
+# is active) this one is always here and acts only while autovenv has an
+# env active. A venv activated by hand (`overlay use env/bin/activate.nu`)
+# brings its own `deactivate`, which shadows this one until its overlay is
+# hidden; so does a `def deactivate` made after this file was loaded.
+# `nondestructive` (a venv's activate clearing the way) does nothing.
+def --env deactivate [mode?: string] {
+    if $mode == 'nondestructive' {
+        return
+    }
+    if ($env.AUTOVENV_ROOT? | default '') == '' {
+        error make --unspanned {msg: 'deactivate: autovenv has no env active in this shell'}
+    }
+    $env.AUTOVENV_PAUSED = $env.AUTOVENV_ROOT
+    $env.__autovenv = ($env.__autovenv | upsert __autovenv_pwd '')
+    __autovenv_hook
+}
+
+# `autovenv activate` has to change this shell, which a program cannot do
+# from outside it, so like `conda activate` it goes through a command of
+# the shell; every other `autovenv …` runs the program as it is.
+# AUTOVENV_HOOK tells the program a hook is loaded: it then only ends the
+# pause, and the hook activates.
+def --env --wrapped autovenv [...rest] {
+    if $rest == ['activate'] {
+        with-env {AUTOVENV_HOOK: 'loaded'} { ^autovenv activate nu } | __autovenv_apply
+        $env.__autovenv = ($env.__autovenv | upsert __autovenv_pwd '')
+        __autovenv_hook
+    } else {
+        ^autovenv ...$rest
+    }
+}

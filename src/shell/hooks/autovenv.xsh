@@ -106,3 +106,33 @@ for _autovenv_event, _autovenv_handler in (
     for _autovenv_old in [h for h in _autovenv_event if getattr(h, "__name__", "") == _autovenv_handler.__name__]:
         _autovenv_event.discard(_autovenv_old)
     _autovenv_event(_autovenv_handler)
+
+
+# `deactivate` (defined by `export` while an env is active, only where no
+# `deactivate` alias exists) pauses autovenv in this project until the
+# shell leaves it; `autovenv activate` ends the pause. It has to change
+# this shell, which a program cannot do from outside it, so like `conda
+# activate` it goes through an alias; every other command runs the program
+# as it is. AUTOVENV_HOOK tells the program a hook is loaded: it then only
+# ends the pause, and the hook activates. The program gets the streams
+# xonsh hands the alias (a pipe in a pipeline or a capture).
+def __autovenv_command(args, stdin=None, stdout=None, stderr=None):
+    global __autovenv_pwd
+    child_env = dict(_autovenv_XSH.env.detype())
+    if args == ["activate"]:
+        child_env["AUTOVENV_HOOK"] = "loaded"
+        done = _autovenv_subprocess.run(
+            ["autovenv", "activate", "xonsh"], env=child_env, stdout=_autovenv_subprocess.PIPE, check=False
+        )
+        if done.returncode:
+            return done.returncode
+        exec(done.stdout.decode("ascii"), globals())
+        __autovenv_pwd = ""
+        __autovenv_hook()
+        return 0
+    return _autovenv_subprocess.run(
+        ["autovenv", *args], env=child_env, stdin=stdin, stdout=stdout, stderr=stderr, check=False
+    ).returncode
+
+
+_autovenv_XSH.aliases["autovenv"] = __autovenv_command
