@@ -70,7 +70,22 @@ fn render(checks: &[Check]) -> String {
 pub(crate) fn gather(ctx: &Context, shell_pid: u32) -> Vec<Check> {
     let shell = parent_shell(ctx, shell_pid);
     let mut checks = Vec::new();
-    let note = this_shells_note(ctx, shell_pid);
+    // Run from a subshell, `( autovenv doctor )` or `$(…)`, the parent is a
+    // copy of the shell whose hook left the note (tcsh and elvish fork one
+    // even for a single command): look up through copies of the same shell.
+    let comm = |pid: u32| std::fs::read_to_string(format!("/proc/{pid}/comm")).ok();
+    let mut note = this_shells_note(ctx, shell_pid);
+    let mut pid = shell_pid;
+    for _ in 0..8 {
+        if note.is_some() {
+            break;
+        }
+        let Some(up) = parent_of(pid).filter(|&p| p > 1 && comm(p).is_some() && comm(p) == comm(shell_pid)) else {
+            break;
+        };
+        pid = up;
+        note = this_shells_note(ctx, pid);
+    }
     checks.push(hook_check(ctx, shell, note.as_deref()));
     if let Some(note) = &note {
         checks.push(binary_check(ctx, shell, note));
@@ -108,6 +123,12 @@ fn this_shells_note(ctx: &Context, pid: u32) -> Option<PathBuf> {
         })
         .max()
         .map(|(_, p)| p)
+}
+
+/// The parent of process `pid` (Linux).
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 2..].split(' ').nth(1)?.parse().ok()
 }
 
 /// When process `pid` started, in nanoseconds since the epoch (Linux).
