@@ -255,9 +255,10 @@ done
 # elvish and tcsh: no clock variable to read inside the loop, so each run
 # reads `date` around a loop calling the hook n times and an empty loop of
 # the same length (the hook's idle test, as at a prompt, in the shallow
-# project). elvish's hook registers with the line editor, which a script
-# has not got: those two lines are left out here, and its calls that
-# define functions for the prompt (`edit:add-var`, `edit:del-var`) do nothing.
+# project; for tcsh, what its `precmd` runs). elvish's hook registers with
+# the line editor, which a script has not got: those two lines are left out
+# here, and its calls that define functions for the prompt (`edit:add-var`,
+# `edit:del-var`) do nothing.
 n2=2000
 # The loops are elvish and tcsh code: their `$` are theirs.
 # shellcheck disable=SC2016
@@ -296,7 +297,7 @@ else
   echo "elvish: not installed"
 fi
 if command -v tcsh >/dev/null; then
-  echo "tcsh autovenv: $(per_prompt_us "$n2" "$(idle_run2 tcsh "$shallow" "'$bin' hook tcsh >! $work/hook.tcsh; source $work/hook.tcsh; __autovenv_hook" '__autovenv_hook')") us"
+  echo "tcsh autovenv: $(per_prompt_us "$n2" "$(idle_run2 tcsh "$shallow" "'$bin' hook tcsh >! $work/hook.tcsh; source $work/hook.tcsh; set __autovenv_live = 1; __autovenv_hook" 'set __autovenv_live = 1; __autovenv_hook')") us"
 else
   echo "tcsh: not installed"
 fi
@@ -327,8 +328,8 @@ count_starts2() { # sh n
   case $1 in
     elvish) { "$bin" hook elvish | grep -v -e '^set edit:before-readline' -e '^set after-chdir' | sed 's/edit:\(add\|del\)-var /nop /'
               echo "__autovenv_hook; range $2 | each {|_| __autovenv_hook }"; } >"$f" ;;
-    tcsh) { echo "'$bin' hook tcsh >! $work/hook2.tcsh; source $work/hook2.tcsh; __autovenv_hook; @ i = 0"
-            echo "while (\$i < $2)"; echo '__autovenv_hook'; echo '@ i++'; echo 'end'; } >"$f" ;;
+    tcsh) { echo "'$bin' hook tcsh >! $work/hook2.tcsh; source $work/hook2.tcsh; set __autovenv_live = 1; __autovenv_hook; @ i = 0"
+            echo "while (\$i < $2)"; echo 'set __autovenv_live = 1; __autovenv_hook'; echo '@ i++'; echo 'end'; } >"$f" ;;
   esac
   (cd "$shallow" && strace -f -qq -e trace=execve,fork,vfork -o "$work/trace2.$1" "$1" "$([ "$1" = elvish ] && echo -norc || echo -f)" "$f" >/dev/null 2>&1 &&
     grep -v resumed "$work/trace2.$1" | grep -c -E 'execve')

@@ -71,9 +71,6 @@ const BAD_PYTHON: &str =
 /// re-entry start the creator zero more times; `autovenv sync` starts it
 /// once; fixing the config makes the env at the next prompt.
 fn failed_creation_is_not_retried_by_prompts(kind: Kind) {
-    if matches!(kind, Kind::Elvish) {
-        return; // open: elvish prints the failure twice at re-entry (the `cd` and the prompt both run `export`)
-    }
     let Some(sb) = sandbox_with(&[Need::Shell(kind)], Uv::Yes, &["mypkg"]) else { return };
     let log = uv_logger(&sb);
     let p = sb

@@ -267,7 +267,7 @@ fn command_substitutions_stay_quiet(kind: Kind) {
 /// A script that loads the person's rc (fish reads config.fish for every
 /// `fish -c` and script) and changes folder many times: no hint, nothing.
 fn non_interactive_shells_do_nothing(kind: Kind) {
-    if matches!(kind, Kind::Elvish | Kind::Tcsh) {
+    if matches!(kind, Kind::Elvish) {
         return; // not yet written for this shell (its commands are POSIX or fish syntax)
     }
     let Some((sb, sh)) = setup(kind) else { return };
@@ -279,6 +279,8 @@ fn non_interactive_shells_do_nothing(kind: Kind) {
     let mut cmd = sb.command(kind.path().unwrap());
     match kind {
         Kind::Fish => cmd.arg("-c").arg(format!("{body}; cd app; echo $VIRTUAL_ENV")),
+        // tcsh reads ~/.tcshrc for every `tcsh -c` and script too.
+        Kind::Tcsh => cmd.arg("-c").arg(format!("{body}; cd app; printenv VIRTUAL_ENV; exit 0")),
         _ => cmd.arg("-c").arg(format!(". {}; {body}; cd app; echo \"$VIRTUAL_ENV\"", kind.quote_path(&rc))),
     };
     if kind == Kind::Zsh {

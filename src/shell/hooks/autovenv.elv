@@ -50,6 +50,10 @@ fn __autovenv_hook {
       return
     }
   }
+  # In `$after-chdir` elvish has not yet updated $E:PWD: `export` would
+  # record the folder left, and the prompt after the `cd` would run it
+  # again, repeating its messages.
+  tmp E:PWD = $pwd
   tmp E:AUTOVENV_STAMP = $s[__autovenv_stamp]
   tmp E:AUTOVENV_HOOK = @HOOK_VERSION@
   set __autovenv_force = $false
