@@ -468,7 +468,7 @@ fn idle_prompts_start_no_process(kind: Kind) {
         Kind::Nu => "$env.config.hooks.pre_prompt = [{|| $env.__autovenv.__autovenv_stamp = '/nonexistent' }]",
         Kind::Xonsh => "@events.on_pre_prompt\ndef __avt_force(**kw):\n    \
                         [h for h in events.on_pre_prompt if h.__name__ == '__autovenv_hook'][0].__globals__['__autovenv_stamp'] = '/nonexistent'",
-        Kind::Tcsh => "alias precmd 'set __autovenv_stamp = /nonexistent; __autovenv_hook'",
+        Kind::Tcsh => "alias precmd 'set __autovenv_live = 1; set __autovenv_stamp = /nonexistent; __autovenv_hook'",
         _ => "__autovenv_stamp_force() { __autovenv_stamp=/nonexistent }; precmd_functions=(__autovenv_stamp_force $precmd_functions)",
     };
     let Some(n) = idle_process_starts(kind, force, 5) else { return };
