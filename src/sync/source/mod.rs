@@ -32,6 +32,7 @@ use crate::error::{Error, Result};
 use super::install::{Failure, Installer};
 use super::Inputs;
 
+mod lockfile;
 mod pipfile;
 mod poetry_lock;
 mod pyproject;

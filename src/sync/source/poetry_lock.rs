@@ -8,38 +8,28 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::child;
-use crate::config::{self, Settings, SyncMode};
-use crate::error::{Error, Result};
+use crate::config::{Settings, SyncMode};
+use crate::error::Result;
 
 use super::super::install::{self, Failure, Installer};
 use super::super::Inputs;
+use super::lockfile::{Lock, Selection};
 use super::Source;
 
 const LOCK: &str = "poetry.lock";
 
-/// What `poetry install` reads from the project: the lock, the project's
-/// metadata and groups, and its local poetry config (installer settings).
-const FILES: [&str; 3] = [LOCK, config::PYPROJECT, "poetry.toml"];
+const THE_LOCK: Lock = Lock { name: LOCK, tool: "poetry", verb: "installs", tool_config: "poetry.toml" };
 
 pub(super) struct PoetryLock {
-    /// The `groups` key: exactly these dependency groups; `None`: the
-    /// tool's own default groups.
-    groups: Option<Vec<String>>,
-    /// The `extras` key.
-    extras: Vec<String>,
+    selection: Selection,
 }
 
 pub(super) fn marks(_: &Settings) -> Vec<String> {
     vec![LOCK.into()]
 }
 
-/// Present in any form: a lock that is a FIFO or too large is this
-/// source's error to report, not a reason to fall back to another one.
 pub(super) fn detect(root: &Path, s: &Settings) -> Result<Option<Box<dyn Source>>> {
-    if std::fs::symlink_metadata(root.join(LOCK)).is_err() {
-        return Ok(None);
-    }
-    Ok(Some(Box::new(PoetryLock { groups: s.groups.clone(), extras: s.extras.clone() })))
+    Ok(THE_LOCK.present(root).then(|| Box::new(PoetryLock { selection: Selection::of(s) }) as Box<dyn Source>))
 }
 
 impl Source for PoetryLock {
@@ -48,27 +38,19 @@ impl Source for PoetryLock {
     }
 
     fn inputs(&self, root: &Path) -> Result<Inputs> {
-        read_lock(root)?;
-        if config::read_toml_text(&root.join(config::PYPROJECT))?.is_none() {
-            return Err(Error::new(format!("{} has no pyproject.toml beside it", root.join(LOCK).display()))
-                .with_hint(
-                    "poetry installs a lock with its project's pyproject.toml: restore it, or remove poetry.lock",
-                ));
-        }
-        config::read_toml_text(&root.join("poetry.toml"))?;
-        Ok(Inputs { reqs: FILES.map(String::from).to_vec(), ..Inputs::default() })
+        THE_LOCK.inputs(root)
     }
 
     fn inputs_lenient(&self, _root: &Path) -> Vec<String> {
-        FILES.map(String::from).to_vec()
+        THE_LOCK.files()
     }
 
     fn digest_extra(&self) -> String {
-        format!("groups={:?} extras={:?}", self.groups, self.extras)
+        self.selection.digest()
     }
 
     fn summary(&self, root: &Path, _inputs: &Inputs) -> Option<String> {
-        let n = read_lock(root).ok().and_then(|t| t.get("package").and_then(|p| p.as_array()).map(Vec::len));
+        let n = THE_LOCK.read(root).ok().and_then(|t| t.get("package").and_then(|p| p.as_array()).map(Vec::len));
         Some(format!("{LOCK} ({})", install::plural(n.unwrap_or(0), "locked package")))
     }
 
@@ -83,11 +65,11 @@ impl Source for PoetryLock {
         let sub = if ix.mode() == SyncMode::Exact { "sync" } else { "install" };
         let mut cmd = child::poetry(&poetry, job.root, job.env, &[sub, "--no-interaction"]);
         // `main` is the project's own dependencies, always installed.
-        if let Some(groups) = &self.groups {
+        if let Some(groups) = &self.selection.groups {
             let only: Vec<&str> = std::iter::once("main").chain(groups.iter().map(String::as_str)).collect();
             cmd.arg("--only").arg(only.join(","));
         }
-        for e in &self.extras {
+        for e in &self.selection.extras {
             cmd.arg("--extras").arg(e);
         }
         match install::run(&mut cmd, &format!("poetry {sub}"), LOCK) {
@@ -97,17 +79,6 @@ impl Source for PoetryLock {
             other => other,
         }
     }
-}
-
-/// The lock, parsed: a lock that is not TOML is one error naming its
-/// line, before poetry is started at all.
-fn read_lock(root: &Path) -> Result<toml::Table> {
-    let path = root.join(LOCK);
-    let text = config::read_toml_text(&path)?
-        .ok_or_else(|| Error::new(format!("cannot read {}: no such file", path.display())))?;
-    let broken = |e: Error| e.with_hint("run `poetry lock` to write it again");
-    config::parse_toml(&path, &text).map_err(broken)?;
-    text.parse::<toml::Table>().map_err(|e| broken(Error::new(format!("{}: {}", path.display(), e.message()))))
 }
 
 /// After a failed install: does the lock no longer stand for
@@ -129,7 +100,7 @@ mod tests {
     #[test]
     fn inputs_need_a_readable_lock_and_its_pyproject() {
         let t = tempfile::tempdir().unwrap();
-        let src = PoetryLock { groups: None, extras: Vec::new() };
+        let src = PoetryLock { selection: Selection { groups: None, extras: Vec::new() } };
         let lock = "[[package]]\nname = \"six\"\nversion = \"1.16.0\"\n\n[metadata]\nlock-version = \"2.1\"\n";
         fs::write(t.path().join(LOCK), lock).unwrap();
         let e = src.inputs(t.path()).unwrap_err();

@@ -12,39 +12,28 @@ use std::time::Duration;
 
 use crate::child;
 use crate::config::{self, Settings, SyncMode};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::venv;
 
 use super::super::install::{self, Failure, Installer};
 use super::super::Inputs;
+use super::lockfile::{Lock, Selection};
 use super::Source;
 
 const LOCK: &str = "uv.lock";
 
-/// What `uv sync` reads from the project: the lock, the project's
-/// metadata (dependencies, groups, `[tool.uv]`), and the project's uv
-/// config file (indexes, build settings), which may appear later.
-const FILES: [&str; 3] = [LOCK, config::PYPROJECT, "uv.toml"];
+const THE_LOCK: Lock = Lock { name: LOCK, tool: "uv", verb: "syncs", tool_config: "uv.toml" };
 
 pub(super) struct UvLock {
-    /// The `groups` key: exactly these dependency groups; `None`: the
-    /// tool's own default groups.
-    groups: Option<Vec<String>>,
-    /// The `extras` key.
-    extras: Vec<String>,
+    selection: Selection,
 }
 
 pub(super) fn marks(_: &Settings) -> Vec<String> {
     vec![LOCK.into()]
 }
 
-/// Present in any form: a lock that is a FIFO or too large is this
-/// source's error to report, not a reason to fall back to another one.
 pub(super) fn detect(root: &Path, s: &Settings) -> Result<Option<Box<dyn Source>>> {
-    if std::fs::symlink_metadata(root.join(LOCK)).is_err() {
-        return Ok(None);
-    }
-    Ok(Some(Box::new(UvLock { groups: s.groups.clone(), extras: s.extras.clone() })))
+    Ok(THE_LOCK.present(root).then(|| Box::new(UvLock { selection: Selection::of(s) }) as Box<dyn Source>))
 }
 
 impl Source for UvLock {
@@ -53,27 +42,19 @@ impl Source for UvLock {
     }
 
     fn inputs(&self, root: &Path) -> Result<Inputs> {
-        read_lock(root)?;
-        let pyproject = root.join(config::PYPROJECT);
-        if config::read_toml_text(&pyproject)?.is_none() {
-            return Err(Error::new(format!("{} has no pyproject.toml beside it", root.join(LOCK).display()))
-                .with_hint("uv syncs a lock with its project's pyproject.toml: restore it, or remove uv.lock"));
-        }
-        // Regular and readable, like every file the prompt watches.
-        config::read_toml_text(&root.join("uv.toml"))?;
-        Ok(Inputs { reqs: FILES.map(String::from).to_vec(), ..Inputs::default() })
+        THE_LOCK.inputs(root)
     }
 
     fn inputs_lenient(&self, _root: &Path) -> Vec<String> {
-        FILES.map(String::from).to_vec()
+        THE_LOCK.files()
     }
 
     fn digest_extra(&self) -> String {
-        format!("groups={:?} extras={:?}", self.groups, self.extras)
+        self.selection.digest()
     }
 
     fn summary(&self, root: &Path, _inputs: &Inputs) -> Option<String> {
-        let n = read_lock(root).map_or(0, |t| locked_packages(&t));
+        let n = THE_LOCK.read(root).map_or(0, |t| locked_packages(&t));
         Some(format!("{LOCK} ({})", install::plural(n, "locked package")))
     }
 
@@ -97,13 +78,13 @@ impl Source for UvLock {
         if ix.mode() != SyncMode::Exact {
             cmd.arg("--inexact");
         }
-        if let Some(groups) = &self.groups {
+        if let Some(groups) = &self.selection.groups {
             cmd.arg("--no-default-groups");
             for g in groups {
                 cmd.arg("--group").arg(g);
             }
         }
-        for e in &self.extras {
+        for e in &self.selection.extras {
             cmd.arg("--extra").arg(e);
         }
         // This env, whatever the shell has active.
@@ -115,17 +96,6 @@ impl Source for UvLock {
             other => other,
         }
     }
-}
-
-/// The lock, parsed: a lock that is not TOML is one error naming its
-/// line, before uv is started at all.
-fn read_lock(root: &Path) -> Result<toml::Table> {
-    let path = root.join(LOCK);
-    let text = config::read_toml_text(&path)?
-        .ok_or_else(|| Error::new(format!("cannot read {}: no such file", path.display())))?;
-    let broken = |e: Error| e.with_hint("run `uv lock` to write it again");
-    config::parse_toml(&path, &text).map_err(broken)?;
-    text.parse::<toml::Table>().map_err(|e| broken(Error::new(format!("{}: {}", path.display(), e.message()))))
 }
 
 /// The locked distributions, not counting the project itself (and its
@@ -180,7 +150,7 @@ mod tests {
     #[test]
     fn inputs_need_a_readable_lock_and_its_pyproject() {
         let t = tempfile::tempdir().unwrap();
-        let src = UvLock { groups: None, extras: Vec::new() };
+        let src = UvLock { selection: Selection { groups: None, extras: Vec::new() } };
         fs::write(t.path().join(LOCK), LOCKED).unwrap();
         let e = src.inputs(t.path()).unwrap_err();
         assert!(e.message.ends_with("uv.lock has no pyproject.toml beside it"), "{}", e.message);

@@ -1,0 +1,81 @@
+//! What the two lock files a tool installs (`uv.lock`, `poetry.lock`)
+//! share: the lock beside its `pyproject.toml` and the tool's own config
+//! file, all read (regular files, capped) before the tool starts, and the
+//! `groups` / `extras` keys passed on to it.
+
+use std::path::Path;
+
+use crate::config::{self, Settings};
+use crate::error::{Error, Result};
+
+use super::super::Inputs;
+
+/// One tool's lock file.
+pub(super) struct Lock {
+    /// "uv.lock"
+    pub name: &'static str,
+    /// "uv": named in the hints.
+    pub tool: &'static str,
+    /// What the tool does with the lock, for the hint: "syncs".
+    pub verb: &'static str,
+    /// The project's own config file of the tool ("uv.toml"), which may
+    /// appear later.
+    pub tool_config: &'static str,
+}
+
+impl Lock {
+    /// Everything the tool reads from the project: the digest and the watch list.
+    pub(super) fn files(&self) -> Vec<String> {
+        vec![self.name.into(), config::PYPROJECT.into(), self.tool_config.into()]
+    }
+
+    /// Present in any form: a lock that is a FIFO or too large is this
+    /// source's error to report, not a reason to fall back to another one.
+    pub(super) fn present(&self, root: &Path) -> bool {
+        std::fs::symlink_metadata(root.join(self.name)).is_ok()
+    }
+
+    /// The lock, parsed: a lock that is not TOML is one error naming its
+    /// line, before the tool is started at all.
+    pub(super) fn read(&self, root: &Path) -> Result<toml::Table> {
+        let path = root.join(self.name);
+        let text = config::read_toml_text(&path)?
+            .ok_or_else(|| Error::new(format!("cannot read {}: no such file", path.display())))?;
+        let broken = |e: Error| e.with_hint(format!("run `{} lock` to write it again", self.tool));
+        config::parse_toml(&path, &text).map_err(broken)?;
+        text.parse::<toml::Table>().map_err(|e| broken(Error::new(format!("{}: {}", path.display(), e.message()))))
+    }
+
+    /// The source's inputs: the lock must parse and have its
+    /// `pyproject.toml`; the tool's config file must be readable if present.
+    pub(super) fn inputs(&self, root: &Path) -> Result<Inputs> {
+        self.read(root)?;
+        if config::read_toml_text(&root.join(config::PYPROJECT))?.is_none() {
+            return Err(Error::new(format!("{} has no pyproject.toml beside it", root.join(self.name).display()))
+                .with_hint(format!(
+                    "{} {} a lock with its project's pyproject.toml: restore it, or remove {}",
+                    self.tool, self.verb, self.name
+                )));
+        }
+        config::read_toml_text(&root.join(self.tool_config))?;
+        Ok(Inputs { reqs: self.files(), ..Inputs::default() })
+    }
+}
+
+/// The `groups` and `extras` keys, as the tool gets them.
+pub(super) struct Selection {
+    /// Exactly these dependency groups; `None`: the tool's own default groups.
+    pub groups: Option<Vec<String>>,
+    pub extras: Vec<String>,
+}
+
+impl Selection {
+    pub(super) fn of(s: &Settings) -> Selection {
+        Selection { groups: s.groups.clone(), extras: s.extras.clone() }
+    }
+
+    /// For the digest: a change of choice installs again.
+    pub(super) fn digest(&self) -> String {
+        format!("groups={:?} extras={:?}", self.groups, self.extras)
+    }
+}
