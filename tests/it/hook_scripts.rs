@@ -59,6 +59,7 @@ fn bench_and_ci_scripts_pass_shellcheck() {
         "--severity=style",
         "benches/hot_path.sh",
         "benches/first_entry.sh",
+        "benches/first_entry_uvlock.sh",
         "benches/parent_marker.sh",
         ".ci/run",
         ".ci/package-smoke",
