@@ -61,7 +61,7 @@ import shlex, shutil, statistics, subprocess, sys, time
 runs, proj, env, manual, enter = sys.argv[1:]
 cases = {
     "by hand: `uv venv --seed && uv sync --frozen`": manual,
-    "autovenv: first entry (`uv venv`, pip from the bundled wheel, `uv sync --locked`)": enter,
+    "autovenv: first entry (`uv venv`, then `uv sync --locked` with pip's bundled wheel installed alongside)": enter,
 }
 times = {k: [] for k in cases}
 names = list(cases)

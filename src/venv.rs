@@ -184,9 +184,7 @@ pub(crate) struct Make<'a> {
     pub root: &'a Path,
     pub env: &'a Path,
     pub interpreter: &'a Path,
-    /// The interpreter's version when it was probed; `None` leaves it to
-    /// the maker and reads it from the new env's `pyvenv.cfg`.
-    pub version: Option<&'a str>,
+    pub version: Version<'a>,
     pub maker: &'a Maker,
     pub uv_config: &'a UvConfig,
     /// The project's trust key, written in the marks: an env outside the
@@ -194,13 +192,32 @@ pub(crate) struct Make<'a> {
     pub project_key: &'a str,
 }
 
+/// What is known of the interpreter's version before the env is made.
+pub(crate) enum Version<'a> {
+    /// Probed: "3.11.7".
+    Known(&'a str),
+    /// Left to the maker, and read from the new env's `pyvenv.cfg`; the
+    /// env is kept only when the check passes.
+    Checked(&'a dyn Fn(&str) -> bool),
+}
+
+/// A new env, or why there is none.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Made {
+    /// Made, and where its pip comes from.
+    Env(Pip),
+    /// The unprobed interpreter was this version, which failed the check:
+    /// the env was removed and nothing announced.
+    Unfit(String),
+}
+
 /// Make a new env at `env` (which must not exist) from `interpreter`.
 /// `announce` gets the Python version and where pip comes from as soon as
-/// both are known: before the maker runs when the version was given, else
+/// both are known: before the maker runs when the version was known, else
 /// right after. The maker's output goes to stderr: stdout belongs to the
 /// shell. With `Pip::Wheel` the env is left without pip: the caller's first
 /// install adds it.
-pub(crate) fn create(m: &Make, announce: &mut dyn FnMut(&str, &Pip)) -> Result<Pip> {
+pub(crate) fn create(m: &Make, announce: &mut dyn FnMut(&str, &Pip)) -> Result<Made> {
     let env = m.env;
     // An env outside the project may be the first in its folder (the cache).
     if let Some(parent) = env.parent().filter(|p| !p.exists()) {
@@ -211,11 +228,14 @@ pub(crate) fn create(m: &Make, announce: &mut dyn FnMut(&str, &Pip)) -> Result<P
             .create(parent)
             .map_err(|e| Error::io(format!("cannot create {}", parent.display()), e))?;
     }
-    let mut pip = m.version.map(|v| {
-        let pip = pip_source(m.maker, m.interpreter, v);
-        announce(v, &pip);
-        pip
-    });
+    let mut pip = match m.version {
+        Version::Known(v) => {
+            let pip = pip_source(m.maker, m.interpreter, v);
+            announce(v, &pip);
+            Some(pip)
+        }
+        Version::Checked(_) => None,
+    };
     fs::create_dir(env).map_err(|e| Error::io(format!("cannot create {}", env.display()), e))?;
     let project = crate::env_location::project_line(m.project_key);
     crate::fsutil::write_nofollow(&env.join(CREATING_MARK), project.as_bytes())?;
@@ -241,6 +261,12 @@ pub(crate) fn create(m: &Make, announce: &mut dyn FnMut(&str, &Pip)) -> Result<P
         Some(pip) => pip,
         None => {
             let version = version(env).unwrap_or_default();
+            if let Version::Checked(fits) = m.version {
+                if !fits(&version) {
+                    remove_owned(env)?;
+                    return Ok(Made::Unfit(version));
+                }
+            }
             let base = base_interpreter(env).unwrap_or_else(|| m.interpreter.to_path_buf());
             let pip = pip_source(m.maker, &base, &version);
             announce(&version, &pip);
@@ -266,7 +292,7 @@ pub(crate) fn create(m: &Make, announce: &mut dyn FnMut(&str, &Pip)) -> Result<P
     let mark = format!("made by autovenv; safe to delete\n{project}");
     crate::fsutil::write_nofollow(&env.join(OWNER_MARK), mark.as_bytes())?;
     fs::remove_file(env.join(CREATING_MARK)).map_err(|e| Error::io(format!("cannot write in {}", env.display()), e))?;
-    Ok(pip)
+    Ok(Made::Env(pip))
 }
 
 /// The interpreter an env was made from, from `home` in its `pyvenv.cfg`

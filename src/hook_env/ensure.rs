@@ -15,7 +15,7 @@ use crate::lock;
 use crate::msg;
 use crate::python;
 use crate::sync;
-use crate::venv::{self, EnvState, Maker, Pip};
+use crate::venv::{self, EnvState, Made, Maker, Pip};
 
 /// In the env while the installer runs; see `ensure`.
 pub(crate) const INSTALLING_MARK: &str = ".autovenv-installing";
@@ -251,7 +251,7 @@ fn make_ready(ctx: &Context, t: &Trusted, uv_config: &UvConfig) -> std::result::
                 let interpreter = find_interpreter(ctx, t).map_err(Failed::Creation)?;
                 msg::info(&format!("rebuilding {name}/: {why}"));
                 venv::remove_owned(&t.env).map_err(other)?;
-                return create_with(ctx, t, &name, &maker, interpreter, uv_config).map(Some).map_err(Failed::Creation);
+                return create_probed(t, &name, &maker, &interpreter, uv_config).map(Some).map_err(Failed::Creation);
             }
             Some(why) => {
                 msg::warn(&format!("{name}/ {why}; autovenv did not make it, so it is used as it is"));
@@ -295,45 +295,57 @@ fn find_interpreter(ctx: &Context, t: &Trusted) -> Result<python::Interpreter> {
 
 fn create(ctx: &Context, t: &Trusted, name: &str, uv_config: &UvConfig) -> Result<Pip> {
     let maker = maker(ctx, &t.settings)?;
-    // With uv and no request, uv learns the default python3's version
-    // itself (from its cache, usually): probing it first would start one
-    // more Python on the way to the first prompt.
-    let default_request =
-        python::requested(&t.project.root, t.settings.python.as_deref(), t.settings.python_is_global)?.is_none();
-    let unprobed = match maker {
-        Maker::Uv(_) if default_request => python::plain_python3(&ctx.system_path()),
-        _ => None,
-    };
-    let interpreter = match unprobed {
-        Some(path) => python::Interpreter { path, version: String::new(), source: "python3 on PATH".into() },
-        None => find_interpreter(ctx, t)?,
-    };
-    create_with(ctx, t, name, &maker, interpreter, uv_config)
+    // With uv, the python3 on PATH goes to `uv venv` unprobed when it is
+    // the search's own first choice: uv learns its version itself (from
+    // its cache, usually), and probing first would start one more Python
+    // on the way to the first prompt. Its version is checked afterwards.
+    if let Maker::Uv(_) = maker {
+        let request = python::requested(&t.project.root, t.settings.python.as_deref(), t.settings.python_is_global)?;
+        if let Some(u) = python::unprobed(request.as_ref(), &ctx.system_path()) {
+            let fits = |v: &str| u.accepts(v);
+            match create_with(t, name, &maker, &u.path, &u.source, venv::Version::Checked(&fits), uv_config)? {
+                Made::Env(pip) => return Ok(pip),
+                // Not a version the request takes: searched for below, as
+                // if it had been probed.
+                Made::Unfit(_) => {}
+            }
+        }
+    }
+    let interpreter = find_interpreter(ctx, t)?;
+    create_probed(t, name, &maker, &interpreter, uv_config)
 }
 
-fn create_with(
-    _ctx: &Context,
+fn create_probed(
     t: &Trusted,
     name: &str,
     maker: &Maker,
-    interpreter: python::Interpreter,
+    interpreter: &python::Interpreter,
     uv_config: &UvConfig,
 ) -> Result<Pip> {
+    let version = venv::Version::Known(&interpreter.version);
+    match create_with(t, name, maker, &interpreter.path, &interpreter.source, version, uv_config)? {
+        Made::Env(pip) => Ok(pip),
+        Made::Unfit(v) => Err(Error::new(format!("{} turned out to be Python {v}", interpreter.path.display()))),
+    }
+}
+
+fn create_with(
+    t: &Trusted,
+    name: &str,
+    maker: &Maker,
+    interpreter: &Path,
+    source: &str,
+    version: venv::Version,
+    uv_config: &UvConfig,
+) -> Result<Made> {
     // Which Python and why, unless it is simply the python3 on PATH.
-    let why = match interpreter.source.as_str() {
+    let why = match source {
         "python3 on PATH" => String::new(),
         s => format!(", {s}"),
     };
     let key = t.project.key();
-    let make = venv::Make {
-        root: &t.project.root,
-        env: &t.env,
-        interpreter: &interpreter.path,
-        version: Some(interpreter.version.as_str()).filter(|v| !v.is_empty()),
-        maker,
-        uv_config,
-        project_key: &key,
-    };
+    let make =
+        venv::Make { root: &t.project.root, env: &t.env, interpreter, version, maker, uv_config, project_key: &key };
     let mut announce = |version: &str, pip: &Pip| {
         msg::info(&format!("creating {name}/ with Python {version} ({}{}){why}", maker.name(), pip.describe()));
     };

@@ -8,7 +8,9 @@
 //! can be: that is the user's choice, the one `python3 -m venv` and uv take. Candidates are found on PATH (`python3`,
 //! `python3.N`), in pyenv's versions folder and through `uv python find`;
 //! whatever is chosen is run once to learn its real version and path, so a
-//! name or folder that lies about its version is never trusted. A request
+//! name or folder that lies about its version is never trusted. The one
+//! exception is `unprobed`: a native `python3` on PATH handed to uv, which
+//! runs it itself; the version uv found is checked before the env is kept. A request
 //! that cannot be met is an error: no env is built with a different Python.
 //!
 //! Everything here runs interpreters, so callers only call `find` for
@@ -24,7 +26,7 @@ mod specifier;
 use std::path::PathBuf;
 
 pub(crate) use request::{input_files, requested, Request};
-pub(crate) use search::{find, plain_python3};
+pub(crate) use search::{find, unprobed};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Interpreter {
@@ -394,6 +396,35 @@ mod tests {
         // First on PATH wins, and a relative entry is never searched.
         let both = std::env::join_paths([Path::new("shim"), &shim, &native]).unwrap();
         assert_eq!(plain_python3(&both), None);
+    }
+
+    #[test]
+    fn a_range_goes_unprobed_and_is_checked_afterwards() {
+        let real = real_python();
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(&real.path, dir.path().join("python3")).unwrap();
+        let path = dir.path().as_os_str();
+        let u = unprobed(None, path).unwrap();
+        assert_eq!((u.path.clone(), u.source.as_str()), (dir.path().join("python3"), "python3 on PATH"));
+        assert!(u.accepts("3.11.7") && !u.accepts(""), "no request takes any version uv reports");
+
+        let range = req(Request::Specifier(">=3.10,<3.13".into()), Source::RequiresPython(">=3.10,<3.13".into()));
+        let u = unprobed(Some(&range), path).unwrap();
+        assert_eq!(u.source, "python3 on PATH, which satisfies requires-python >=3.10,<3.13 in pyproject.toml");
+        assert!(u.accepts("3.10.0") && u.accepts("3.12.9"));
+        assert!(!u.accepts("3.9.18") && !u.accepts("3.13.0") && !u.accepts("garbage"));
+
+        // What is searched for, rather than taken from PATH, is probed.
+        for r in [
+            req(Request::Version("3.12".into()), pv()),
+            req(Request::Name("pypy3".into()), cfg("pypy3")),
+            req(Request::Path(real.path.clone()), pv()),
+        ] {
+            assert_eq!(unprobed(Some(&r), path), None, "{r:?}");
+        }
+        // An unparsable range is left to the search, which says what is wrong.
+        let bad = req(Request::Specifier(">=x".into()), cfg(">=x"));
+        assert_eq!(unprobed(Some(&bad), path), None);
     }
 
     #[test]

@@ -72,12 +72,47 @@ pub(crate) fn find(
     }
 }
 
+/// `python3` on PATH handed to uv without running it first, and the check
+/// its version must pass once uv has made the env (read from `pyvenv.cfg`).
+/// uv asks the interpreter for its version itself and keeps the answer in
+/// its cache, so a first entry starts one Python fewer.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Unprobed {
+    pub path: PathBuf,
+    /// Why it was chosen, as `Interpreter::source` says it.
+    pub source: String,
+    clauses: Vec<Clause>,
+}
+
+impl Unprobed {
+    /// Would the probe have taken it for this request? When not, the
+    /// caller throws the env away and searches as usual.
+    pub(crate) fn accepts(&self, version: &str) -> bool {
+        let v: Vec<u64> = version.split('.').map_while(|p| p.parse().ok()).collect();
+        !v.is_empty() && self.clauses.iter().all(|c| c.matches(&v))
+    }
+}
+
+/// The unprobed choice for `req`, where it is the same one `find` makes:
+/// no request, or a range (`requires-python`), which `python3` on PATH
+/// meets when its version fits. Exact versions, names and paths are
+/// searched for, so they are probed.
+pub(crate) fn unprobed(req: Option<&(Request, Source)>, path_var: &OsStr) -> Option<Unprobed> {
+    let (source, clauses) = match req {
+        None => ("python3 on PATH".to_string(), Vec::new()),
+        Some((Request::Specifier(s), source)) => {
+            (format!("python3 on PATH, which satisfies {source}"), parse_specifiers(s).ok()?)
+        }
+        Some(_) => return None,
+    };
+    Some(Unprobed { path: plain_python3(path_var)?, source, clauses })
+}
+
 /// The `python3` on PATH when it can be handed to uv without running it
 /// first: a native executable (not a script such as a pyenv shim, whose
-/// answer depends on the folder) that is not a venv's own interpreter. uv
-/// asks it for its version itself and keeps the answer in its cache, so
-/// the default case starts one Python fewer. `None`: probe as usual.
-pub(crate) fn plain_python3(path_var: &OsStr) -> Option<PathBuf> {
+/// answer depends on the folder) that is not a venv's own interpreter.
+/// `None`: probe as usual.
+pub(super) fn plain_python3(path_var: &OsStr) -> Option<PathBuf> {
     let dirs: Vec<PathBuf> = std::env::split_paths(path_var).filter(|d| d.is_absolute()).collect();
     let found = first_on(&dirs, "python3")?;
     let real = found.canonicalize().ok()?;

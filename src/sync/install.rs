@@ -81,11 +81,46 @@ impl Installer<'_> {
         Ok(())
     }
 
+    /// A new env's pip, installed while a source's own installer (`uv
+    /// sync`, a hash-checked install) runs, when that one cannot take it:
+    /// both are uv, which locks the env, so the two take turns installing
+    /// while their start-ups overlap. Waited for when dropped. If pip did
+    /// not make it, `ensure` installs it on its own afterwards.
+    pub(crate) fn seed_alongside(&self) -> SeedAlongside {
+        let (Some(w), Some(_)) = (self.job.seed, self.job.uv) else {
+            return SeedAlongside { child: None, _defer: None };
+        };
+        // Ctrl-C stops both children; autovenv waits for them.
+        let defer = crate::signals::DeferInterrupt::new();
+        let child = installer(self.job)
+            .arg("--quiet")
+            .arg(w)
+            .stdin(std::process::Stdio::null())
+            .stdout(child::stderr_stdio())
+            .spawn()
+            .ok();
+        SeedAlongside { child, _defer: Some(defer) }
+    }
+
     /// Run an installer to its end, its output on our stderr (long
     /// installs show their own progress); Ctrl-C and failure told apart.
     pub(crate) fn run(&self, cmd: &mut Command, what: &str) -> std::result::Result<(), Failure> {
         let name = self.name();
         run(cmd, name, what)
+    }
+}
+
+/// See `Installer::seed_alongside`.
+pub(crate) struct SeedAlongside {
+    child: Option<std::process::Child>,
+    _defer: Option<crate::signals::DeferInterrupt>,
+}
+
+impl Drop for SeedAlongside {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.child {
+            let _ = c.wait();
+        }
     }
 }
 

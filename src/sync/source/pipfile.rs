@@ -165,6 +165,7 @@ impl Source for Pipfile {
             crate::fsutil::write_atomic(&file, text.as_bytes())
                 .map_err(|e| Failure::Failed(format!("cannot write {}: {}", file.display(), e.message)))?;
             // Hash-checking mode: the seed pip wheel (no hash) goes in on its own.
+            let _pip = ix.seed_alongside();
             let args: Vec<OsString> = vec!["-r".into(), file.into()];
             ix.pip_install(&args, false, self.names.clone(), LOCK)?;
         }

@@ -89,6 +89,7 @@ impl Source for UvLock {
         }
         // This env, whatever the shell has active.
         cmd.env("UV_PROJECT_ENVIRONMENT", job.env).env("VIRTUAL_ENV", job.env);
+        let _pip = ix.seed_alongside();
         match install::run(&mut cmd, "uv sync", LOCK) {
             Err(Failure::Failed(_)) if lock_is_stale(uv, job.root, job.uv_config) => {
                 Err(Failure::Failed(format!("{LOCK} is out of date with pyproject.toml; run `uv lock`")))
