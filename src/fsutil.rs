@@ -23,40 +23,55 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// The most autovenv reads of any one project file (requirements, TOML,
-/// `.python-version`, `.gitignore`): far above any real one, and small
-/// enough that a file pointing at `/dev/zero` cannot eat the memory.
+/// The most autovenv reads of any one file a person writes (requirements,
+/// TOML, `.python-version`, `.gitignore`): far above any real one, and
+/// small enough that a file pointing at `/dev/zero` cannot eat the memory.
 pub(crate) const READ_CAP: u64 = 4 << 20;
+
+/// The most autovenv reads of a lock file a tool writes (`uv.lock`,
+/// `poetry.lock`, `Pipfile.lock`), and of any file it only hashes: a large
+/// project's lock is megabytes (Apache Airflow's uv.lock is 3.3 MB). Read
+/// only in an allowed project, after it changed.
+pub(crate) const LOCK_READ_CAP: u64 = 64 << 20;
 
 /// Reads a file the prompt depends on: `Ok(None)` when it does not exist,
 /// an error naming it when it is not a regular file (a FIFO would block the
 /// prompt forever, a device would never end) or is larger than `READ_CAP`.
 /// Opened non-blocking, so even a FIFO swapped in after a stat cannot hang.
 pub(crate) fn read_regular(path: &Path) -> Result<Option<Vec<u8>>> {
+    read_regular_up_to(path, READ_CAP)
+}
+
+/// `read_regular` with another cap (`LOCK_READ_CAP`).
+pub(crate) fn read_regular_up_to(path: &Path, cap: u64) -> Result<Option<Vec<u8>>> {
     let file = match OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
     };
-    read_open(path, &file).map(Some)
+    read_open_up_to(path, &file, cap).map(Some)
 }
 
 /// The rest of `read_regular`, for a file opened another way.
-pub(crate) fn read_open(path: &Path, mut file: &File) -> Result<Vec<u8>> {
+pub(crate) fn read_open(path: &Path, file: &File) -> Result<Vec<u8>> {
+    read_open_up_to(path, file, READ_CAP)
+}
+
+fn read_open_up_to(path: &Path, mut file: &File, cap: u64) -> Result<Vec<u8>> {
     let meta = file.metadata().map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
     if !meta.is_file() {
         return Err(not_regular(path));
     }
-    if meta.len() > READ_CAP {
-        return Err(too_big(path));
+    if meta.len() > cap {
+        return Err(too_big(path, cap));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     (&mut file)
-        .take(READ_CAP + 1)
+        .take(cap + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
-    if bytes.len() as u64 > READ_CAP {
-        return Err(too_big(path));
+    if bytes.len() as u64 > cap {
+        return Err(too_big(path, cap));
     }
     Ok(bytes)
 }
@@ -66,8 +81,8 @@ fn not_regular(path: &Path) -> Error {
         .with_hint("replace it with a plain text file (autovenv reads no FIFO, device or folder)")
 }
 
-fn too_big(path: &Path) -> Error {
-    Error::new(format!("{} is larger than {} MiB", path.display(), READ_CAP >> 20))
+fn too_big(path: &Path, cap: u64) -> Error {
+    Error::new(format!("{} is larger than {} MiB", path.display(), cap >> 20))
         .with_hint("autovenv reads project files up to that size")
 }
 
@@ -155,7 +170,8 @@ mod tests {
         assert_eq!(read_regular(&t.path().join("missing")).unwrap(), None);
         let big = t.path().join("big");
         std::fs::write(&big, vec![b'a'; READ_CAP as usize + 1]).unwrap();
-        assert!(read_regular(&big).unwrap_err().message.contains("larger than"));
+        assert!(read_regular(&big).unwrap_err().message.ends_with("big is larger than 4 MiB"));
+        assert_eq!(read_regular_up_to(&big, LOCK_READ_CAP).unwrap().map(|b| b.len()), Some(READ_CAP as usize + 1));
         let target = t.path().join("target");
         std::fs::write(&target, "keep").unwrap();
         let link = t.path().join("link");

@@ -245,7 +245,13 @@ pub(super) fn watched_files_lenient(root: &Path, top: &[String]) -> Vec<String> 
 /// Refuses what is not a regular file before opening it (a FIFO would
 /// block the prompt forever) and reads at most `fsutil::READ_CAP`.
 pub(super) fn read_requirements(path: &Path) -> Result<String> {
-    let bytes = crate::fsutil::read_regular(path)?
+    read_text_up_to(path, crate::fsutil::READ_CAP)
+}
+
+/// The same for a file a tool writes, up to `cap`: `fsutil::LOCK_READ_CAP`
+/// for a lock.
+pub(super) fn read_text_up_to(path: &Path, cap: u64) -> Result<String> {
+    let bytes = crate::fsutil::read_regular_up_to(path, cap)?
         .ok_or_else(|| Error::new(format!("cannot read {}: no such file", path.display())))?;
     String::from_utf8(bytes).map_err(|e| {
         let line = e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;

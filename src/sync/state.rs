@@ -146,7 +146,8 @@ pub(crate) fn digest(
         h.update(b"\0");
         h.update(f.as_bytes());
         h.update(b"\0");
-        match crate::fsutil::read_regular(&root.join(f))? {
+        // Hashed only: the lock files among them may be large.
+        match crate::fsutil::read_regular_up_to(&root.join(f), crate::fsutil::LOCK_READ_CAP)? {
             Some(c) => {
                 h.update((c.len() as u64).to_le_bytes());
                 h.update(&c);

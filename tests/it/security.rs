@@ -1297,7 +1297,8 @@ fn hostile_dependency_files_are_one_error() {
         let path = p.path(file);
         match *how {
             "fifo" => assert!(Command::new("mkfifo").arg(&path).status().unwrap().success()),
-            "huge" => fs::write(&path, vec![b' '; 5 << 20]).unwrap(),
+            // Over the cap for tool-written locks (64 MiB).
+            "huge" => fs::write(&path, vec![b' '; 65 << 20]).unwrap(),
             _ => symlink("/etc/passwd", &path).unwrap(),
         }
         if *file == "setup.cfg" {
@@ -1312,6 +1313,9 @@ fn hostile_dependency_files_are_one_error() {
         let errors: Vec<&str> = err.lines().filter(|l| l.contains("error:")).collect();
         assert_eq!(errors.len(), 1, "{file} ({how}): one error:\n{err}");
         assert!(errors[0].contains(file), "{file} ({how}): names the file:\n{err}");
+        if *how == "huge" {
+            assert!(errors[0].contains("is larger than 64 MiB"), "{err}");
+        }
         let (_, e) = json(&sb, p.root(), &[]);
         assert!(e.lines().filter(|l| l.contains("error:")).count() <= 1, "{e}");
         let out = export(&sb, "bash", p.root(), &[]);
@@ -1441,7 +1445,8 @@ fn hostile_lock_files_are_one_error() {
             match how {
                 "fifo" => assert!(Command::new("mkfifo").arg(&f).status().unwrap().success()),
                 "device" => symlink("/dev/zero", &f).unwrap(),
-                _ => fs::write(&f, vec![b'#'; 5 << 20]).unwrap(),
+                // Over the cap for tool-written locks (64 MiB).
+                _ => fs::write(&f, vec![b'#'; 65 << 20]).unwrap(),
             }
             let (out, in_time) = lock_run(&sb, p.root(), &["allow"]);
             let err = stderr(&out);

@@ -3,7 +3,11 @@
 //! file, all read (regular files, capped) before the tool starts, and the
 //! `groups` / `extras` keys passed on to it.
 
+use std::cell::OnceCell;
 use std::path::Path;
+
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
 
 use crate::config::{self, Settings};
 use crate::error::{Error, Result};
@@ -21,6 +25,9 @@ pub(super) struct Lock {
     /// The project's own config file of the tool ("uv.toml"), which may
     /// appear later.
     pub tool_config: &'static str,
+    /// Whether a `[[package]]` entry counts as a locked distribution in
+    /// the summary (uv's lock lists the project itself too).
+    pub counts: fn(&DeTable) -> bool,
 }
 
 impl Lock {
@@ -35,21 +42,26 @@ impl Lock {
         std::fs::symlink_metadata(root.join(self.name)).is_ok()
     }
 
-    /// The lock, parsed: a lock that is not TOML is one error naming its
-    /// line, before the tool is started at all.
-    pub(super) fn read(&self, root: &Path) -> Result<toml::Table> {
+    /// The lock, parsed once (a large project's lock is megabytes): a lock
+    /// that is not TOML is one error naming its line, before the tool is
+    /// started at all. The number of locked packages, for the summary.
+    pub(super) fn read(&self, root: &Path) -> Result<usize> {
         let path = root.join(self.name);
-        let text = config::read_toml_text(&path)?
-            .ok_or_else(|| Error::new(format!("cannot read {}: no such file", path.display())))?;
-        let broken = |e: Error| e.with_hint(format!("run `{} lock` to write it again", self.tool));
-        config::parse_toml(&path, &text).map_err(broken)?;
-        text.parse::<toml::Table>().map_err(|e| broken(Error::new(format!("{}: {}", path.display(), e.message()))))
+        let text = super::super::inputs::read_text_up_to(&path, crate::fsutil::LOCK_READ_CAP)?;
+        let doc = config::parse_toml(&path, &text)
+            .map_err(|e| e.with_hint(format!("run `{} lock` to write it again", self.tool)))?;
+        let Some(DeValue::Array(packages)) = doc.get_ref().get("package").map(Spanned::get_ref) else {
+            return Ok(0);
+        };
+        Ok(packages.iter().filter(|p| matches!(p.get_ref(), DeValue::Table(t) if (self.counts)(t))).count())
     }
 
     /// The source's inputs: the lock must parse and have its
-    /// `pyproject.toml`; the tool's config file must be readable if present.
-    pub(super) fn inputs(&self, root: &Path) -> Result<Inputs> {
-        self.read(root)?;
+    /// `pyproject.toml`; the tool's config file must be readable if
+    /// present. The lock's package count is kept in `count`.
+    pub(super) fn inputs(&self, root: &Path, count: &OnceCell<usize>) -> Result<Inputs> {
+        let n = self.read(root)?;
+        let _ = count.set(n);
         if config::read_toml_text(&root.join(config::PYPROJECT))?.is_none() {
             return Err(Error::new(format!("{} has no pyproject.toml beside it", root.join(self.name).display()))
                 .with_hint(format!(
@@ -59,6 +71,12 @@ impl Lock {
         }
         config::read_toml_text(&root.join(self.tool_config))?;
         Ok(Inputs { reqs: self.files(), ..Inputs::default() })
+    }
+
+    /// "uv.lock (12 locked packages)", from the count `inputs` kept.
+    pub(super) fn summary(&self, root: &Path, count: &OnceCell<usize>) -> String {
+        let n = count.get().copied().or_else(|| self.read(root).ok()).unwrap_or(0);
+        format!("{} ({})", self.name, super::super::install::plural(n, "locked package"))
     }
 }
 

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::config::Settings;
 use crate::error::{Error, Result};
 
-use super::super::inputs::read_requirements as read_text;
+use super::super::inputs::read_text_up_to;
 use super::super::install::{plural, Failure, Installer};
 use super::super::Inputs;
 use super::{exists, normalize_name, Source};
@@ -52,7 +52,7 @@ pub(super) fn detect(root: &Path, s: &Settings) -> Result<Option<Box<dyn Source>
 }
 
 fn read(path: &Path, s: &Settings) -> Result<Pipfile> {
-    let text = read_text(path)?;
+    let text = read_text_up_to(path, crate::fsutil::LOCK_READ_CAP)?;
     let bad =
         |why: String| Error::new(format!("{} {why}", path.display())).with_hint("run `pipenv lock` to write it again");
     let doc: Value = serde_json::from_str(&text).map_err(|e| bad(format!("is not valid JSON: {e}")))?;

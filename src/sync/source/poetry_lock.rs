@@ -4,6 +4,7 @@
 //! here, and never rewrites the lock: one out of date with
 //! `pyproject.toml` is one error saying to run `poetry lock`.
 
+use std::cell::OnceCell;
 use std::path::Path;
 use std::time::Duration;
 
@@ -18,10 +19,12 @@ use super::Source;
 
 const LOCK: &str = "poetry.lock";
 
-const THE_LOCK: Lock = Lock { name: LOCK, tool: "poetry", verb: "installs", tool_config: "poetry.toml" };
+const THE_LOCK: Lock =
+    Lock { name: LOCK, tool: "poetry", verb: "installs", tool_config: "poetry.toml", counts: |_| true };
 
 pub(super) struct PoetryLock {
     selection: Selection,
+    count: OnceCell<usize>,
 }
 
 pub(super) fn marks(_: &Settings) -> Vec<String> {
@@ -29,7 +32,9 @@ pub(super) fn marks(_: &Settings) -> Vec<String> {
 }
 
 pub(super) fn detect(root: &Path, s: &Settings) -> Result<Option<Box<dyn Source>>> {
-    Ok(THE_LOCK.present(root).then(|| Box::new(PoetryLock { selection: Selection::of(s) }) as Box<dyn Source>))
+    Ok(THE_LOCK
+        .present(root)
+        .then(|| Box::new(PoetryLock { selection: Selection::of(s), count: OnceCell::new() }) as Box<dyn Source>))
 }
 
 impl Source for PoetryLock {
@@ -38,7 +43,7 @@ impl Source for PoetryLock {
     }
 
     fn inputs(&self, root: &Path) -> Result<Inputs> {
-        THE_LOCK.inputs(root)
+        THE_LOCK.inputs(root, &self.count)
     }
 
     fn inputs_lenient(&self, _root: &Path) -> Vec<String> {
@@ -50,8 +55,7 @@ impl Source for PoetryLock {
     }
 
     fn summary(&self, root: &Path, _inputs: &Inputs) -> Option<String> {
-        let n = THE_LOCK.read(root).ok().and_then(|t| t.get("package").and_then(|p| p.as_array()).map(Vec::len));
-        Some(format!("{LOCK} ({})", install::plural(n.unwrap_or(0), "locked package")))
+        Some(THE_LOCK.summary(root, &self.count))
     }
 
     fn install(&self, ix: &Installer, _inputs: &Inputs) -> std::result::Result<(), Failure> {
@@ -100,7 +104,7 @@ mod tests {
     #[test]
     fn inputs_need_a_readable_lock_and_its_pyproject() {
         let t = tempfile::tempdir().unwrap();
-        let src = PoetryLock { selection: Selection { groups: None, extras: Vec::new() } };
+        let src = PoetryLock { selection: Selection { groups: None, extras: Vec::new() }, count: OnceCell::new() };
         let lock = "[[package]]\nname = \"six\"\nversion = \"1.16.0\"\n\n[metadata]\nlock-version = \"2.1\"\n";
         fs::write(t.path().join(LOCK), lock).unwrap();
         let e = src.inputs(t.path()).unwrap_err();

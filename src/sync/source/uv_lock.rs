@@ -7,8 +7,11 @@
 //! groups, its indexes, the project itself installed editable when it is a
 //! package (its build backend runs: the project is allowed by then).
 
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use toml::de::{DeTable, DeValue};
 
 use crate::child;
 use crate::config::{self, Settings, SyncMode};
@@ -22,10 +25,12 @@ use super::Source;
 
 const LOCK: &str = "uv.lock";
 
-const THE_LOCK: Lock = Lock { name: LOCK, tool: "uv", verb: "syncs", tool_config: "uv.toml" };
+const THE_LOCK: Lock =
+    Lock { name: LOCK, tool: "uv", verb: "syncs", tool_config: "uv.toml", counts: is_a_distribution };
 
 pub(super) struct UvLock {
     selection: Selection,
+    count: OnceCell<usize>,
 }
 
 pub(super) fn marks(_: &Settings) -> Vec<String> {
@@ -33,7 +38,9 @@ pub(super) fn marks(_: &Settings) -> Vec<String> {
 }
 
 pub(super) fn detect(root: &Path, s: &Settings) -> Result<Option<Box<dyn Source>>> {
-    Ok(THE_LOCK.present(root).then(|| Box::new(UvLock { selection: Selection::of(s) }) as Box<dyn Source>))
+    Ok(THE_LOCK
+        .present(root)
+        .then(|| Box::new(UvLock { selection: Selection::of(s), count: OnceCell::new() }) as Box<dyn Source>))
 }
 
 impl Source for UvLock {
@@ -42,7 +49,7 @@ impl Source for UvLock {
     }
 
     fn inputs(&self, root: &Path) -> Result<Inputs> {
-        THE_LOCK.inputs(root)
+        THE_LOCK.inputs(root, &self.count)
     }
 
     fn inputs_lenient(&self, _root: &Path) -> Vec<String> {
@@ -54,8 +61,7 @@ impl Source for UvLock {
     }
 
     fn summary(&self, root: &Path, _inputs: &Inputs) -> Option<String> {
-        let n = THE_LOCK.read(root).map_or(0, |t| locked_packages(&t));
-        Some(format!("{LOCK} ({})", install::plural(n, "locked package")))
+        Some(THE_LOCK.summary(root, &self.count))
     }
 
     fn install(&self, ix: &Installer, _inputs: &Inputs) -> std::result::Result<(), Failure> {
@@ -99,16 +105,13 @@ impl Source for UvLock {
     }
 }
 
-/// The locked distributions, not counting the project itself (and its
-/// workspace members: sources `virtual` or `editable`).
-fn locked_packages(lock: &toml::Table) -> usize {
-    let Some(toml::Value::Array(pkgs)) = lock.get("package") else { return 0 };
-    pkgs.iter()
-        .filter(|p| {
-            let src = p.get("source").and_then(toml::Value::as_table);
-            !src.is_some_and(|s| s.contains_key("virtual") || s.contains_key("editable"))
-        })
-        .count()
+/// A locked distribution, not the project itself or one of its workspace
+/// members (sources `virtual` or `editable`).
+fn is_a_distribution(package: &DeTable) -> bool {
+    match package.get("source").map(toml::Spanned::get_ref) {
+        Some(DeValue::Table(src)) => !(src.contains_key("virtual") || src.contains_key("editable")),
+        _ => true,
+    }
 }
 
 /// After a failed `uv sync --locked`: does the lock no longer stand for
@@ -151,7 +154,7 @@ mod tests {
     #[test]
     fn inputs_need_a_readable_lock_and_its_pyproject() {
         let t = tempfile::tempdir().unwrap();
-        let src = UvLock { selection: Selection { groups: None, extras: Vec::new() } };
+        let src = UvLock { selection: Selection { groups: None, extras: Vec::new() }, count: OnceCell::new() };
         fs::write(t.path().join(LOCK), LOCKED).unwrap();
         let e = src.inputs(t.path()).unwrap_err();
         assert!(e.message.ends_with("uv.lock has no pyproject.toml beside it"), "{}", e.message);
@@ -162,6 +165,26 @@ mod tests {
         let e = src.inputs(t.path()).unwrap_err();
         assert!(e.message.contains("uv.lock line 2: invalid TOML"), "{}", e.message);
         assert!(e.hint.unwrap().contains("uv lock"));
+    }
+
+    #[test]
+    fn a_lock_of_many_megabytes_is_read_and_counted_once() {
+        let t = tempfile::tempdir().unwrap();
+        fs::write(t.path().join("pyproject.toml"), "[project]\nname = \"app\"\n").unwrap();
+        let mut lock = String::from(LOCKED);
+        let wheel = "    { url = \"https://files.example/p-1.0-py3-none-any.whl\", hash = \"sha256:00\", size = 1 },\n";
+        let mut n = 1;
+        while lock.len() as u64 <= crate::fsutil::READ_CAP {
+            n += 1;
+            lock += &format!("\n[[package]]\nname = \"p{n}\"\nversion = \"1.0\"\nwheels = [\n{}]\n", wheel.repeat(50));
+        }
+        fs::write(t.path().join(LOCK), &lock).unwrap();
+        let src = UvLock { selection: Selection { groups: None, extras: Vec::new() }, count: OnceCell::new() };
+        src.inputs(t.path()).unwrap();
+        // Counted from the parse `inputs` did: the file is not read again.
+        fs::remove_file(t.path().join(LOCK)).unwrap();
+        let want = format!("uv.lock ({n} locked packages)");
+        assert_eq!(src.summary(t.path(), &Inputs::default()).unwrap(), want);
     }
 
     #[test]
