@@ -14,7 +14,10 @@ rustc -C opt-level=3 -C codegen-units=1 -C panic=abort -C lto=fat -C strip=symbo
   --edition 2021 benches/hello.rs -o "$work/hello"
 rustc -O --edition 2021 benches/peak_rss.rs -o "$work/peak_rss"
 
-export HOME=$work/home XDG_RUNTIME_DIR='' XDG_CONFIG_HOME='' XDG_DATA_HOME='' XDG_STATE_HOME='' XDG_CACHE_HOME=''
+# Unset, not empty: a program that joins an empty XDG_DATA_HOME (xonsh)
+# would write into the working folder, the repo.
+export HOME=$work/home
+unset XDG_RUNTIME_DIR XDG_CONFIG_HOME XDG_DATA_HOME XDG_STATE_HOME XDG_CACHE_HOME
 mkdir -p "$HOME"
 unset VIRTUAL_ENV AUTOVENV_ROOT AUTOVENV_ENV CONDA_PREFIX
 py=$(python3 -c 'import sys; print(sys.executable)')

@@ -11,7 +11,10 @@ cargo build --release --quiet
 bin=$PWD/target/release/autovenv
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export HOME=$work/home XDG_RUNTIME_DIR='' XDG_CONFIG_HOME='' XDG_DATA_HOME='' XDG_STATE_HOME='' XDG_CACHE_HOME=''
+# Unset, not empty: a program that joins an empty XDG_DATA_HOME (xonsh)
+# would write into the working folder, the repo.
+export HOME=$work/home
+unset XDG_RUNTIME_DIR XDG_CONFIG_HOME XDG_DATA_HOME XDG_STATE_HOME XDG_CACHE_HOME
 mkdir -p "$HOME/code/repo/src/pkg" "$HOME/code/repo/.git"
 d=$HOME/code/repo/src/pkg
 a1=$HOME/code/repo/src a2=$HOME/code/repo

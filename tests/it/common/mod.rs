@@ -71,7 +71,9 @@ pub(crate) fn assert_parses(kind: Kind, code: &[u8], when: &str) {
     let f = dir.path().join("code");
     std::fs::write(&f, code).unwrap();
     let mut cmd = std::process::Command::new(bin);
-    cmd.env_clear();
+    // A HOME and a working folder of its own: whatever a shell makes while
+    // it parses (xonsh its data folder, fish its config) stays in there.
+    cmd.env_clear().env("HOME", dir.path()).current_dir(dir.path());
     match kind {
         Kind::Fish => drop(cmd.arg("--no-config").arg("-n").arg(&f)),
         // What `export nu` prints is data: one JSON object a line.
