@@ -26,8 +26,8 @@ pub(crate) fn run(ctx: &Context, packages: &[String], pin: bool) -> Result<Vec<u
         })?);
     }
     let rel = reqedit::requirements_file(&t, true, packages)?;
+    let path = reqedit::edit_target(&t.project.root, &t.project.root.join(&rel))?;
     reqedit::up_to_date(ctx, &t)?;
-    let path = t.project.root.join(&rel);
     let existed = path.exists();
     let old = reqedit::read(&path)?;
     let old_state = std::fs::read(sync::state_path(&t.env)).ok();

@@ -37,7 +37,9 @@ pub(crate) fn run(ctx: &Context, file: Option<&Path>, force: bool) -> Result<Vec
         None => root.join(t.settings.requirements.first().map_or("requirements.txt", String::as_str)),
     };
     let shown = msg::path(&path, ctx.home());
-    let old = reqedit::read(&path)?;
+    // The file written: `path`, or what it links to.
+    let file = reqedit::edit_target(root, &path)?;
+    let old = reqedit::read(&file)?;
     let (options, lost) = keep_and_lose(&old);
     if !lost.is_empty() && !force {
         return Err(Error::new(format!("{shown} has {} that freeze would lose; nothing written", lost.join(" and ")))
@@ -56,7 +58,7 @@ pub(crate) fn run(ctx: &Context, file: Option<&Path>, force: bool) -> Result<Vec
         text.push_str(p);
         text.push('\n');
     }
-    reqedit::write(&path, &text)?;
+    reqedit::write(&file, &text)?;
     // Recorded only when the project now syncs from this very file: the
     // env is then exactly what it lists.
     let chosen = crate::sync::source::choose(root, &t.settings).map_err(|(e, _)| e)?;

@@ -30,7 +30,7 @@ pub(crate) fn run(ctx: &Context, packages: &[String]) -> Result<Vec<u8>> {
     let mut edits = Vec::new();
     let mut found: Vec<String> = Vec::new();
     for f in files.iter().filter(|f| !f.starts_with('/') && !f.starts_with("..")) {
-        let path = root.join(f);
+        let path = reqedit::edit_target(root, &root.join(f))?;
         let old = reqedit::read(&path)?;
         let (new, here) = reqedit::remove(&old, &names);
         if !here.is_empty() {

@@ -4,7 +4,7 @@
 //! pure functions of the text: every other line, comment, include and the
 //! order stay as they were.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::child::{self, UvConfig};
@@ -150,6 +150,32 @@ pub(crate) fn read(path: &Path) -> Result<String> {
 
 pub(crate) fn write(path: &Path, text: &str) -> Result<()> {
     crate::fsutil::write_atomic(path, text.as_bytes())
+}
+
+/// The file an edit of `path` reads and replaces: `path` itself, or the
+/// target of a symlink (`requirements.txt -> requirements/base.txt`), so
+/// the link stays a link and the file it names is the one edited. A link
+/// that leads out of the project (a file other projects share, or not a
+/// requirements file at all) or nowhere is refused: nothing is written.
+pub(crate) fn edit_target(root: &Path, path: &Path) -> Result<PathBuf> {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return Ok(path.to_path_buf());
+    }
+    let shown = msg::escape(&path.display().to_string()).into_owned();
+    let target = std::fs::canonicalize(path).map_err(|e| {
+        Error::new(format!("{shown} is a symlink that leads nowhere ({e})"))
+            .with_hint("point it at a file, or replace it with one")
+    })?;
+    let inside = std::fs::canonicalize(root).is_ok_and(|r| target.starts_with(r));
+    if !inside {
+        return Err(Error::new(format!(
+            "{shown} is a symlink to {}, outside the project; nothing changed",
+            msg::escape(&target.display().to_string())
+        ))
+        .with_hint("autovenv edits files in the project only: edit that file yourself, or replace the link"));
+    }
+    Ok(target)
 }
 
 /// A name as pip compares them (PEP 503): case and runs of `-_.` do not count.
