@@ -198,7 +198,7 @@ pub(crate) fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
     let digest = current.as_ref().ok().map(|c| c.digest.as_str());
     s.sync = s.exists.then(|| sync_state(&t, digest, &mut s.sync_error));
     if s.sync_error.is_some() && s.sync == Some(SyncStatus::Failed) && s.hint.is_none() {
-        s.hint = Some("fix the file, or run `autovenv sync` to retry".into());
+        s.hint = sync::read_state(&t.env).and_then(|st| st.hint).or_else(|| Some(sync::FIX_HINT.into()));
     }
     if state != EnvState::Ready {
         let record = crate::failure::file(ctx.dirs.state.as_deref(), &t.project.key());

@@ -20,8 +20,15 @@ use super::Job;
 pub(crate) enum Failure {
     /// Ctrl-C: retried at the next entry, not recorded as a failure.
     Interrupted,
-    /// The message recorded and shown once.
-    Failed(String),
+    /// The error recorded and shown once; without a hint of its own it
+    /// gets the usual "fix the file".
+    Failed(Error),
+}
+
+impl Failure {
+    pub(crate) fn failed(message: impl Into<String>) -> Failure {
+        Failure::Failed(Error::new(message))
+    }
 }
 
 /// What a source installs with: the job (root, env, uv, mode, seed) and
@@ -126,7 +133,7 @@ impl Drop for SeedAlongside {
 
 /// See `Installer::run`; `name` is the tool, `what` the files.
 pub(crate) fn run(cmd: &mut Command, name: &str, what: &str) -> std::result::Result<(), Failure> {
-    let status = child::run_to_end(cmd).map_err(|e| Failure::Failed(format!("cannot run {name}: {e}")))?;
+    let status = child::run_to_end(cmd).map_err(|e| Failure::failed(format!("cannot run {name}: {e}")))?;
     if status.success() {
         return Ok(());
     }
@@ -134,7 +141,7 @@ pub(crate) fn run(cmd: &mut Command, name: &str, what: &str) -> std::result::Res
     if status.signal() == Some(libc::SIGINT) || crate::signals::was_interrupted() {
         return Err(Failure::Interrupted);
     }
-    Err(Failure::Failed(format!("installing {what} failed ({name} {})", child::exit_text(status))))
+    Err(Failure::failed(format!("installing {what} failed ({name} {})", child::exit_text(status))))
 }
 
 fn installer(job: &Job) -> Command {
@@ -170,7 +177,7 @@ pub(crate) fn install_seed(job: &Job) -> Result<()> {
 /// listed. (Not `pip-sync`-style "only what the file says": a hand-written
 /// file does not list dependencies, and removing them would break the env.)
 fn remove_unlisted(job: &Job, names: Option<Vec<String>>) -> std::result::Result<(), Failure> {
-    let failed = |why: String| Failure::Failed(format!("exact sync: {why}"));
+    let failed = |why: String| Failure::failed(format!("exact sync: {why}"));
     let Some(names) = names else {
         msg::warn("exact sync skipped: a requirement without a name (a path, URL or -e line) cannot be matched");
         return Ok(());

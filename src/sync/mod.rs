@@ -130,6 +130,7 @@ pub(crate) fn sync(job: &Job) -> Result<()> {
     let mut state = State {
         digest: cur.digest.clone(),
         error: None,
+        hint: None,
         mode,
         files: stats(&files),
         interrupted: false,
@@ -141,7 +142,9 @@ pub(crate) fn sync(job: &Job) -> Result<()> {
     if rule::same_digest(old.as_ref(), &cur.digest, job.when) {
         // Touched but not changed (or changed back to what is installed):
         // remember the new stats, install nothing.
-        state.error = old.and_then(|s| s.error);
+        if let Some(old) = old {
+            (state.error, state.hint) = (old.error, old.hint);
+        }
         write_state(job.env, &state)?;
         return Ok(());
     }
@@ -169,18 +172,26 @@ pub(crate) fn sync(job: &Job) -> Result<()> {
             // Keep the old digest (the new one was not installed) and error,
             // with the new stats and the mark: see `State::interrupted`.
             let old = old.unwrap_or_default();
-            let kept = State { digest: old.digest, error: old.error, interrupted: true, ..state };
+            let kept = State { digest: old.digest, error: old.error, hint: old.hint, interrupted: true, ..state };
             write_state(job.env, &kept)?;
             Err(Error::new("install interrupted; it will be retried the next time you enter the project")
                 .with_hint("or run `autovenv sync` to retry now"))
         }
-        Err(Failure::Failed(why)) => {
-            state.error = Some(why.clone());
+        Err(Failure::Failed(e)) => {
+            let e = match e.hint {
+                Some(_) => e,
+                None => e.with_hint(FIX_HINT),
+            };
+            state.error = Some(e.message.clone());
+            state.hint = e.hint.clone();
             write_state(job.env, &state)?;
-            Err(Error::new(why).with_hint("fix the file, or run `autovenv sync` to retry"))
+            Err(e)
         }
     }
 }
+
+/// What to do about a failed install, unless its source knows better.
+pub(crate) const FIX_HINT: &str = "fix the file, or run `autovenv sync` to retry";
 
 /// Record the project's dependencies as installed, without running the
 /// installer: for a command that just made the env and the files agree
@@ -195,6 +206,7 @@ pub(crate) fn record(root: &Path, env: &Path, settings: &Settings) -> Result<()>
         &State {
             digest: cur.digest,
             error: None,
+            hint: None,
             mode: settings.sync.as_str().into(),
             files: stats(&cur.inputs.files()),
             interrupted: false,

@@ -21,6 +21,10 @@ pub(crate) struct State {
     pub digest: String,
     /// `None` when the install succeeded; the installer's failure otherwise.
     pub error: Option<String>,
+    /// What to do about `error`, when the source knows better than "fix
+    /// the file" (run `uv lock`, install poetry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
     pub mode: String,
     /// Every file the digest covers, top-level ones first, with its stats.
     pub files: Vec<Stat>,

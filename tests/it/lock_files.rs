@@ -307,6 +307,10 @@ fn uv_lock_out_of_date_is_one_error() {
     assert_eq!(errors.len(), 1, "one error:\n{out}");
     assert!(errors[0].contains("uv.lock is out of date"), "{out}");
     assert!(out.contains("uv lock"), "says what to run:\n{out}");
+    // The lock's own hint, not "fix the file": relocking is the fix.
+    let hint = "hint: the next prompt after it installs the new lock";
+    assert!(out.contains(hint), "{out}");
+    assert!(sh.run("autovenv status").contains("the next prompt after it installs the new lock"), "status keeps it");
     assert_eq!(version(&p, "third"), None);
     assert_eq!(fs::read_to_string(p.path("uv.lock")).unwrap(), lock, "the lock is never rewritten");
     let n = calls(&log, "").len();
@@ -417,6 +421,7 @@ fn uv_lock_without_uv_is_one_error() {
     assert_eq!(errors.len(), 1, "{out}");
     assert!(errors[0].contains("uv.lock") && errors[0].contains("uv"), "{out}");
     assert!(out.contains("install uv"), "names what to install:\n{out}");
+    assert!(out.contains("hint: then run `autovenv sync`"), "a new uv on PATH is not a change of the files:\n{out}");
     assert!(active(&mut sh, &p), "the env is made and active");
     for _ in 0..3 {
         let out = sh.run("true");

@@ -12,6 +12,7 @@ use toml::Spanned;
 use crate::config::{self, Settings};
 use crate::error::{Error, Result};
 
+use super::super::install::Failure;
 use super::super::Inputs;
 
 /// One tool's lock file.
@@ -71,6 +72,27 @@ impl Lock {
         }
         config::read_toml_text(&root.join(self.tool_config))?;
         Ok(Inputs { reqs: self.files(), ..Inputs::default() })
+    }
+
+    /// The tool is not on PATH. Recorded like any failure, so only a
+    /// change of the files or `autovenv sync` tries again.
+    pub(super) fn tool_missing(&self, how: &str) -> Failure {
+        Failure::Failed(
+            Error::new(format!(
+                "{} is installed with {}, which is not on PATH; install {} ({how})",
+                self.name, self.tool, self.tool
+            ))
+            .with_hint("then run `autovenv sync`"),
+        )
+    }
+
+    /// The tool refused the lock as out of date with `pyproject.toml`.
+    /// Relocking changes the lock, so the next prompt installs it.
+    pub(super) fn stale(&self) -> Failure {
+        Failure::Failed(
+            Error::new(format!("{} is out of date with pyproject.toml; run `{} lock`", self.name, self.tool))
+                .with_hint("the next prompt after it installs the new lock"),
+        )
     }
 
     /// "uv.lock (12 locked packages)", from the count `inputs` kept.

@@ -163,7 +163,7 @@ impl Source for Pipfile {
             let file: PathBuf = ix.job.env.join(HASHED);
             let text: String = self.hashed.iter().map(|l| format!("{l}\n")).collect();
             crate::fsutil::write_atomic(&file, text.as_bytes())
-                .map_err(|e| Failure::Failed(format!("cannot write {}: {}", file.display(), e.message)))?;
+                .map_err(|e| Failure::failed(format!("cannot write {}: {}", file.display(), e.message)))?;
             // Hash-checking mode: the seed pip wheel (no hash) goes in on its own.
             let _pip = ix.seed_alongside();
             let args: Vec<OsString> = vec!["-r".into(), file.into()];

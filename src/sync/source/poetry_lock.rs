@@ -62,9 +62,7 @@ impl Source for PoetryLock {
         let job = ix.job;
         // The system's poetry, not one the env's own `bin/` holds.
         let Some(poetry) = crate::context::Context::from_process().find_program("poetry") else {
-            return Err(Failure::Failed(format!(
-                "{LOCK} is installed with poetry, which is not on PATH; install poetry (`pipx install poetry`)"
-            )));
+            return Err(THE_LOCK.tool_missing("`pipx install poetry`"));
         };
         let sub = if ix.mode() == SyncMode::Exact { "sync" } else { "install" };
         let mut cmd = child::poetry(&poetry, job.root, job.env, &[sub, "--no-interaction"]);
@@ -77,9 +75,7 @@ impl Source for PoetryLock {
             cmd.arg("--extras").arg(e);
         }
         match install::run(&mut cmd, &format!("poetry {sub}"), LOCK) {
-            Err(Failure::Failed(_)) if lock_is_stale(&poetry, job.root, job.env) => {
-                Err(Failure::Failed(format!("{LOCK} is out of date with pyproject.toml; run `poetry lock`")))
-            }
+            Err(Failure::Failed(_)) if lock_is_stale(&poetry, job.root, job.env) => Err(THE_LOCK.stale()),
             other => other,
         }
     }

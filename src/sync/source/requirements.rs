@@ -75,7 +75,7 @@ impl Source for Requirements {
             args.push((*f).into());
         }
         let names = if ix.mode() == crate::config::SyncMode::Exact && ix.job.uv.is_none() {
-            listed_names(root, &top).map_err(|e| Failure::Failed(format!("exact sync: {}", e.message)))?
+            listed_names(root, &top).map_err(|e| Failure::failed(format!("exact sync: {}", e.message)))?
         } else {
             None
         };

@@ -15,7 +15,7 @@ use toml::de::{DeTable, DeValue};
 
 use crate::child;
 use crate::config::{self, Settings, SyncMode};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::venv;
 
 use super::super::install::{self, Failure, Installer};
@@ -67,17 +67,19 @@ impl Source for UvLock {
     fn install(&self, ix: &Installer, _inputs: &Inputs) -> std::result::Result<(), Failure> {
         let job = ix.job;
         let Some(uv) = job.uv else {
-            return Err(Failure::Failed(format!(
-                "{LOCK} is installed with uv, which is not on PATH; install uv (`pipx install uv`, or see https://docs.astral.sh/uv/)"
-            )));
+            return Err(THE_LOCK.tool_missing("`pipx install uv`, or see https://docs.astral.sh/uv/"));
         };
         if let Some(ws) = workspace_above(job.root) {
-            return Err(Failure::Failed(format!(
-                "{} above the project declares a uv workspace, so uv would sync that workspace's lock instead of {}; \
-                 make the project a workspace of its own (an empty [tool.uv.workspace] in its pyproject.toml) or move it out",
-                ws.display(),
-                job.root.join(LOCK).display()
-            )));
+            return Err(Failure::Failed(
+                Error::new(format!(
+                    "{} above the project declares a uv workspace, so uv would sync that workspace's lock instead of {}",
+                    ws.display(),
+                    job.root.join(LOCK).display()
+                ))
+                .with_hint(
+                    "make the project a workspace of its own (an empty [tool.uv.workspace] in its pyproject.toml) or move it out",
+                ),
+            ));
         }
         let mut cmd = child::uv(uv, job.root, job.uv_config, &["sync", "--locked"]);
         cmd.arg("--python").arg(venv::python(job.env));
@@ -97,9 +99,7 @@ impl Source for UvLock {
         cmd.env("UV_PROJECT_ENVIRONMENT", job.env).env("VIRTUAL_ENV", job.env);
         let _pip = ix.seed_alongside();
         match install::run(&mut cmd, "uv sync", LOCK) {
-            Err(Failure::Failed(_)) if lock_is_stale(uv, job.root, job.uv_config) => {
-                Err(Failure::Failed(format!("{LOCK} is out of date with pyproject.toml; run `uv lock`")))
-            }
+            Err(Failure::Failed(_)) if lock_is_stale(uv, job.root, job.uv_config) => Err(THE_LOCK.stale()),
             other => other,
         }
     }
