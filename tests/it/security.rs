@@ -465,16 +465,21 @@ fn hostile_names_round_trip(kind: Kind) {
         assert_eq!(sh.var("PATH").unwrap(), path0, "{show:?}: PATH byte-identical after leaving");
         assert_eq!(sh.var("VIRTUAL_ENV"), None, "{show:?}");
     }
-    let stray: Vec<_> = fs::read_dir(sb.work())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .filter(|n| n.as_bytes().starts_with(b"PWNED") || n.as_bytes() == b"x")
-        .collect();
-    assert!(stray.is_empty(), "something executed: {stray:?}");
+    assert_nothing_ran(&[&sb.work()]);
     sh.exit();
 }
 
 use std::os::unix::ffi::OsStringExt;
+
+/// No file a hostile name's `touch PWNED…` (or `> x`) would have made.
+fn assert_nothing_ran(dirs: &[&Path]) {
+    let stray: Vec<_> = dirs
+        .iter()
+        .flat_map(|d| fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name()))
+        .filter(|n| n.as_bytes().starts_with(b"PWNED") || n.as_bytes() == b"x")
+        .collect();
+    assert!(stray.is_empty(), "something executed: {stray:?}");
+}
 
 /// Quote arbitrary bytes for typing into `kind`.
 fn quote_bytes(kind: Kind, b: &[u8]) -> String {
@@ -487,43 +492,16 @@ fn quote_bytes(kind: Kind, b: &[u8]) -> String {
         Ok(s) if s.bytes().all(|c| (0x20..0x7f).contains(&c)) => kind.quote(s),
         _ => {
             // $'…' in bash/zsh; fish: \xHH escapes outside quotes.
+            let plain = |c: u8| c.is_ascii_alphanumeric() || c == b'/' || c == b'.';
             let mut out = String::new();
             match kind {
-                Kind::Bash | Kind::Zsh => {
-                    out.push_str("$'");
-                    for &c in b {
-                        if c.is_ascii_alphanumeric() || c == b'/' || c == b'.' {
-                            out.push(c as char);
-                        } else {
-                            out.push_str(&format!("\\x{c:02x}"));
-                        }
-                    }
-                    out.push('\'');
-                }
-                Kind::Fish => {
-                    for &c in b {
-                        if c.is_ascii_alphanumeric() || c == b'/' {
-                            out.push(c as char);
-                        } else {
-                            out.push_str(&format!("\\X{c:02x}"));
-                        }
-                    }
-                }
+                Kind::Bash | Kind::Zsh => out = format!("$'{}'", escape_bytes(b, plain, "\\x")),
+                Kind::Fish => out = escape_bytes(b, |c| c.is_ascii_alphanumeric() || c == b'/', "\\X"),
                 // nushell strings are UTF-8 only (the test leaves such names out).
                 Kind::Nu => out.push_str(&kind.quote(&String::from_utf8_lossy(b))),
                 Kind::Xonsh => unreachable!("quoted above"),
                 // Double quotes know `\xHH`, one byte each.
-                Kind::Elvish => {
-                    out.push('"');
-                    for &c in b {
-                        if c.is_ascii_alphanumeric() || c == b'/' || c == b'.' {
-                            out.push(c as char);
-                        } else {
-                            out.push_str(&format!("\\x{c:02x}"));
-                        }
-                    }
-                    out.push('"');
-                }
+                Kind::Elvish => out = format!("\"{}\"", escape_bytes(b, plain, "\\x")),
                 // tcsh has no byte escapes: a control character or a byte
                 // that is not UTF-8 is matched by `?` (the folder names
                 // differ elsewhere, so each pattern matches one).
@@ -551,6 +529,11 @@ fn quote_bytes(kind: Kind, b: &[u8]) -> String {
             out
         }
     }
+}
+
+/// Each byte as itself where `keep` says so, else `esc` and two hex digits.
+fn escape_bytes(b: &[u8], keep: impl Fn(u8) -> bool, esc: &str) -> String {
+    b.iter().map(|&c| if keep(c) { char::from(c).to_string() } else { format!("{esc}{c:02x}") }).collect()
 }
 
 per_shell!(untrusted_repo_runs_nothing, hostile_names_round_trip);
@@ -1102,6 +1085,21 @@ fn deny_reaches_a_shell_of_another_session() {
 
 // ------------------------------------------- worktrees and envs outside the project
 
+fn git_in(sb: &Sandbox, dir: &Path, args: &[&str]) {
+    let mut cmd = sb.command("git");
+    cmd.args(args).current_dir(dir);
+    sb.run_ok(&mut cmd);
+}
+
+/// An allowed project `app` that is a git repository with one commit.
+fn committed_app(sb: &Sandbox) -> Project {
+    let main = sb.project("app").git().create();
+    git_in(sb, main.root(), &["add", "-A"]);
+    git_in(sb, main.root(), &["commit", "-qm", "initial"]);
+    allow(sb, main.root());
+    main
+}
+
 /// With `trust.worktrees` on, only a worktree the repository itself lists
 /// is trusted. A `.git` file naming an allowed repository's folders from
 /// an unrelated folder (a tarball, a clone, another user's folder) gains
@@ -1114,19 +1112,11 @@ fn a_forged_worktree_gains_no_trust() {
         return;
     }
     let sb = Sandbox::new(Uv::Yes);
-    let main = sb.project("app").git().create();
-    let git = |dir: &Path, args: &[&str]| {
-        let mut cmd = sb.command("git");
-        cmd.args(args).current_dir(dir);
-        sb.run_ok(&mut cmd);
-    };
-    git(main.root(), &["add", "-A"]);
-    git(main.root(), &["commit", "-qm", "initial"]);
-    allow(&sb, main.root());
+    let main = committed_app(&sb);
+    let git = |dir: &Path, args: &[&str]| git_in(&sb, dir, args);
     let wt = sb.work().join("wt");
     git(main.root(), &["worktree", "add", "-q", "-b", "feature", wt.to_str().unwrap()]);
-    fs::create_dir_all(sb.xdg_config().join("autovenv")).unwrap();
-    fs::write(sb.xdg_config().join("autovenv/config.toml"), "[trust]\nworktrees = true\n").unwrap();
+    crate::common::cli::global_config(&sb, "[trust]\nworktrees = true\n");
     let (st, _) = json(&sb, &wt, &[]);
     assert!(active_env(&st).is_some(), "the real worktree is trusted: {st}");
 
@@ -1170,17 +1160,9 @@ fn a_worktree_of_another_user_gains_no_trust() {
         return;
     }
     let sb = Sandbox::new(Uv::Yes);
-    let main = sb.project("app").git().create();
-    let git = |dir: &Path, args: &[&str]| {
-        let mut cmd = sb.command("git");
-        cmd.args(args).current_dir(dir);
-        sb.run_ok(&mut cmd);
-    };
-    git(main.root(), &["add", "-A"]);
-    git(main.root(), &["commit", "-qm", "initial"]);
-    allow(&sb, main.root());
-    fs::create_dir_all(sb.xdg_config().join("autovenv")).unwrap();
-    fs::write(sb.xdg_config().join("autovenv/config.toml"), "[trust]\nworktrees = true\n").unwrap();
+    let main = committed_app(&sb);
+    let git = |dir: &Path, args: &[&str]| git_in(&sb, dir, args);
+    crate::common::cli::global_config(&sb, "[trust]\nworktrees = true\n");
     for (i, whose) in ["the worktree", "its entry in the repository"].into_iter().enumerate() {
         let wt = sb.work().join(format!("wt{i}"));
         git(main.root(), &["worktree", "add", "-q", "-b", &format!("b{i}"), wt.to_str().unwrap()]);
@@ -1588,18 +1570,24 @@ mod list_shells {
 
 // ------------------------------------------- elvish and tcsh: their traps
 
+/// An allowed project `name` in a new sandbox, when `kind` and uv are here.
+fn allowed_project(kind: Kind, name: &str) -> Option<(Sandbox, Project)> {
+    if should_skip(&[Need::Shell(kind), Need::Uv]) {
+        return None;
+    }
+    let sb = Sandbox::new(Uv::Yes);
+    let p = sb.project(name).create();
+    allow(&sb, p.root());
+    Some((sb, p))
+}
+
 /// What breaks careless code in these two shells, in a PATH the hook must
 /// give back byte for byte: tcsh expands `!` even inside single quotes,
 /// ends a command at a newline, and reads a piped script wrong where an
 /// escape crosses its 4 KiB buffer (so the entry is longer than that);
 /// elvish doubles `'` and reads `\x` only inside double quotes.
 fn long_hostile_path_entry_round_trips(kind: Kind) {
-    if should_skip(&[Need::Shell(kind), Need::Uv]) {
-        return;
-    }
-    let sb = Sandbox::new(Uv::Yes);
-    let p = sb.project("app").create();
-    allow(&sb, p.root());
+    let Some((sb, p)) = allowed_project(kind, "app") else { return };
     let unit = "/x!!'\"$(touch PWNED1)`touch PWNED2`\\!\\\n{a,b}*\\x41 ";
     let entry = unit.repeat(5000 / unit.len() + 1);
     let rc = match kind {
@@ -1620,12 +1608,7 @@ fn long_hostile_path_entry_round_trips(kind: Kind) {
     assert_eq!(sh.var("PATH").unwrap(), want, "entering prepends the env's bin, nothing else changes");
     sh.cd(&sb.work());
     assert_eq!(sh.var("PATH").unwrap(), before, "leaving gives PATH back byte for byte");
-    let stray: Vec<_> = [sb.work(), p.root().to_path_buf()]
-        .iter()
-        .flat_map(|d| fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name()))
-        .filter(|n| n.as_bytes().starts_with(b"PWNED"))
-        .collect();
-    assert!(stray.is_empty(), "something executed: {stray:?}");
+    assert_nothing_ran(&[&sb.work(), p.root()]);
     sh.exit();
 }
 
@@ -1645,12 +1628,7 @@ fn elvish_long_hostile_path_entry_round_trips() {
 /// the pause holds the root byte for byte (the next prompts stay off),
 /// nothing in the name runs, and `autovenv activate` resumes.
 fn deactivate_in_a_hostile_folder(kind: Kind) {
-    if should_skip(&[Need::Shell(kind), Need::Uv]) {
-        return;
-    }
-    let sb = Sandbox::new(Uv::Yes);
-    let p = sb.project("it's $(touch PWNED1) `touch PWNED2` !x \"q\" {a,b}*").create();
-    allow(&sb, p.root());
+    let Some((sb, p)) = allowed_project(kind, "it's $(touch PWNED1) `touch PWNED2` !x \"q\" {a,b}*") else { return };
     let mut sh = Shell::start(kind, &sb, "", &sb.work());
     sh.cd(p.root());
     assert_eq!(sh.var("VIRTUAL_ENV").as_deref(), Some(p.env_str().as_bytes()), "entering activates");
@@ -1660,12 +1638,7 @@ fn deactivate_in_a_hostile_folder(kind: Kind) {
     assert_eq!(sh.var("AUTOVENV_PAUSED").as_deref(), Some(p.root().as_os_str().as_bytes()), "the root, exactly");
     sh.run("autovenv activate");
     assert_eq!(sh.var("VIRTUAL_ENV").as_deref(), Some(p.env_str().as_bytes()), "activate resumes");
-    let stray: Vec<_> = [sb.work(), p.root().to_path_buf()]
-        .iter()
-        .flat_map(|d| fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name()))
-        .filter(|n| n.as_bytes().starts_with(b"PWNED"))
-        .collect();
-    assert!(stray.is_empty(), "something executed: {stray:?}");
+    assert_nothing_ran(&[&sb.work(), p.root()]);
     sh.exit();
 }
 
