@@ -1,7 +1,8 @@
-//! What the two lock files a tool installs (`uv.lock`, `poetry.lock`)
-//! share: the lock beside its `pyproject.toml` and the tool's own config
-//! file, all read (regular files, capped) before the tool starts, and the
-//! `groups` / `extras` keys passed on to it.
+//! A lock file its own tool installs (`uv.lock`, `poetry.lock`), as one
+//! source type: the lock beside its `pyproject.toml` and the tool's own
+//! config file, all read (regular files, capped) before the tool starts,
+//! the `groups` / `extras` keys passed on to it, and the summary. Each
+//! lock's file says only what differs: its names and its tool's command.
 
 use std::cell::OnceCell;
 use std::path::Path;
@@ -12,8 +13,9 @@ use toml::Spanned;
 use crate::config::{self, Settings};
 use crate::error::{Error, Result};
 
-use super::super::install::Failure;
+use super::super::install::{Failure, Installer};
 use super::super::Inputs;
+use super::Source;
 
 /// One tool's lock file.
 pub(super) struct Lock {
@@ -29,6 +31,54 @@ pub(super) struct Lock {
     /// Whether a `[[package]]` entry counts as a locked distribution in
     /// the summary (uv's lock lists the project itself too).
     pub counts: fn(&DeTable) -> bool,
+    /// The tool's install into the env, with the chosen groups and extras.
+    pub install: fn(&Selection, &Installer) -> std::result::Result<(), Failure>,
+}
+
+/// The source for any `Lock`.
+pub(super) struct LockSource {
+    lock: &'static Lock,
+    selection: Selection,
+    /// The number of locked packages, from the one parse `inputs` does.
+    count: OnceCell<usize>,
+}
+
+impl LockSource {
+    pub(super) fn new(lock: &'static Lock, selection: Selection) -> LockSource {
+        LockSource { lock, selection, count: OnceCell::new() }
+    }
+
+    /// A row's `detect`: this lock's source when the lock is there.
+    pub(super) fn detect(lock: &'static Lock, root: &Path, s: &Settings) -> Option<Box<dyn Source>> {
+        lock.present(root).then(|| Box::new(LockSource::new(lock, Selection::of(s))) as Box<dyn Source>)
+    }
+}
+
+impl Source for LockSource {
+    fn label(&self) -> String {
+        self.lock.name.into()
+    }
+
+    fn inputs(&self, root: &Path) -> Result<Inputs> {
+        self.lock.inputs(root, &self.count)
+    }
+
+    fn inputs_lenient(&self, _root: &Path) -> Vec<String> {
+        self.lock.files()
+    }
+
+    fn digest_extra(&self) -> String {
+        self.selection.digest()
+    }
+
+    fn summary(&self, root: &Path, _inputs: &Inputs) -> Option<String> {
+        let n = self.count.get().copied().or_else(|| self.lock.read(root).ok()).unwrap_or(0);
+        Some(format!("{} ({})", self.lock.name, super::super::install::plural(n, "locked package")))
+    }
+
+    fn install(&self, ix: &Installer, _inputs: &Inputs) -> std::result::Result<(), Failure> {
+        (self.lock.install)(&self.selection, ix)
+    }
 }
 
 impl Lock {
@@ -93,12 +143,6 @@ impl Lock {
             Error::new(format!("{} is out of date with pyproject.toml; run `{} lock`", self.name, self.tool))
                 .with_hint("the next prompt after it installs the new lock"),
         )
-    }
-
-    /// "uv.lock (12 locked packages)", from the count `inputs` kept.
-    pub(super) fn summary(&self, root: &Path, count: &OnceCell<usize>) -> String {
-        let n = count.get().copied().or_else(|| self.read(root).ok()).unwrap_or(0);
-        format!("{} ({})", self.name, super::super::install::plural(n, "locked package"))
     }
 }
 

@@ -23,6 +23,10 @@
 //!    and the state file call it.
 //! 3. Its row in the README's and docs/sync.md's source tables, and its
 //!    tests (`tests/it/sources.rs` shows the pattern).
+//!
+//! A lock file that its own tool installs (as `uv.lock`, `poetry.lock`)
+//! needs less: a `lockfile::Lock` with its names and its install command;
+//! `lockfile::LockSource` is the `Source`.
 
 use std::path::Path;
 

@@ -4,7 +4,6 @@
 //! here, and never rewrites the lock: one out of date with
 //! `pyproject.toml` is one error saying to run `poetry lock`.
 
-use std::cell::OnceCell;
 use std::path::Path;
 use std::time::Duration;
 
@@ -13,71 +12,42 @@ use crate::config::{Settings, SyncMode};
 use crate::error::Result;
 
 use super::super::install::{self, Failure, Installer};
-use super::super::Inputs;
-use super::lockfile::{Lock, Selection};
+use super::lockfile::{Lock, LockSource, Selection};
 use super::Source;
 
 const LOCK: &str = "poetry.lock";
 
-const THE_LOCK: Lock =
-    Lock { name: LOCK, tool: "poetry", verb: "installs", tool_config: "poetry.toml", counts: |_| true };
-
-pub(super) struct PoetryLock {
-    selection: Selection,
-    count: OnceCell<usize>,
-}
+static THE_LOCK: Lock =
+    Lock { name: LOCK, tool: "poetry", verb: "installs", tool_config: "poetry.toml", counts: |_| true, install };
 
 pub(super) fn marks(_: &Settings) -> Vec<String> {
     vec![LOCK.into()]
 }
 
 pub(super) fn detect(root: &Path, s: &Settings) -> Result<Option<Box<dyn Source>>> {
-    Ok(THE_LOCK
-        .present(root)
-        .then(|| Box::new(PoetryLock { selection: Selection::of(s), count: OnceCell::new() }) as Box<dyn Source>))
+    Ok(LockSource::detect(&THE_LOCK, root, s))
 }
 
-impl Source for PoetryLock {
-    fn label(&self) -> String {
-        LOCK.into()
+/// `poetry install` (`poetry sync` in exact mode) into the env.
+fn install(selection: &Selection, ix: &Installer) -> std::result::Result<(), Failure> {
+    let job = ix.job;
+    // The system's poetry, not one the env's own `bin/` holds.
+    let Some(poetry) = crate::context::Context::from_process().find_program("poetry") else {
+        return Err(THE_LOCK.tool_missing("`pipx install poetry`"));
+    };
+    let sub = if ix.mode() == SyncMode::Exact { "sync" } else { "install" };
+    let mut cmd = child::poetry(&poetry, job.root, job.env, &[sub, "--no-interaction"]);
+    // `main` is the project's own dependencies, always installed.
+    if let Some(groups) = &selection.groups {
+        let only: Vec<&str> = std::iter::once("main").chain(groups.iter().map(String::as_str)).collect();
+        cmd.arg("--only").arg(only.join(","));
     }
-
-    fn inputs(&self, root: &Path) -> Result<Inputs> {
-        THE_LOCK.inputs(root, &self.count)
+    for e in &selection.extras {
+        cmd.arg("--extras").arg(e);
     }
-
-    fn inputs_lenient(&self, _root: &Path) -> Vec<String> {
-        THE_LOCK.files()
-    }
-
-    fn digest_extra(&self) -> String {
-        self.selection.digest()
-    }
-
-    fn summary(&self, root: &Path, _inputs: &Inputs) -> Option<String> {
-        Some(THE_LOCK.summary(root, &self.count))
-    }
-
-    fn install(&self, ix: &Installer, _inputs: &Inputs) -> std::result::Result<(), Failure> {
-        let job = ix.job;
-        // The system's poetry, not one the env's own `bin/` holds.
-        let Some(poetry) = crate::context::Context::from_process().find_program("poetry") else {
-            return Err(THE_LOCK.tool_missing("`pipx install poetry`"));
-        };
-        let sub = if ix.mode() == SyncMode::Exact { "sync" } else { "install" };
-        let mut cmd = child::poetry(&poetry, job.root, job.env, &[sub, "--no-interaction"]);
-        // `main` is the project's own dependencies, always installed.
-        if let Some(groups) = &self.selection.groups {
-            let only: Vec<&str> = std::iter::once("main").chain(groups.iter().map(String::as_str)).collect();
-            cmd.arg("--only").arg(only.join(","));
-        }
-        for e in &self.selection.extras {
-            cmd.arg("--extras").arg(e);
-        }
-        match install::run(&mut cmd, &format!("poetry {sub}"), LOCK) {
-            Err(Failure::Failed(_)) if lock_is_stale(&poetry, job.root, job.env) => Err(THE_LOCK.stale()),
-            other => other,
-        }
+    match install::run(&mut cmd, &format!("poetry {sub}"), LOCK) {
+        Err(Failure::Failed(_)) if lock_is_stale(&poetry, job.root, job.env) => Err(THE_LOCK.stale()),
+        other => other,
     }
 }
 
@@ -95,12 +65,13 @@ fn lock_is_stale(poetry: &Path, root: &Path, env: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sync::Inputs;
     use std::fs;
 
     #[test]
     fn inputs_need_a_readable_lock_and_its_pyproject() {
         let t = tempfile::tempdir().unwrap();
-        let src = PoetryLock { selection: Selection { groups: None, extras: Vec::new() }, count: OnceCell::new() };
+        let src = LockSource::new(&THE_LOCK, Selection { groups: None, extras: Vec::new() });
         let lock = "[[package]]\nname = \"six\"\nversion = \"1.16.0\"\n\n[metadata]\nlock-version = \"2.1\"\n";
         fs::write(t.path().join(LOCK), lock).unwrap();
         let e = src.inputs(t.path()).unwrap_err();

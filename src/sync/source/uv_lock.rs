@@ -7,7 +7,6 @@
 //! groups, its indexes, the project itself installed editable when it is a
 //! package (its build backend runs: the project is allowed by then).
 
-use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -19,89 +18,60 @@ use crate::error::{Error, Result};
 use crate::venv;
 
 use super::super::install::{self, Failure, Installer};
-use super::super::Inputs;
-use super::lockfile::{Lock, Selection};
+use super::lockfile::{Lock, LockSource, Selection};
 use super::Source;
 
 const LOCK: &str = "uv.lock";
 
-const THE_LOCK: Lock =
-    Lock { name: LOCK, tool: "uv", verb: "syncs", tool_config: "uv.toml", counts: is_a_distribution };
-
-pub(super) struct UvLock {
-    selection: Selection,
-    count: OnceCell<usize>,
-}
+static THE_LOCK: Lock =
+    Lock { name: LOCK, tool: "uv", verb: "syncs", tool_config: "uv.toml", counts: is_a_distribution, install };
 
 pub(super) fn marks(_: &Settings) -> Vec<String> {
     vec![LOCK.into()]
 }
 
 pub(super) fn detect(root: &Path, s: &Settings) -> Result<Option<Box<dyn Source>>> {
-    Ok(THE_LOCK
-        .present(root)
-        .then(|| Box::new(UvLock { selection: Selection::of(s), count: OnceCell::new() }) as Box<dyn Source>))
+    Ok(LockSource::detect(&THE_LOCK, root, s))
 }
 
-impl Source for UvLock {
-    fn label(&self) -> String {
-        LOCK.into()
+/// `uv sync --locked` into the env.
+fn install(selection: &Selection, ix: &Installer) -> std::result::Result<(), Failure> {
+    let job = ix.job;
+    let Some(uv) = job.uv else {
+        return Err(THE_LOCK.tool_missing("`pipx install uv`, or see https://docs.astral.sh/uv/"));
+    };
+    if let Some(ws) = workspace_above(job.root) {
+        return Err(Failure::Failed(
+            Error::new(format!(
+                "{} above the project declares a uv workspace, so uv would sync that workspace's lock instead of {}",
+                ws.display(),
+                job.root.join(LOCK).display()
+            ))
+            .with_hint(
+                "make the project a workspace of its own (an empty [tool.uv.workspace] in its pyproject.toml) or move it out",
+            ),
+        ));
     }
-
-    fn inputs(&self, root: &Path) -> Result<Inputs> {
-        THE_LOCK.inputs(root, &self.count)
+    let mut cmd = child::uv(uv, job.root, job.uv_config, &["sync", "--locked"]);
+    cmd.arg("--python").arg(venv::python(job.env));
+    if ix.mode() != SyncMode::Exact {
+        cmd.arg("--inexact");
     }
-
-    fn inputs_lenient(&self, _root: &Path) -> Vec<String> {
-        THE_LOCK.files()
+    if let Some(groups) = &selection.groups {
+        cmd.arg("--no-default-groups");
+        for g in groups {
+            cmd.arg("--group").arg(g);
+        }
     }
-
-    fn digest_extra(&self) -> String {
-        self.selection.digest()
+    for e in &selection.extras {
+        cmd.arg("--extra").arg(e);
     }
-
-    fn summary(&self, root: &Path, _inputs: &Inputs) -> Option<String> {
-        Some(THE_LOCK.summary(root, &self.count))
-    }
-
-    fn install(&self, ix: &Installer, _inputs: &Inputs) -> std::result::Result<(), Failure> {
-        let job = ix.job;
-        let Some(uv) = job.uv else {
-            return Err(THE_LOCK.tool_missing("`pipx install uv`, or see https://docs.astral.sh/uv/"));
-        };
-        if let Some(ws) = workspace_above(job.root) {
-            return Err(Failure::Failed(
-                Error::new(format!(
-                    "{} above the project declares a uv workspace, so uv would sync that workspace's lock instead of {}",
-                    ws.display(),
-                    job.root.join(LOCK).display()
-                ))
-                .with_hint(
-                    "make the project a workspace of its own (an empty [tool.uv.workspace] in its pyproject.toml) or move it out",
-                ),
-            ));
-        }
-        let mut cmd = child::uv(uv, job.root, job.uv_config, &["sync", "--locked"]);
-        cmd.arg("--python").arg(venv::python(job.env));
-        if ix.mode() != SyncMode::Exact {
-            cmd.arg("--inexact");
-        }
-        if let Some(groups) = &self.selection.groups {
-            cmd.arg("--no-default-groups");
-            for g in groups {
-                cmd.arg("--group").arg(g);
-            }
-        }
-        for e in &self.selection.extras {
-            cmd.arg("--extra").arg(e);
-        }
-        // This env, whatever the shell has active.
-        cmd.env("UV_PROJECT_ENVIRONMENT", job.env).env("VIRTUAL_ENV", job.env);
-        let _pip = ix.seed_alongside();
-        match install::run(&mut cmd, "uv sync", LOCK) {
-            Err(Failure::Failed(_)) if lock_is_stale(uv, job.root, job.uv_config) => Err(THE_LOCK.stale()),
-            other => other,
-        }
+    // This env, whatever the shell has active.
+    cmd.env("UV_PROJECT_ENVIRONMENT", job.env).env("VIRTUAL_ENV", job.env);
+    let _pip = ix.seed_alongside();
+    match install::run(&mut cmd, "uv sync", LOCK) {
+        Err(Failure::Failed(_)) if lock_is_stale(uv, job.root, job.uv_config) => Err(THE_LOCK.stale()),
+        other => other,
     }
 }
 
@@ -146,6 +116,7 @@ fn declares_workspace(pyproject: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sync::Inputs;
     use std::fs;
 
     const LOCKED: &str = "version = 1\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\nsource = { virtual = \".\" }\n\n\
@@ -154,7 +125,7 @@ mod tests {
     #[test]
     fn inputs_need_a_readable_lock_and_its_pyproject() {
         let t = tempfile::tempdir().unwrap();
-        let src = UvLock { selection: Selection { groups: None, extras: Vec::new() }, count: OnceCell::new() };
+        let src = LockSource::new(&THE_LOCK, Selection { groups: None, extras: Vec::new() });
         fs::write(t.path().join(LOCK), LOCKED).unwrap();
         let e = src.inputs(t.path()).unwrap_err();
         assert!(e.message.ends_with("uv.lock has no pyproject.toml beside it"), "{}", e.message);
@@ -179,7 +150,7 @@ mod tests {
             lock += &format!("\n[[package]]\nname = \"p{n}\"\nversion = \"1.0\"\nwheels = [\n{}]\n", wheel.repeat(50));
         }
         fs::write(t.path().join(LOCK), &lock).unwrap();
-        let src = UvLock { selection: Selection { groups: None, extras: Vec::new() }, count: OnceCell::new() };
+        let src = LockSource::new(&THE_LOCK, Selection { groups: None, extras: Vec::new() });
         src.inputs(t.path()).unwrap();
         // Counted from the parse `inputs` did: the file is not read again.
         fs::remove_file(t.path().join(LOCK)).unwrap();
