@@ -303,47 +303,6 @@ fn file_url_and_env_var_includes_with_uv() {
 // ---------------------------------------------------------------------------
 // Editable projects
 
-/// A build backend in the project itself (no setuptools or wheel needed
-/// offline): the wheel's dependencies are pyproject.toml's.
-const BACKEND: &str = r#"import ast, base64, hashlib, os, zipfile
-
-def _deps():
-    for line in open("pyproject.toml"):
-        if line.startswith("dependencies"):
-            return ast.literal_eval(line.split("=", 1)[1].strip())
-    return []
-
-def _wheel(wheel_directory):
-    name = "app-0.1-py3-none-any.whl"
-    meta = "Metadata-Version: 2.1\nName: app\nVersion: 0.1\n" + "".join("Requires-Dist: %s\n" % d for d in _deps())
-    files = {
-        "app-0.1.dist-info/METADATA": meta,
-        "app-0.1.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-        "app.pth": os.getcwd() + "\n",
-    }
-    record = []
-    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as z:
-        for n, text in files.items():
-            b = text.encode()
-            z.writestr(n, b)
-            h = base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b"=").decode()
-            record.append("%s,sha256=%s,%d" % (n, h, len(b)))
-        record.append("app-0.1.dist-info/RECORD,,")
-        z.writestr("app-0.1.dist-info/RECORD", "\n".join(record) + "\n")
-    return name
-
-def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    return _wheel(wheel_directory)
-
-def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
-    return _wheel(wheel_directory)
-
-def get_requires_for_build_wheel(config_settings=None):
-    return []
-
-def get_requires_for_build_editable(config_settings=None):
-    return []
-"#;
 
 fn pyproject(dep: &str) -> String {
     format!(
@@ -365,7 +324,7 @@ fn editable_metadata_change_resyncs(kind: Kind) {
         .no_requirements()
         .file("requirements-dev.txt", &format!("--no-index\n--find-links {}\n-e .[socks]\n", sb.wheels().display()))
         .file(".autovenv.toml", "requirements = [\"requirements-dev.txt\"]\n")
-        .file("backend.py", BACKEND)
+        .file("backend.py", BACKEND_PY)
         .file("pyproject.toml", &pyproject("dep==2.0"))
         .file(".gitignore", "/env\n__pycache__/\n")
         .git()

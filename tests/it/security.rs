@@ -1239,7 +1239,7 @@ fn unallowed_pyproject_build_backend_never_runs() {
         .project("app")
         .no_requirements()
         .file("pyproject.toml", &text)
-        .file("backend.py", crate::sources::BACKEND)
+        .file("backend.py", BACKEND_PY)
         .create();
     let fifos = sb.project("fifos").no_requirements().create();
     for f in ["pyproject.toml", "Pipfile.lock", "Pipfile"] {

@@ -134,42 +134,6 @@ fn pyproject_entry_edit_branch_idle_and_error() {
     idle(&mut sh, &log);
 }
 
-/// An in-tree build backend (no setuptools needed offline) that records
-/// each build in `builds.log` next to it: the project as a package.
-pub(crate) const BACKEND: &str = r#"import base64, hashlib, os, zipfile
-
-def _wheel(wheel_directory):
-    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "builds.log"), "a") as f:
-        f.write("build\n")
-    name = "app-0.1-py3-none-any.whl"
-    files = {
-        "app-0.1.dist-info/METADATA": "Metadata-Version: 2.1\nName: app\nVersion: 0.1\n",
-        "app-0.1.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-        "app.pth": os.getcwd() + "\n",
-    }
-    record = []
-    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as z:
-        for n, text in files.items():
-            b = text.encode()
-            z.writestr(n, b)
-            h = base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b"=").decode()
-            record.append("%s,sha256=%s,%d" % (n, h, len(b)))
-        record.append("app-0.1.dist-info/RECORD,,")
-        z.writestr("app-0.1.dist-info/RECORD", "\n".join(record) + "\n")
-    return name
-
-def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    return _wheel(wheel_directory)
-
-def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
-    return _wheel(wheel_directory)
-
-def get_requires_for_build_wheel(config_settings=None):
-    return []
-
-def get_requires_for_build_editable(config_settings=None):
-    return []
-"#;
 
 pub(crate) const BUILD_SYSTEM: &str =
     "[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n";
@@ -188,7 +152,7 @@ fn pyproject_package_editable_with_groups_and_extras() {
         .project("app")
         .no_requirements()
         .file("pyproject.toml", &text)
-        .file("backend.py", BACKEND)
+        .file("backend.py", BACKEND_PY)
         .file(".autovenv.toml", "groups = [\"test\"]\nextras = [\"socks\"]\n")
         .create();
     let out = sb.autovenv().arg("allow").arg(p.root()).output().unwrap();
@@ -227,7 +191,7 @@ fn setup_py_alone_is_installed_editable() {
         .no_requirements()
         .file("setup.py", "# setup(name='app')\n")
         .file("pyproject.toml", BUILD_SYSTEM)
-        .file("backend.py", BACKEND)
+        .file("backend.py", BACKEND_PY)
         .create();
     let mut sh = Shell::start(kind, &sb, "", &sb.work());
     sh.cd(p.root());

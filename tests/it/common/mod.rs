@@ -50,6 +50,10 @@ pub(crate) use shell::{Hook, Kind, Shell, PROMPT_TIMEOUT};
 pub(crate) use tools::{should_skip, tools, Need};
 pub(crate) use wheel::{build_wheel, build_wheel_with, normalize, urlsafe_b64_nopad};
 
+/// An in-tree build backend (`backend.py`, with `backend-path = ["."]`):
+/// the project as a package, built offline, each build logged.
+pub(crate) const BACKEND_PY: &str = include_str!("files/backend.py");
+
 /// `per_shell!(a, b)` defines `bash::a`, `zsh::a`, `fish::a`, … as tests
 /// calling `a(Kind::Bash)` etc. (declared by `main.rs`).
 macro_rules! per_shell {
