@@ -303,7 +303,6 @@ fn file_url_and_env_var_includes_with_uv() {
 // ---------------------------------------------------------------------------
 // Editable projects
 
-
 fn pyproject(dep: &str) -> String {
     format!(
         "[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n\n\

@@ -1235,12 +1235,7 @@ fn unallowed_pyproject_build_backend_never_runs() {
     }
     let sb = Sandbox::new(Uv::Yes);
     let text = format!("{}\n[project]\nname = \"app\"\nversion = \"0.1\"\n", crate::sources::BUILD_SYSTEM);
-    let p = sb
-        .project("app")
-        .no_requirements()
-        .file("pyproject.toml", &text)
-        .file("backend.py", BACKEND_PY)
-        .create();
+    let p = sb.project("app").no_requirements().file("pyproject.toml", &text).file("backend.py", BACKEND_PY).create();
     let fifos = sb.project("fifos").no_requirements().create();
     for f in ["pyproject.toml", "Pipfile.lock", "Pipfile"] {
         assert!(Command::new("mkfifo").arg(fifos.path(f)).status().unwrap().success());

@@ -134,7 +134,6 @@ fn pyproject_entry_edit_branch_idle_and_error() {
     idle(&mut sh, &log);
 }
 
-
 pub(crate) const BUILD_SYSTEM: &str =
     "[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n";
 

@@ -98,7 +98,17 @@ pub(super) fn detect(root: &Path, s: &Settings) -> Result<Option<Box<dyn Source>
             )));
         }
     }
-    let package = doc.get("build-system").is_some();
+    // Without a [build-system], pip and uv build a project that has a
+    // setup.py with setuptools (PEP 517's fallback): still a package.
+    let package = doc.get("build-system").is_some() || exists(&root.join("setup.py"));
+    let dynamic = strings(project.get("dynamic"), "project.dynamic")?;
+    if !package && dynamic.iter().any(|d| d == "dependencies") {
+        return Err(Error::new(format!(
+            "{} declares its dependencies dynamic (project.dynamic) but has no [build-system] or setup.py to compute them",
+            path.display()
+        ))
+        .with_hint("list them in project.dependencies, or add the [build-system] that computes them"));
+    }
     let editable =
         package.then(|| if s.extras.is_empty() { ".".to_string() } else { format!(".[{}]", s.extras.join(",")) });
     if !package {
@@ -193,10 +203,13 @@ impl Source for Pyproject {
 
     fn inputs(&self, _root: &Path) -> Result<Inputs> {
         let mut i = Inputs { reqs: vec![FILE.into()], ..Inputs::default() };
-        if self.editable.is_some() {
+        i.meta = if self.editable.is_some() {
             // A package's metadata may come from these too (dynamic fields).
-            i.meta = vec!["setup.py".into(), "setup.cfg".into()];
-        }
+            vec!["setup.py".into(), "setup.cfg".into()]
+        } else {
+            // One appearing makes the project a package.
+            vec!["setup.py".into()]
+        };
         Ok(i)
     }
 
@@ -316,5 +329,23 @@ docs = ["sphinx"]
         assert!(got.message.contains("is not valid TOML"), "{}", got.message);
         let got = e("[project]\ndependencies = \"six\"\n", &settings(None, &[]));
         assert!(got.message.ends_with("has project.dependencies that is not a list of strings"), "{}", got.message);
+        let got = e("[project]\nname = \"x\"\ndynamic = [\"dependencies\"]\n", &settings(None, &[]));
+        assert!(got.message.ends_with("but has no [build-system] or setup.py to compute them"), "{}", got.message);
+        assert!(got.hint.unwrap().starts_with("list them in project.dependencies"));
+    }
+
+    #[test]
+    fn a_setup_py_makes_a_package_without_a_build_system() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join(FILE), "[project]\nname = \"x\"\ndynamic = [\"dependencies\"]\n").unwrap();
+        std::fs::write(t.path().join("setup.py"), "").unwrap();
+        let p = detect(t.path(), &settings(None, &[])).unwrap().unwrap();
+        assert_eq!(
+            p.summary(t.path(), &Inputs::default()).unwrap(),
+            "pyproject.toml (0 requirements; the project editable)"
+        );
+        // Not a package: the file whose appearance would make it one is watched.
+        let plain = plan("[project]\nname = \"x\"\ndependencies = [\"six\"]\n", &settings(None, &[])).unwrap().unwrap();
+        assert_eq!(plain.inputs(t.path()).unwrap().meta, ["setup.py"]);
     }
 }
