@@ -72,20 +72,53 @@ impl Installer<'_> {
         names: Option<Vec<String>>,
         what: &str,
     ) -> std::result::Result<(), Failure> {
+        let uv_exact = self.mode() == SyncMode::Exact && self.job.uv.is_some();
+        self.install_run(args, seed, uv_exact, what)?;
+        if uv_exact {
+            return Ok(());
+        }
+        self.remove_unlisted(names)
+    }
+
+    /// One install of `args`, adding only: for a source that installs in
+    /// several runs (uv's `--exact` in the first would remove what the
+    /// next ones install, so they would reinstall at every sync). It calls
+    /// `remove_unlisted` once, after the last.
+    pub(crate) fn pip_install_adding(
+        &self,
+        args: &[OsString],
+        seed: bool,
+        what: &str,
+    ) -> std::result::Result<(), Failure> {
+        self.install_run(args, seed, false, what)
+    }
+
+    /// `sync = "exact"`: uninstall what is neither in `names` nor needed by
+    /// them (`None`: the names are unknown, so nothing is removed, with a
+    /// warning). Nothing in the other modes.
+    pub(crate) fn remove_unlisted(&self, names: Option<Vec<String>>) -> std::result::Result<(), Failure> {
+        if self.mode() != SyncMode::Exact {
+            return Ok(());
+        }
+        remove_unlisted(self.job, names)
+    }
+
+    fn install_run(
+        &self,
+        args: &[OsString],
+        seed: bool,
+        uv_exact: bool,
+        what: &str,
+    ) -> std::result::Result<(), Failure> {
         let mut cmd = self.command();
-        let exact = self.mode() == SyncMode::Exact;
-        if exact && self.job.uv.is_some() {
+        if uv_exact {
             cmd.arg("--exact");
         }
         if let Some(w) = self.job.seed.filter(|_| seed) {
             cmd.arg(w);
         }
         cmd.args(args);
-        self.run(&mut cmd, what)?;
-        if exact && self.job.uv.is_none() {
-            return remove_unlisted(self.job, names);
-        }
-        Ok(())
+        self.run(&mut cmd, what)
     }
 
     /// A new env's pip, installed while a source's own installer (`uv

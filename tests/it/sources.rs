@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::common::cli::status_json;
 use crate::common::*;
-use crate::sync_at_prompt::{calls, edit, installed, lines, python_logger, uv_shim};
+use crate::sync_at_prompt::{calls, edit, installed, lines, python_logger, site_packages, uv_shim};
 
 fn git(sb: &Sandbox, dir: &Path, args: &[&str]) -> String {
     let mut cmd = sb.command("git");
@@ -291,6 +291,51 @@ fn pipfile_lock_installs_pinned_and_verified_with_uv() {
 #[test]
 fn pipfile_lock_installs_pinned_and_verified_with_pip() {
     pipfile_lock_installs_pinned_and_verified(Uv::No);
+}
+
+/// `sync = "exact"` with uv and a Pipfile.lock entry without hashes (as
+/// pipenv writes for some indexes): it is installed in a run of its own
+/// after the hash-checked one, so an exact first run would remove it and
+/// every sync would install it again. It stays; what leaves the lock is
+/// removed all the same.
+#[test]
+fn pipfile_lock_exact_keeps_entries_without_hashes() {
+    let Some(sb) = sandbox_with(&[], Uv::Yes, &[]) else { return };
+    let mypkg = sb.wheel("mypkg", "1.0", &[]);
+    let tool = sb.wheel("tool", "1.0", &[]);
+    sb.wheel("other", "1.0", &[]);
+    let lock = |default: &[(&str, &Path)]| {
+        // `other` pinned, without hashes, after the hashed ones.
+        let text = pipfile_lock(default, &[]);
+        text.replacen("\"default\": {\n", "\"default\": {\n    \"other\": {\"version\": \"==1.0\"},\n", 1)
+    };
+    let p = sb
+        .project("app")
+        .no_requirements()
+        .file(".autovenv.toml", "sync = \"exact\"\n")
+        .file("Pipfile.lock", &lock(&[("mypkg", &mypkg)]))
+        .create();
+    let out = sb.autovenv().arg("allow").arg(p.root()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(installed(&p.env_dir(), "mypkg") && installed(&p.env_dir(), "other"));
+    let other = site_packages(&p.env_dir()).join("other-1.0.dist-info");
+    let ino = |f: &Path| std::os::unix::fs::MetadataExt::ino(&fs::metadata(f).unwrap());
+    let first = ino(&other);
+
+    fs::write(p.path("Pipfile.lock"), lock(&[("mypkg", &mypkg), ("tool", &tool)])).unwrap();
+    let out = sb.autovenv().arg("sync").arg(p.root()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(installed(&p.env_dir(), "tool"));
+    assert_eq!(ino(&other), first, "the entry without hashes is not installed again");
+
+    fs::write(p.path("Pipfile.lock"), lock(&[("mypkg", &mypkg)])).unwrap();
+    let out = sb.autovenv().arg("sync").arg(p.root()).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!installed(&p.env_dir(), "tool"), "exact: what left the lock is removed:\n{err}");
+    assert!(installed(&p.env_dir(), "other") && installed(&p.env_dir(), "mypkg"), "{err}");
+    assert_eq!(ino(&other), first, "{err}");
+    assert!(p.env_dir().join("bin/pip").exists(), "the env's pip stays");
 }
 
 /// Which source wins, and `sources` to choose another; status says which

@@ -159,24 +159,28 @@ impl Source for Pipfile {
     }
 
     fn install(&self, ix: &Installer, _inputs: &Inputs) -> std::result::Result<(), Failure> {
+        // Hash-checking mode and `--no-deps` runs: the seed pip wheel (no
+        // hash) goes in on its own, beside them.
+        let pip = ix.seed_alongside();
         if !self.hashed.is_empty() {
             let file: PathBuf = ix.job.env.join(HASHED);
             let text: String = self.hashed.iter().map(|l| format!("{l}\n")).collect();
             crate::fsutil::write_atomic(&file, text.as_bytes())
                 .map_err(|e| Failure::failed(format!("cannot write {}: {}", file.display(), e.message)))?;
-            // Hash-checking mode: the seed pip wheel (no hash) goes in on its own.
-            let _pip = ix.seed_alongside();
             let args: Vec<OsString> = vec!["-r".into(), file.into()];
-            ix.pip_install(&args, false, self.names.clone(), LOCK)?;
+            if self.plain.is_empty() {
+                return ix.pip_install(&args, false, self.names.clone(), LOCK);
+            }
+            ix.pip_install_adding(&args, false, LOCK)?;
         }
         for entry in &self.plain {
             let mut args: Vec<OsString> = vec!["--no-deps".into()];
             args.extend(entry.iter().map(OsString::from));
-            let mut cmd = ix.command();
-            cmd.args(&args);
-            ix.run(&mut cmd, LOCK)?;
+            ix.pip_install_adding(&args, false, LOCK)?;
         }
-        Ok(())
+        // The removal runs the env's pip: in by now.
+        drop(pip);
+        ix.remove_unlisted(self.names.clone())
     }
 }
 
