@@ -62,9 +62,10 @@ impl Installer<'_> {
     /// with the new env's pip wheel when `seed` (a file with `--hash` lines
     /// cannot take it: pip would want its hash too). `sync = "exact"`: uv
     /// gets `--exact`; with pip, what is neither in `names` nor needed by
-    /// them is uninstalled afterwards (`None`: the names are unknown, so
-    /// nothing is removed, with a warning). `what` names the files in the
-    /// failure message.
+    /// them is uninstalled afterwards (an absolute path in `names` stands
+    /// for what was installed from that folder; `None`: the names are
+    /// unknown, so nothing is removed, with a warning). `what` names the
+    /// files in the failure message.
     pub(crate) fn pip_install(
         &self,
         args: &[OsString],

@@ -207,6 +207,39 @@ fn setup_py_alone_is_installed_editable() {
     assert_eq!(fs::read_to_string(p.path("builds.log")).unwrap().lines().count(), 2, "rebuilt");
 }
 
+/// `sync = "exact"` with pip for a `setup.py` project, whose name only its
+/// build knows: what was installed by hand is removed, the project (found
+/// by the folder it was installed from) is kept.
+#[test]
+fn setup_py_exact_with_pip_keeps_the_project() {
+    let Some(sb) = sandbox_with(&[], Uv::No, &["other"]) else { return };
+    let p = sb
+        .project("app")
+        .no_requirements()
+        .file("setup.py", "# setup(name='app')\n")
+        .file("pyproject.toml", BUILD_SYSTEM)
+        .file("backend.py", BACKEND_PY)
+        .file(".autovenv.toml", "sync = \"exact\"\n")
+        .create();
+    sb.run_ok(sb.autovenv().arg("allow").arg(p.root()));
+    let pip = p.env_dir().join("bin/python");
+    let links = sb.wheels();
+    sb.run_ok(
+        std::process::Command::new(&pip)
+            .args(["-m", "pip", "install", "-q", "--no-index", "--find-links"])
+            .arg(&links)
+            .arg("other"),
+    );
+    assert!(installed(&p.env_dir(), "other"));
+    edit(&p.path("setup.py"), "# setup(name='app', version='0.2')\n");
+    let out = sb.autovenv().arg("sync").arg(p.root()).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("exact sync skipped"), "{err}");
+    assert!(!installed(&p.env_dir(), "other"), "installed by hand, listed nowhere: removed\n{err}");
+    assert!(site_packages(&p.env_dir()).join("app.pth").is_file(), "the project stays:\n{err}");
+}
+
 fn sha256_of(path: &Path) -> String {
     Sha256::digest(fs::read(path).unwrap()).iter().map(|b| format!("{b:02x}")).collect()
 }

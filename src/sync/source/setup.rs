@@ -66,8 +66,9 @@ impl Source for Setup {
 
     fn install(&self, ix: &Installer, _inputs: &Inputs) -> std::result::Result<(), Failure> {
         // The project's name is only known to its build: `exact` with pip
-        // cannot match it and removes nothing (uv's `--exact` can).
+        // keeps what was installed from the root folder, and what it needs.
         let args: Vec<OsString> = vec!["-e".into(), ".".into()];
-        ix.pip_install(&args, true, None, self.found)
+        let root = ix.job.root.to_str().map(|r| vec![r.to_string()]);
+        ix.pip_install(&args, true, root, self.found)
     }
 }
