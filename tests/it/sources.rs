@@ -240,6 +240,34 @@ fn setup_py_exact_with_pip_keeps_the_project() {
     assert!(site_packages(&p.env_dir()).join("app.pth").is_file(), "the project stays:\n{err}");
 }
 
+/// The same for a requirements file with `-e .` (the project itself, by
+/// the folder it was installed from) beside a named requirement.
+#[test]
+fn editable_line_exact_with_pip_keeps_the_project() {
+    let Some(sb) = sandbox_with(&[], Uv::No, &["mypkg", "other"]) else { return };
+    let p = sb
+        .project("app")
+        .require("mypkg==1.0")
+        .require("-e .")
+        .file("pyproject.toml", BUILD_SYSTEM)
+        .file("backend.py", BACKEND_PY)
+        .file(".autovenv.toml", "sync = \"exact\"\n")
+        .create();
+    sb.run_ok(sb.autovenv().arg("allow").arg(p.root()));
+    let python = p.env_dir().join("bin/python");
+    let mut pip = std::process::Command::new(&python);
+    pip.args(["-m", "pip", "install", "-q", "--no-index", "--find-links"]).arg(sb.wheels()).arg("other");
+    sb.run_ok(&mut pip);
+    let req = p.read("requirements.txt").unwrap();
+    edit(&p.path("requirements.txt"), &format!("{req}# touched\n"));
+    let out = sb.autovenv().arg("sync").arg(p.root()).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !err.contains("exact sync skipped"), "{err}");
+    assert!(!installed(&p.env_dir(), "other"), "installed by hand, listed nowhere: removed\n{err}");
+    assert!(installed(&p.env_dir(), "mypkg"), "{err}");
+    assert!(site_packages(&p.env_dir()).join("app.pth").is_file(), "the project stays:\n{err}");
+}
+
 fn sha256_of(path: &Path) -> String {
     Sha256::digest(fs::read(path).unwrap()).iter().map(|b| format!("{b:02x}")).collect()
 }

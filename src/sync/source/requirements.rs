@@ -100,8 +100,10 @@ fn count_requirements(root: &Path, files: &[&String]) -> usize {
 }
 
 /// The package names the files list, following `-r` (not `-c`: a
-/// constraint pins, it does not ask for a package). `None` when a line
-/// installs something without a name to match.
+/// constraint pins, it does not ask for a package). A local project (`-e
+/// .`, `./libs/x`) is listed by its absolute folder: what was installed
+/// from there is its. `None` when a line installs something without a
+/// name to match (a URL).
 fn listed_names(root: &Path, top: &[&String]) -> Result<Option<Vec<String>>> {
     let mut names = Vec::new();
     let mut todo: Vec<String> = top.iter().map(|s| (*s).clone()).collect();
@@ -120,15 +122,30 @@ fn listed_names(root: &Path, top: &[&String]) -> Result<Option<Vec<String>>> {
                     Target::Url(_) => return Ok(None),
                 },
                 Item::Include { constraint: true, .. } | Item::Options => {}
-                Item::Editable(_) => return Ok(None),
+                Item::Editable(line) if !local(root, &base, &line, &mut names) => return Ok(None),
+                Item::Editable(_) => {}
                 Item::Requirement(line) => match requirement_name(&line) {
                     Some(n) => names.push(n.to_string()),
+                    None if local(root, &base, &line, &mut names) => {}
                     None => return Ok(None),
                 },
             }
         }
     }
     Ok(Some(names))
+}
+
+/// A line that installs a local project: its folders, absolute, onto
+/// `names`. `false` (no name to match) for anything else.
+fn local(root: &Path, base: &Path, line: &str, names: &mut Vec<String>) -> bool {
+    let dirs: Vec<String> = inputs::local_projects(root, base, line)
+        .into_iter()
+        .map(|d| if d.is_empty() { root.to_path_buf() } else { root.join(d) })
+        .filter_map(|p| p.to_str().map(String::from))
+        .collect();
+    let found = !dirs.is_empty();
+    names.extend(dirs);
+    found
 }
 
 /// `name`, `name[extra]>=1`, `name @ https://…`; not a bare path or URL.
@@ -175,7 +192,13 @@ mod tests {
         let mut got = listed_names(t.path(), &[&top]).unwrap().unwrap();
         got.sort();
         assert_eq!(got, ["flask", "six"]);
-        write(t.path(), "more.txt", "-e .\n");
+        // A local project stands by its folder; a URL names nothing.
+        write(t.path(), "more.txt", "-e .[x]\n./libs/y\n");
+        let root = t.path().to_str().unwrap();
+        let mut got = listed_names(t.path(), &[&top]).unwrap().unwrap();
+        got.sort();
+        assert_eq!(got, [root.to_string(), format!("{root}/libs/y"), "six".into()]);
+        write(t.path(), "more.txt", "-e git+https://example.org/x.git#egg=x\n");
         assert_eq!(listed_names(t.path(), &[&top]).unwrap(), None);
     }
 
