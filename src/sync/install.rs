@@ -213,7 +213,7 @@ pub(crate) fn install_seed(job: &Job) -> Result<()> {
 fn remove_unlisted(job: &Job, names: Option<Vec<String>>) -> std::result::Result<(), Failure> {
     let failed = |why: String| Failure::failed(format!("exact sync: {why}"));
     let Some(names) = names else {
-        msg::warn("exact sync skipped: a requirement without a name (a path, URL or -e line) cannot be matched");
+        msg::warn("exact sync skipped: a requirement given by URL (a VCS or archive link) names no package to match");
         return Ok(());
     };
     let python = venv::python(job.env);
