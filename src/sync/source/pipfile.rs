@@ -29,7 +29,8 @@ pub(super) struct Pipfile {
     /// Entries without hashes (a path, a VCS URL, `editable`): a second
     /// run with `--no-deps`, since the lock lists their dependencies.
     plain: Vec<Vec<String>>,
-    /// Normalized names, for `exact` with pip (`None`: a path entry).
+    /// Normalized names, for `exact` with pip; a local path entry by its
+    /// absolute folder (`None`: a git or file URL entry).
     names: Option<Vec<String>>,
     groups: Vec<String>,
 }
@@ -77,13 +78,14 @@ fn read(path: &Path, s: &Settings) -> Result<Pipfile> {
             let Value::Object(entry) = entry else {
                 return Err(bad(format!("has an entry '{name}' that is not an object")));
             };
-            add(&mut out, name, entry).map_err(|why| bad(format!("entry '{name}': {why}")))?;
+            let root = path.parent().unwrap_or(Path::new("/"));
+            add(&mut out, root, name, entry).map_err(|why| bad(format!("entry '{name}': {why}")))?;
         }
     }
     Ok(out)
 }
 
-fn add(out: &mut Pipfile, name: &str, e: &Map<String, Value>) -> std::result::Result<(), String> {
+fn add(out: &mut Pipfile, root: &Path, name: &str, e: &Map<String, Value>) -> std::result::Result<(), String> {
     let s = |k: &str| e.get(k).and_then(Value::as_str);
     let extras: Vec<&str> = e
         .get("extras")
@@ -125,7 +127,13 @@ fn add(out: &mut Pipfile, name: &str, e: &Map<String, Value>) -> std::result::Re
     let target = if s("path").is_some() { format!("{target}{extras}") } else { target };
     let editable = e.get("editable").and_then(Value::as_bool).unwrap_or(false);
     out.plain.push(if editable { vec!["-e".into(), target] } else { vec![target] });
-    out.names = None;
+    // A local folder stands for what was installed from it (exact mode);
+    // a git or file URL names nothing to match.
+    let folder = s("path").and_then(|p| root.join(p).to_str().map(String::from));
+    match (folder, out.names.as_mut()) {
+        (Some(f), Some(n)) => n.push(f),
+        _ => out.names = None,
+    }
     Ok(())
 }
 
@@ -221,7 +229,8 @@ mod tests {
             ]
         );
         assert_eq!(p.plain, [vec!["-e".to_string(), ".".to_string()]]);
-        assert_eq!(p.names, None);
+        let names = p.names.unwrap();
+        assert!(names.contains(&"six".to_string()) && names[0].ends_with("/."), "{names:?}");
         let dev = plan(LOCKED, &settings(Some(&["develop"]))).unwrap();
         assert_eq!(dev.hashed.len(), 3, "{:?}", dev.hashed);
     }
