@@ -285,7 +285,8 @@ fn command_substitutions_stay_quiet(kind: Kind) {
         // Known defect of these hooks: the `cd` inside the substitution runs
         // the hook (elvish runs `( … )` in the shell itself, through
         // `$after-chdir`; tcsh's backquote subshell runs `cwdcmd`), which
-        // prints the hint there. The rest holds: the line below is theirs.
+        // prints the hint there, and makes an allowed project's env there.
+        // The lines below are theirs for when that is fixed.
         return;
     }
     let Some((sb, mut sh)) = setup(kind) else { return };
