@@ -22,7 +22,13 @@ fn doctor_in(sh: &mut Shell) -> (Value, i32) {
     let report: Value =
         serde_json::from_slice(&json).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&json)));
     let out = sh.run(&status);
-    let code = out.trim().rsplit("rc=").next().unwrap().trim().parse().unwrap_or_else(|_| panic!("{out}"));
+    // The line that says it: a hook whose program is gone says so at the
+    // prompt after it.
+    let code = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("rc="))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
     (report, code)
 }
 
@@ -71,12 +77,6 @@ fn missing_hook(kind: Kind) {
 
 /// The binary the hook runs by path is gone: broken, with the reload fix.
 fn vanished_binary(kind: Kind) {
-    if matches!(kind, Kind::Elvish | Kind::Tcsh) {
-        // Known defect: these hooks' `autovenv` wrapper runs every typed
-        // `autovenv …` by the hook's own path, not the one on PATH, so once
-        // that is gone `autovenv doctor` cannot run to say so.
-        return;
-    }
     let Some(sb) = sandbox_with(&[Need::Shell(kind)], Uv::Yes, &[]) else { return };
     let opt = sb.root().join("opt");
     fs::create_dir_all(&opt).unwrap();
