@@ -74,9 +74,21 @@ fn an_env_with_its_own_autovenv_does_not_shadow_the_hook(kind: Kind) {
 /// `version` (or removed, as hooks before versions were).
 fn hook_with_version(sb: &Sandbox, kind: Kind, version: Option<&str>) -> String {
     let out = sb.run_ok(sb.autovenv().args(["hook", kind.name()]));
-    let start = out.find("AUTOVENV_HOOK=").expect("the hook passes its version");
-    let end = start + out[start..].find(' ').unwrap() + 1;
-    let with = version.map(|v| format!("AUTOVENV_HOOK={v} ")).unwrap_or_default();
+    // Where the hook passes its version: elvish and tcsh set the variable
+    // in a statement of its own, removed whole for a hook without one.
+    // `loaded` is what `autovenv activate` is passed, not a version.
+    let (set, after) = match kind {
+        Kind::Elvish => ("tmp E:AUTOVENV_HOOK = ", "\n"),
+        Kind::Tcsh => ("if ( $__autovenv_run ) setenv AUTOVENV_HOOK ", "; "),
+        _ => ("AUTOVENV_HOOK=", " "),
+    };
+    let start = out
+        .match_indices(set)
+        .map(|(i, _)| i)
+        .find(|&i| !out[i + set.len()..].starts_with("loaded"))
+        .expect("the hook passes its version");
+    let end = start + out[start..].find(after).unwrap() + after.len();
+    let with = version.map(|v| format!("{set}{v}{after}")).unwrap_or_default();
     format!("{}{with}{}", &out[..start], &out[end..])
 }
 
@@ -87,7 +99,10 @@ fn skewed_hook(kind: Kind, version: Option<&str>) {
     let proj = allowed_app(&sb);
     let rc = sb.root().join("old-hook");
     fs::write(&rc, hook_with_version(&sb, kind, version)).unwrap();
-    let source = format!("source {}", kind.quote_path(&rc));
+    let source = match kind {
+        Kind::Elvish => format!("eval (slurp < {})", kind.quote_path(&rc)),
+        _ => format!("source {}", kind.quote_path(&rc)),
+    };
     let mut sh = Shell::start_with(kind, &sb, Hook::No, &source, &sb.work());
 
     sh.cd(proj.root());
@@ -101,6 +116,8 @@ fn skewed_hook(kind: Kind, version: Option<&str>) {
     let reload = match kind {
         Kind::Fish => "source ~/.config/fish/config.fish",
         Kind::Zsh => "source ~/.zshrc",
+        Kind::Elvish => "eval (slurp < ~/.config/elvish/rc.elv)",
+        Kind::Tcsh => "source ~/.tcshrc",
         _ => "source ~/.bashrc",
     };
     assert!(all.contains(reload), "{all}");
@@ -117,17 +134,11 @@ fn skewed_hook(kind: Kind, version: Option<&str>) {
 
 /// The hook of a version before hook versions existed, against this binary.
 fn older_hook_against_newer_binary(kind: Kind) {
-    if matches!(kind, Kind::Elvish | Kind::Tcsh) {
-        return; // reads the hook's version from `AUTOVENV_HOOK=…` text, which these hooks set otherwise
-    }
     skewed_hook(kind, None);
 }
 
 /// A hook of a newer version (downgraded binary) against this binary.
 fn newer_hook_against_older_binary(kind: Kind) {
-    if matches!(kind, Kind::Elvish | Kind::Tcsh) {
-        return; // reads the hook's version from `AUTOVENV_HOOK=…` text, which these hooks set otherwise
-    }
     skewed_hook(kind, Some("ffffffff"));
 }
 

@@ -84,7 +84,8 @@ set __autovenv_deactivate~ = {|@a|
 }
 
 # `autovenv activate` resumes: it has to change this shell, so it runs
-# here; every other `autovenv …` runs the program.
+# here; every other `autovenv …` runs the program on PATH, as in the other
+# shells (so `autovenv doctor` still runs when the hook's path is gone).
 edit:add-var autovenv~ {|@a|
   if (eq $a [activate]) {
     var code = ({ tmp E:AUTOVENV_HOOK = loaded; $__autovenv_bin activate elvish | slurp })
@@ -92,7 +93,7 @@ edit:add-var autovenv~ {|@a|
     set __autovenv_force = $true
     __autovenv_hook
   } else {
-    $__autovenv_bin $@a
+    e:autovenv $@a
   }
 }
 

@@ -33,5 +33,5 @@ if ( $?prompt ) then
   if ( "`alias cwdcmd`" !~ *__autovenv_hook* ) alias cwdcmd 'set __autovenv_cd = 1; __autovenv_hook; '"`alias cwdcmd`"
   # `autovenv activate` changes the shell: its code, then the hook.
   alias __autovenv_activate 'setenv AUTOVENV_HOOK loaded; $__autovenv_bin:q activate tcsh >! $__autovenv_code:q; source $__autovenv_code:q; set __autovenv_pwd = ""; __autovenv_hook'
-  alias autovenv 'set __autovenv_a = ( \!* ); if ( "$__autovenv_a" == activate ) eval __autovenv_activate; if ( "$__autovenv_a" != activate ) $__autovenv_bin:q \!*'
+  alias autovenv 'set __autovenv_a = ( \!* ); if ( "$__autovenv_a" == activate ) eval __autovenv_activate; if ( "$__autovenv_a" != activate ) \autovenv \!*'
 endif
