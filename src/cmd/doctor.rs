@@ -186,7 +186,10 @@ fn hook_check(ctx: &Context, shell: Option<Shell>, note: Option<&Path>) -> Check
         return check(
             "hook",
             Level::Broken,
-            "not loaded: doctor was not started by bash, zsh or fish".into(),
+            format!(
+                "not loaded: doctor was not started by a shell autovenv knows ({})",
+                Shell::ALL.map(Shell::name).join(", ")
+            ),
             Some("run `autovenv doctor` at the prompt of the shell you use".into()),
         );
     };
@@ -203,7 +206,7 @@ fn hook_check(ctx: &Context, shell: Option<Shell>, note: Option<&Path>) -> Check
             "hook",
             Level::Broken,
             format!("not loaded in this shell, though {rc} has the hook line"),
-            Some(format!("open a new shell, or run `source {rc}`")),
+            Some(format!("open a new shell, or run `{}`", s.syntax().reload_file(&rc))),
         )
     } else {
         let (files, line) = rc_files(ctx, s);

@@ -54,6 +54,9 @@ impl Syntax for Elvish {
     fn reload(&self) -> &'static str {
         "eval (slurp < ~/.config/elvish/rc.elv)"
     }
+    fn reload_file(&self, rc: &str) -> String {
+        format!("eval (slurp < {rc})")
+    }
 }
 
 /// Quote `value` as one elvish word that reads back as exactly these bytes.

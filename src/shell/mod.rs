@@ -101,6 +101,10 @@ pub(crate) trait Syntax: Sync {
     fn rc_line(&self) -> &'static str;
     /// The command that reloads the rc file in a running shell.
     fn reload(&self) -> &'static str;
+    /// The command that runs `rc` (one of `rc_files`) in a running shell.
+    fn reload_file(&self, rc: &str) -> String {
+        format!("source {rc}")
+    }
     /// Whether this shell can hold the value byte for byte in a variable.
     fn can_hold(&self, _value: &[u8]) -> bool {
         true
@@ -183,6 +187,21 @@ pub(crate) fn quote(shell: Shell, value: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_shell_says_how_to_run_an_rc_file_again() {
+        let got: Vec<String> = Shell::ALL.iter().map(|s| s.syntax().reload_file("~/rc")).collect();
+        let want = [
+            "source ~/rc",
+            "source ~/rc",
+            "source ~/rc",
+            "exec nu",
+            "source ~/rc",
+            "eval (slurp < ~/rc)",
+            "source ~/rc",
+        ];
+        assert_eq!(got, want);
+    }
 
     #[test]
     fn empty_plan_renders_nothing() {

@@ -54,6 +54,10 @@ impl Syntax for Nu {
     fn reload(&self) -> &'static str {
         "exec nu"
     }
+    // nushell sources only files it knows when it parses: a new one.
+    fn reload_file(&self, _rc: &str) -> String {
+        "exec nu".into()
+    }
 }
 
 /// The text of `value` (lossy where it is not UTF-8, which [`Nu::can_hold`]
