@@ -54,3 +54,8 @@ pub(crate) const STAMP_ENV: &str = "AUTOVENV_STAMP";
 
 /// How the hook tells `export` which hook it is.
 pub(crate) const VERSION_ENV: &str = "AUTOVENV_HOOK";
+
+/// The interactive shell's pid, set for the length of a run by a hook that
+/// cannot tell a subshell itself (tcsh: `$$` stays the shell's in a
+/// backquote or `( … )` subshell, whose `cwdcmd` still runs).
+pub(crate) const SHELL_PID_ENV: &str = "AUTOVENV_PID";

@@ -11,6 +11,17 @@
 //! newline ends the command unless a backslash comes before it (`\` then
 //! the newline is a newline in the value). With that, every byte sequence
 //! without NUL round-trips, in UTF-8 and C locales (tests below).
+//!
+//! The hook (`hooks/autovenv.tcsh`) is one alias of one-line commands
+//! (tcsh has no functions, and an alias holds no loop): a one-line `if`
+//! substitutes its command's variables even when false, so `$VIRTUAL_ENV`
+//! (maybe unset) is read through `eval`; values go through `:q""` (`"$x"`
+//! fails on a newline, `:q` alone drops an empty value). The hook must fit
+//! in 4 KiB, the rc line's one read of a pipe, so these notes live here.
+//! `$$` stays the shell's in a backquote or `( … )` subshell, whose
+//! `cwdcmd` still runs the hook: the hook passes it as `AUTOVENV_PID`, and
+//! `export` started by another process (a subshell) does nothing, as bash's
+//! and fish's hooks do nothing in one.
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};

@@ -279,17 +279,28 @@ fn a_project_deleted_or_renamed_under_the_shell_deactivates(kind: Kind) {
 
 // ------------------------------- command substitutions, non-interactive
 
-/// `$(cd untrusted && pwd)` prints no hint and changes nothing.
+/// `$(cd untrusted && pwd)` prints no hint and changes nothing; the same
+/// into an allowed project without its env makes no env there.
 fn command_substitutions_stay_quiet(kind: Kind) {
-    if matches!(kind, Kind::Elvish | Kind::Tcsh) {
-        // Known defect of these hooks: the `cd` inside the substitution runs
-        // the hook (elvish runs `( … )` in the shell itself, through
-        // `$after-chdir`; tcsh's backquote subshell runs `cwdcmd`), which
-        // prints the hint there, and makes an allowed project's env there.
-        // The lines below are theirs for when that is fixed.
+    if kind == Kind::Elvish {
+        // Known defect of this hook: elvish runs `( … )` in the shell
+        // itself, through `$after-chdir`, and gives a hook no way to tell,
+        // so the `cd` inside it runs the hook: the hint is printed there,
+        // and an allowed project's env is made there. The lines below are
+        // elvish's for when that is fixed.
         return;
     }
     let Some((sb, mut sh)) = setup(kind) else { return };
+    let a = allowed(&sb, "app");
+    fs::remove_dir_all(a.env_dir()).unwrap();
+    let line = match kind {
+        Kind::Fish => "set -g y (cd app; pwd; cd ..)",
+        Kind::Elvish => "set-env y (cd app; put $pwd; cd ..)",
+        Kind::Tcsh => "set y = \"`cd app && pwd`\"",
+        _ => "y=$(cd app && pwd)",
+    };
+    let out = sh.run(line);
+    assert!(!a.env_dir().exists(), "no env made from inside a command substitution:\n{out}");
     let u = sb.project("untrusted").create();
     let line = match kind {
         // fish's `( … )` runs in the shell itself, so a cd in it changes

@@ -4,11 +4,8 @@
 # The idle rule, with builtins only (docs/internals.md, "elvish and
 # tcsh"): $cwd, $VIRTUAL_ENV, $PATH as the last run left them, and the
 # stamp newer than every watched path, in whole seconds (`-M`).
-# One alias of one-line commands: a one-line `if` substitutes its
-# command's variables even when false, so $VIRTUAL_ENV (maybe unset) is
-# read through `eval`; values go through `:q""` ("$x" fails on a newline,
-# `:q` alone drops an empty value). src/shell/tcsh.rs says why `export`'s
-# code goes through a file.
+# src/shell/tcsh.rs explains the one-line `if`s, `eval`, `:q""`, the code
+# file and `$$`.
 
 set __autovenv_bin = @AUTOVENV@
 # Empty at the first prompt and after the rc is sourced again. `new` asks
@@ -23,7 +20,7 @@ if ( ! $?__autovenv_code ) set __autovenv_code = "`mktemp`"
 # More watched paths than the eight slots: `export` at every prompt (no
 # loop in an alias). A run at a `cd` leaves the next prompt idle (`fresh`):
 # whole-second mtimes would run `export` again, repeating its messages.
-alias __autovenv_hook 'set __autovenv_status = $status; set __autovenv_v = ""; if ( $?VIRTUAL_ENV ) eval set __autovenv_v = \$VIRTUAL_ENV:q""; set __autovenv_run = $__autovenv_live; if ( $cwd:q == $__autovenv_pwd:q"" && $__autovenv_v:q"" == $__autovenv_venv:q"" && $PATH:q"" == $__autovenv_path:q"" && ( $__autovenv_fresh || ( $#__autovenv_watch_rest == 0 && -e $__autovenv_watch1:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch1:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch2:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch3:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch4:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch5:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch6:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch7:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch8:q"" ) ) ) set __autovenv_run = 0; if ( $__autovenv_run ) setenv AUTOVENV_STAMP $__autovenv_stamp:q""; if ( $__autovenv_run ) setenv AUTOVENV_HOOK @HOOK_VERSION@; if ( $__autovenv_run ) $__autovenv_bin:q export tcsh >! $__autovenv_code:q; if ( $__autovenv_run ) source $__autovenv_code:q; if ( $__autovenv_run ) unsetenv AUTOVENV_STAMP AUTOVENV_HOOK; if ( $__autovenv_run ) set __autovenv_path = $PATH:q""; set __autovenv_fresh = 0; if ( $__autovenv_cd ) set __autovenv_fresh = $__autovenv_run; set __autovenv_cd = 0; set status = $__autovenv_status'
+alias __autovenv_hook 'set __autovenv_status = $status; set __autovenv_v = ""; if ( $?VIRTUAL_ENV ) eval set __autovenv_v = \$VIRTUAL_ENV:q""; set __autovenv_run = $__autovenv_live; if ( $cwd:q == $__autovenv_pwd:q"" && $__autovenv_v:q"" == $__autovenv_venv:q"" && $PATH:q"" == $__autovenv_path:q"" && ( $__autovenv_fresh || ( $#__autovenv_watch_rest == 0 && -e $__autovenv_watch1:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch1:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch2:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch3:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch4:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch5:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch6:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch7:q"" && -M $__autovenv_stamp:q"" > -M $__autovenv_watch8:q"" ) ) ) set __autovenv_run = 0; if ( $__autovenv_run ) setenv AUTOVENV_STAMP $__autovenv_stamp:q""; if ( $__autovenv_run ) setenv AUTOVENV_HOOK @HOOK_VERSION@; if ( $__autovenv_run ) setenv AUTOVENV_PID $$; if ( $__autovenv_run ) $__autovenv_bin:q export tcsh >! $__autovenv_code:q; if ( $__autovenv_run ) source $__autovenv_code:q; if ( $__autovenv_run ) unsetenv AUTOVENV_STAMP AUTOVENV_HOOK AUTOVENV_PID; if ( $__autovenv_run ) set __autovenv_path = $PATH:q""; set __autovenv_fresh = 0; if ( $__autovenv_cd ) set __autovenv_fresh = $__autovenv_run; set __autovenv_cd = 0; set status = $__autovenv_status'
 
 # Before each prompt and, once one was shown (`live`), at each change of
 # folder (`cd app && python`), in front of the user's own, once. Not in
