@@ -360,8 +360,12 @@ fn environment_faults_keep_path_and_shell_valid() {
                 ("AUTOVENV_SAVED_PYTHONHOME", b"\xff"),
                 ("AUTOVENV_HINTED", b""),
                 ("AUTOVENV_STAMP", b"/etc/passwd"),
+                ("AUTOVENV_PID", b"$(touch x)\xff"),
             ],
         );
+        // Another process's pid: `export` takes itself for a subshell's,
+        // does nothing and prints nothing, PATH kept.
+        check_fault(&sb, &format!("AUTOVENV_PID of another process in {d}"), &dir, &[], &[("AUTOVENV_PID", b"1")]);
         // Bookkeeping that would make "leaving" strip a system folder.
         check_fault(
             &sb,
