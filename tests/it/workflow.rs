@@ -330,6 +330,36 @@ fn freeze_round_trip(kind: Kind) {
     assert_eq!(p.read("lock.txt").unwrap(), "mypkg==1.0\nother==1.0\n");
 }
 
+/// `add`, `remove` and `freeze` without uv: the env's own pip installs,
+/// uninstalls and lists, and the file is edited as with uv.
+#[test]
+fn add_remove_freeze_with_pip() {
+    let Some(sb) = sandbox_with(&[], Uv::No, &["mypkg", "other"]) else { return };
+    let p = sb.project("app").require("mypkg==1.0").create();
+    sb.run_ok(sb.autovenv().arg("allow").arg(p.root()));
+    let before = p.read("requirements.txt").unwrap();
+    let run = |args: &[&str]| {
+        let out = sb.autovenv().args(args).current_dir(p.root()).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{args:?}:\n{err}");
+        err
+    };
+    let err = run(&["add", "other"]);
+    assert!(err.contains("added other to requirements.txt"), "{err}");
+    assert_eq!(p.read("requirements.txt").unwrap(), format!("{before}other\n"));
+    assert!(crate::sync_at_prompt::installed(&p.env_dir(), "other"), "installed by pip:\n{err}");
+    let err = run(&["remove", "other"]);
+    assert!(err.contains("removed other from requirements.txt"), "{err}");
+    assert_eq!(p.read("requirements.txt").unwrap(), before);
+    assert!(!crate::sync_at_prompt::installed(&p.env_dir(), "other"), "uninstalled by pip:\n{err}");
+    let err = run(&["freeze", "--force"]);
+    assert!(err.contains("wrote 1 package"), "pip, setuptools and wheel are not listed:\n{err}");
+    assert!(p.read("requirements.txt").unwrap().ends_with("\nmypkg==1.0\n"), "{err}");
+    // The file and the env agree: the next sync installs nothing.
+    let out = sb.autovenv().arg("sync").arg(p.root()).output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("synced"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// `requirements.txt -> requirements/base.txt`, a common layout: `add`,
 /// `remove` and `freeze` edit the file the link names and keep the link. A
 /// link out of the project is refused and nothing changes on either side.
