@@ -179,32 +179,12 @@ pub(crate) fn edit_target(root: &Path, path: &Path) -> Result<PathBuf> {
 }
 
 /// A name as pip compares them (PEP 503): case and runs of `-_.` do not count.
-pub(crate) fn normalize(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !out.ends_with('-') {
-                out.push('-');
-            }
-        } else {
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
-}
+pub(crate) use crate::sync::source::normalize_name as normalize;
 
 /// The project name at the start of a requirement (`Flask[async]>=3` →
 /// `Flask`); `None` for a path, a URL or an option.
 pub(crate) fn spec_name(spec: &str) -> Option<&str> {
-    let spec = spec.trim();
-    let end = spec.find(|c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c))).unwrap_or(spec.len());
-    let name = &spec[..end];
-    let rest = spec[end..].trim_start();
-    let ok = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && !name.ends_with(".whl")
-        && !rest.starts_with('/')
-        && !rest.starts_with(':');
-    ok.then_some(name)
+    crate::sync::source::requirement_name(spec.trim())
 }
 
 /// The logical lines of `text` as ranges of physical lines (a line ending

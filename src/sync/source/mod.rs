@@ -41,6 +41,7 @@ mod pipfile;
 mod poetry_lock;
 mod pyproject;
 mod requirements;
+pub(crate) use requirements::requirement_name;
 mod setup;
 mod uv_lock;
 
@@ -179,7 +180,7 @@ pub(super) fn exists(path: &Path) -> bool {
 }
 
 /// PEP 503: `Foo.Bar_baz` → `foo-bar-baz` (package, extra and group names).
-pub(super) fn normalize_name(name: &str) -> String {
+pub(crate) fn normalize_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for c in name.trim().chars() {
         if matches!(c, '-' | '_' | '.') {

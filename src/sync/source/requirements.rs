@@ -149,7 +149,7 @@ fn local(root: &Path, base: &Path, line: &str, names: &mut Vec<String>) -> bool 
 }
 
 /// `name`, `name[extra]>=1`, `name @ https://…`; not a bare path or URL.
-pub(in crate::sync) fn requirement_name(line: &str) -> Option<&str> {
+pub(crate) fn requirement_name(line: &str) -> Option<&str> {
     if line.contains("://") && !line.contains(" @ ") && !line.contains("@ ") {
         return None;
     }
