@@ -85,12 +85,7 @@ pub(crate) fn render(changes: &[Change]) -> Vec<u8> {
                 list_into(&mut out, values);
                 out.push(b')');
             }
-            Change::DefineDeactivate(program) => {
-                let (head, tail) = DEFINE_DEACTIVATE.split_once("@AUTOVENV@").expect("placeholder");
-                out.extend_from_slice(head.as_bytes());
-                quote_into(&mut out, program.as_bytes());
-                out.extend_from_slice(tail.as_bytes());
-            }
+            Change::DefineDeactivate(program) => super::with_program(&mut out, DEFINE_DEACTIVATE, program, quote_into),
             Change::DropDeactivate => out.extend_from_slice(DROP_DEACTIVATE.as_bytes()),
         }
         out.push(b'\n');

@@ -179,6 +179,21 @@ fn value_bytes(value: &[u8]) -> impl Iterator<Item = u8> + '_ {
 #[cfg(test)]
 pub(crate) mod testkit;
 
+/// `template` with the program's path, quoted by `quote_into`, in place of
+/// `@AUTOVENV@`: the `deactivate` that `export` defines (bash, zsh, fish,
+/// xonsh).
+pub(super) fn with_program(
+    out: &mut Vec<u8>,
+    template: &str,
+    program: &std::ffi::OsStr,
+    quote_into: fn(&mut Vec<u8>, &[u8]),
+) {
+    let (head, tail) = template.split_once("@AUTOVENV@").expect("placeholder");
+    out.extend_from_slice(head.as_bytes());
+    quote_into(out, std::os::unix::ffi::OsStrExt::as_bytes(program));
+    out.extend_from_slice(tail.as_bytes());
+}
+
 /// One value quoted for `shell`, e.g. the binary's path in the hook.
 pub(crate) fn quote(shell: Shell, value: &[u8]) -> Vec<u8> {
     shell.syntax().quote(value)

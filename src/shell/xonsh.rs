@@ -120,12 +120,7 @@ pub(crate) fn render(changes: &[Change]) -> Vec<u8> {
             Change::UnsetEnv(name) => {
                 out.extend_from_slice(format!("_autovenv_XSH.env.pop('{name}', None)").as_bytes());
             }
-            Change::DefineDeactivate(program) => {
-                let (head, tail) = DEFINE_DEACTIVATE.split_once("@AUTOVENV@").expect("placeholder");
-                out.extend_from_slice(head.as_bytes());
-                quote_into(&mut out, program.as_bytes());
-                out.extend_from_slice(tail.as_bytes());
-            }
+            Change::DefineDeactivate(program) => super::with_program(&mut out, DEFINE_DEACTIVATE, program, quote_into),
             Change::DropDeactivate => out.extend_from_slice(DROP_DEACTIVATE.as_bytes()),
             Change::SetLocal(name, value) => {
                 out.extend_from_slice(format!("{name} = ").as_bytes());

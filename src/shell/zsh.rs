@@ -74,10 +74,7 @@ pub(crate) fn render(changes: &[Change]) -> Vec<u8> {
                 out.push(b')');
             }
             Change::DefineDeactivate(program) => {
-                let (head, tail) = DEFINE_DEACTIVATE.split_once("@AUTOVENV@").expect("placeholder");
-                out.extend_from_slice(head.as_bytes());
-                bash::quote_into(&mut out, program.as_bytes());
-                out.extend_from_slice(tail.as_bytes());
+                super::with_program(&mut out, DEFINE_DEACTIVATE, program, bash::quote_into);
             }
             Change::DropDeactivate => out.extend_from_slice(DROP_DEACTIVATE.as_bytes()),
         }
