@@ -196,9 +196,10 @@ pub(crate) fn gather(ctx: &Context, dir: Option<&Path>) -> Status {
         s.problem = Some(p);
     }
     let digest = current.as_ref().ok().map(|c| c.digest.as_str());
-    s.sync = s.exists.then(|| sync_state(&t, digest, &mut s.sync_error));
+    let recorded = if s.exists { sync::read_state(&t.env) } else { None };
+    s.sync = s.exists.then(|| sync_state(&t, recorded.as_ref(), digest, &mut s.sync_error));
     if s.sync_error.is_some() && s.sync == Some(SyncStatus::Failed) && s.hint.is_none() {
-        s.hint = sync::read_state(&t.env).and_then(|st| st.hint).or_else(|| Some(sync::FIX_HINT.into()));
+        s.hint = recorded.and_then(|st| st.hint).or_else(|| Some(sync::FIX_HINT.into()));
     }
     if state != EnvState::Ready {
         let record = crate::failure::file(ctx.dirs.state.as_deref(), &t.project.key());
@@ -238,12 +239,17 @@ fn env_problem(state: &EnvState) -> Option<String> {
 }
 
 /// `digest`: what the files hold now (`None`: they cannot be read).
-fn sync_state(t: &resolve::Trusted, digest: Option<&str>, error: &mut Option<String>) -> SyncStatus {
+fn sync_state(
+    t: &resolve::Trusted,
+    state: Option<&sync::State>,
+    digest: Option<&str>,
+    error: &mut Option<String>,
+) -> SyncStatus {
     use crate::config::SyncMode;
     if t.settings.sync == SyncMode::Off {
         return SyncStatus::Off;
     }
-    let Some(state) = sync::read_state(&t.env) else {
+    let Some(state) = state else {
         return SyncStatus::Never;
     };
     if state.interrupted {
@@ -252,8 +258,8 @@ fn sync_state(t: &resolve::Trusted, digest: Option<&str>, error: &mut Option<Str
     }
     // What a prompt would decide, without the install.
     let root = &t.project.root;
-    let fresh = sync::up_to_date(root, &t.settings, Some(&state), sync::When::Changed)
-        || digest.is_some_and(|d| sync::same_digest(Some(&state), d, sync::When::Changed));
+    let fresh = sync::up_to_date(root, &t.settings, Some(state), sync::When::Changed)
+        || digest.is_some_and(|d| sync::same_digest(Some(state), d, sync::When::Changed));
     // The last error is shown either way, but "failed" only while the files
     // are the ones that failed: once edited, the next prompt retries, so
     // the state is "stale", not "failed", as soon as a fix is saved.
