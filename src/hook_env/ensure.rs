@@ -248,7 +248,8 @@ fn make_ready(ctx: &Context, t: &Trusted, uv_config: &UvConfig) -> std::result::
                 // on disk (inactive, with the error) and undoing the edit
                 // brings it back.
                 let maker = maker(ctx, &t.settings).map_err(Failed::Creation)?;
-                let interpreter = find_interpreter(ctx, t).map_err(Failed::Creation)?;
+                let interpreter =
+                    request(t).and_then(|r| find_interpreter(ctx, r.as_ref())).map_err(Failed::Creation)?;
                 msg::info(&format!("rebuilding {name}/: {why}"));
                 venv::remove_owned(&t.env).map_err(other)?;
                 return create_probed(t, &name, &maker, &interpreter, uv_config).map(Some).map_err(Failed::Creation);
@@ -285,22 +286,26 @@ fn make_ready(ctx: &Context, t: &Trusted, uv_config: &UvConfig) -> std::result::
     create(ctx, t, &name, uv_config).map(Some).map_err(Failed::Creation)
 }
 
-fn find_interpreter(ctx: &Context, t: &Trusted) -> Result<python::Interpreter> {
-    let request = python::requested(&t.project.root, t.settings.python.as_deref(), t.settings.python_is_global)?;
+/// What the project asks for (config, `.python-version`, `requires-python`).
+fn request(t: &Trusted) -> Result<Option<(python::Request, python::Source)>> {
+    python::requested(&t.project.root, t.settings.python.as_deref(), t.settings.python_is_global)
+}
+
+fn find_interpreter(ctx: &Context, request: Option<&(python::Request, python::Source)>) -> Result<python::Interpreter> {
     let pyenv_root =
         ctx.var("PYENV_ROOT").map(std::path::PathBuf::from).or_else(|| ctx.home().map(|h| h.join(".pyenv")));
     let uv = ctx.find_program("uv");
-    python::find(request.as_ref(), &ctx.system_path(), pyenv_root.as_deref(), uv.as_deref())
+    python::find(request, &ctx.system_path(), pyenv_root.as_deref(), uv.as_deref())
 }
 
 fn create(ctx: &Context, t: &Trusted, name: &str, uv_config: &UvConfig) -> Result<Pip> {
     let maker = maker(ctx, &t.settings)?;
+    let request = request(t)?;
     // With uv, the python3 on PATH goes to `uv venv` unprobed when it is
     // the search's own first choice: uv learns its version itself (from
     // its cache, usually), and probing first would start one more Python
     // on the way to the first prompt. Its version is checked afterwards.
     if let Maker::Uv(_) = maker {
-        let request = python::requested(&t.project.root, t.settings.python.as_deref(), t.settings.python_is_global)?;
         if let Some(u) = python::unprobed(request.as_ref(), &ctx.system_path()) {
             let fits = |v: &str| u.accepts(v);
             match create_with(t, name, &maker, &u.path, &u.source, venv::Version::Checked(&fits), uv_config)? {
@@ -311,7 +316,7 @@ fn create(ctx: &Context, t: &Trusted, name: &str, uv_config: &UvConfig) -> Resul
             }
         }
     }
-    let interpreter = find_interpreter(ctx, t)?;
+    let interpreter = find_interpreter(ctx, request.as_ref())?;
     create_probed(t, name, &maker, &interpreter, uv_config)
 }
 

@@ -25,7 +25,7 @@ mod specifier;
 
 use std::path::PathBuf;
 
-pub(crate) use request::{input_files, requested, Request};
+pub(crate) use request::{input_files, requested, Request, Source};
 pub(crate) use search::{find, unprobed};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
