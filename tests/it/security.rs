@@ -1646,3 +1646,57 @@ fn tcsh_deactivate_in_a_hostile_folder() {
 fn elvish_deactivate_in_a_hostile_folder() {
     deactivate_in_a_hostile_folder(Kind::Elvish);
 }
+
+// ------------------------------------------------ add, remove, freeze and links
+
+/// `requirements.txt -> requirements/base.txt`, a common layout: `add`,
+/// `remove` and `freeze` edit the file the link names and keep the link. A
+/// link out of the project is refused and nothing changes on either side.
+#[test]
+fn edits_go_through_a_link_in_the_project_only() {
+    let Some(sb) = sandbox_with(&[], Uv::Yes, &["mypkg", "other"]) else { return };
+    let p = sb.project("app").require("mypkg==1.0").create();
+    fs::create_dir(p.path("requirements")).unwrap();
+    fs::rename(p.path("requirements.txt"), p.path("requirements/base.txt")).unwrap();
+    std::os::unix::fs::symlink("requirements/base.txt", p.path("requirements.txt")).unwrap();
+    sb.run_ok(sb.autovenv().arg("allow").arg(p.root()));
+    let before = p.read("requirements/base.txt").unwrap();
+    let run = |args: &[&str]| {
+        let out = sb.autovenv().args(args).current_dir(p.root()).output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let is_link = |p: &Project| fs::symlink_metadata(p.path("requirements.txt")).unwrap().file_type().is_symlink();
+
+    let (ok, err) = run(&["add", "other"]);
+    assert!(ok, "{err}");
+    assert!(is_link(&p), "still a link");
+    assert_eq!(
+        p.read("requirements/base.txt").unwrap(),
+        format!(
+            "{before}other
+"
+        ),
+        "the target is edited"
+    );
+    let (ok, err) = run(&["remove", "other"]);
+    assert!(ok, "{err}");
+    assert!(is_link(&p));
+    assert_eq!(p.read("requirements/base.txt").unwrap(), before);
+    let (ok, err) = run(&["freeze", "--force"]);
+    assert!(ok && err.contains("wrote 1 package"), "{err}");
+    assert!(is_link(&p));
+    assert!(p.read("requirements/base.txt").unwrap().ends_with("mypkg==1.0\n"));
+
+    // The same link pointed at a file outside the project.
+    let shared = sb.work().join("shared.txt");
+    fs::write(&shared, &before).unwrap();
+    fs::remove_file(p.path("requirements.txt")).unwrap();
+    std::os::unix::fs::symlink(&shared, p.path("requirements.txt")).unwrap();
+    for args in [&["add", "other"][..], &["remove", "mypkg"], &["freeze", "--force"]] {
+        let (ok, err) = run(args);
+        assert!(!ok && err.contains("outside the project; nothing changed"), "{args:?} refused:\n{err}");
+        assert_eq!(err.matches("error:").count(), 1, "{args:?}: one error:\n{err}");
+        assert!(is_link(&p), "{args:?}: the link is kept");
+        assert_eq!(fs::read_to_string(&shared).unwrap(), before, "{args:?}: the shared file is untouched");
+    }
+}
